@@ -1,0 +1,167 @@
+// kron_assemble.wgsl — one pass writing Σ_t term_t (+ add) straight into a Jacobian tile.
+//
+// F is p×q, X is m×n. Numerator layout: J (pq×mn), row r = k + l·p, column c = i + j·m.
+// Denominator layout: D = Jᵀ (mn×pq), row c, column r. Terms (DESIGN.md §1, backend.ts):
+//   kron:        J[r,c] = α · S[k,l] · A[k,a] · C[a,b] · B[b,l]
+//                with (a,b) = (i,j), or (a,b) = (j,i) when `transposed` (the factor K_mn is the
+//                index swap, never a matrix); a null A/B is the identity (δ_ka / δ_bl), a null
+//                C/S is all ones.
+//   outer:       J[r,c] = α · U[k + l·p] · V[i + j·m]
+// The output is a tile of `ncols` consecutive columns starting at column col0 of the chosen
+// layout; column length R (= pq or mn). Element e of the tile (column-major, e = row + R·col')
+// is written by exactly one invocation: a workgroup covers WG·V consecutive elements, its
+// invocations write consecutive addresses (stride WG between an invocation's V outputs), so the
+// kernel is one coalesced pass over the output. Index pairs are advanced incrementally with
+// host-computed steps (no division per element).
+//
+// Bindings (group 0):
+//   0  uniform  P    Params below (≤ 8 terms per dispatch; more terms → further dispatches with
+//                    mode bit 2 = accumulate onto the output)
+//   1  storage  F    array<f32> (read): all factors packed; each term's strides let the host pack a
+//                    factor transposed so the fastest-varying index reads consecutive addresses
+//   2  storage  addB array<f32> (read): the optional `add` tile (window from element addBase);
+//                    bound to F and unused when absent
+//   3  storage  out  array<f32> (read_write): output window starting at tile element outBase
+// Overrides: WG (invocations per workgroup), V (outputs per invocation), NUMERATOR (layout).
+
+struct Term {
+  alpha: f32,
+  flags: u32, // 1 A, 2 B, 4 C, 8 S, 16 transposed, 32 outer (U at offA, V at offB)
+  offA: u32,
+  sAk: u32,
+  sAa: u32,
+  offB: u32,
+  sBb: u32,
+  sBl: u32,
+  offC: u32,
+  sCa: u32,
+  sCb: u32,
+  offS: u32,
+  sSk: u32,
+  sSl: u32,
+  _p0: u32,
+  _p1: u32,
+}
+
+struct Params {
+  count: u32,   // elements written by this dispatch
+  e0: u32,      // first tile element of this dispatch
+  outBase: u32, // tile element at which the out binding starts
+  addBase: u32, // tile element at which the add binding starts
+  R: u32,       // column length of the output
+  col0: u32,    // first column of the tile in the full layout
+  nterms: u32,
+  mode: u32,    // 1: add present, 2: accumulate onto out
+  rMod: u32,    // row = x0 + x1·rMod   (numerator: p, denominator: m)
+  rDiv: u32,    //                      (numerator: q, denominator: n)
+  cMod: u32,    // col = y0 + y1·cMod   (numerator: m, denominator: p)
+  m: u32,
+  dR0: u32,     // the stride WG as steps of (x0, x1, column): WG mod R split by rMod, and WG / R
+  dR1: u32,     //   split into dC0 = (WG / R) mod cMod, dC1 = (WG / R) / cMod
+  dC0: u32,
+  dC1: u32,
+  p: u32,
+  _q0: u32,
+  _q1: u32,
+  _q2: u32,
+  terms: array<Term, 8>,
+}
+
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> F: array<f32>;
+@group(0) @binding(2) var<storage, read> addB: array<f32>;
+@group(0) @binding(3) var<storage, read_write> outBuf: array<f32>;
+
+override WG: u32 = 256;
+override V: u32 = 8;
+override NUMERATOR: bool = false;
+
+fn termValue(t: u32, i: u32, j: u32, k: u32, l: u32) -> f32 {
+  let T = P.terms[t];
+  let fl = T.flags;
+  if ((fl & 32u) != 0u) {
+    return T.alpha * F[T.offA + k + l * P.p] * F[T.offB + i + j * P.m];
+  }
+  let tr = (fl & 16u) != 0u;
+  let a = select(i, j, tr);
+  let b = select(j, i, tr);
+  var v = T.alpha;
+  if ((fl & 8u) != 0u) {
+    v = v * F[T.offS + k * T.sSk + l * T.sSl];
+  }
+  if ((fl & 1u) != 0u) {
+    v = v * F[T.offA + k * T.sAk + a * T.sAa];
+  } else {
+    v = select(0.0, v, k == a);
+  }
+  if ((fl & 4u) != 0u) {
+    v = v * F[T.offC + a * T.sCa + b * T.sCb];
+  }
+  if ((fl & 2u) != 0u) {
+    v = v * F[T.offB + b * T.sBb + l * T.sBl];
+  } else {
+    v = select(0.0, v, b == l);
+  }
+  return v;
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let first = (wid.x + wid.y * nwg.x) * (WG * V) + lid;
+  if (first >= P.count) {
+    return;
+  }
+  let e = P.e0 + first;
+  let row = e % P.R;
+  let col = P.col0 + e / P.R;
+  var x0 = row % P.rMod;
+  var x1 = row / P.rMod;
+  var y0 = col % P.cMod;
+  var y1 = col / P.cMod;
+  for (var s = 0u; s < V; s = s + 1u) {
+    let loc = first + s * WG;
+    if (loc >= P.count) {
+      break;
+    }
+    var i: u32;
+    var j: u32;
+    var k: u32;
+    var l: u32;
+    if (NUMERATOR) {
+      k = x0; l = x1; i = y0; j = y1;
+    } else {
+      i = x0; j = x1; k = y0; l = y1;
+    }
+    let te = P.e0 + loc;
+    var acc = 0.0;
+    if ((P.mode & 1u) != 0u) {
+      acc = addB[te - P.addBase];
+    }
+    if ((P.mode & 2u) != 0u) {
+      acc = acc + outBuf[te - P.outBase];
+    }
+    for (var t = 0u; t < P.nterms; t = t + 1u) {
+      acc = acc + termValue(t, i, j, k, l);
+    }
+    outBuf[te - P.outBase] = acc;
+    // advance (x0, x1, y0, y1) by WG elements
+    x0 = x0 + P.dR0;
+    x1 = x1 + P.dR1;
+    var carry = 0u;
+    if (x0 >= P.rMod) {
+      x0 = x0 - P.rMod;
+      x1 = x1 + 1u;
+    }
+    if (x1 >= P.rDiv) {
+      x1 = x1 - P.rDiv;
+      carry = 1u;
+    }
+    y0 = y0 + P.dC0 + carry;
+    y1 = y1 + P.dC1;
+    if (y0 >= P.cMod) {
+      y0 = y0 - P.cMod;
+      y1 = y1 + 1u;
+    }
+  }
+}

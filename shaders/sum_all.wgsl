@@ -1,0 +1,58 @@
+// sum_all.wgsl — per-slice reduction, one stage: partial sums of parts of slices.
+//   out[s·nparts + q] = Σ_{x ∈ part q} in[s·len + x]     part q = [q·partLen, min(len, (q+1)·partLen))
+// Workgroup w of this dispatch reduces part (w0 + w) (linear over slices × parts) with a strided
+// loop (consecutive invocations read consecutive addresses) and a tree in workgroup memory.
+// sumAll runs it until one part per slice remains (out batch×1×1).
+//
+// Bindings (group 0):
+//   0  uniform  P   { nwork, w0, len, nparts, partLen, inBase, outBase }
+//   1  storage  in  array<f32> (read), window from element inBase
+//   2  storage  out array<f32> (read_write), window from element outBase
+
+struct Params {
+  nwork: u32,
+  w0: u32,
+  len: u32,
+  nparts: u32,
+  partLen: u32,
+  inBase: u32,
+  outBase: u32,
+  _p0: u32,
+}
+
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> inBuf: array<f32>;
+@group(0) @binding(2) var<storage, read_write> outBuf: array<f32>;
+
+override WG: u32 = 256; // a power of two
+var<workgroup> red: array<f32, 256>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let wl = wid.x + wid.y * nwg.x;
+  // the grid may be padded to a rectangle: surplus workgroups do nothing (uniformly)
+  let active = wl < P.nwork;
+  let w = P.w0 + wl;
+  let s = w / P.nparts;
+  let q = w - s * P.nparts;
+  let start = q * P.partLen;
+  let end = min(P.len, start + P.partLen);
+  var acc = 0.0;
+  if (active) {
+    for (var x = start + lid; x < end; x = x + WG) {
+      acc = acc + inBuf[s * P.len + x - P.inBase];
+    }
+  }
+  red[lid] = acc;
+  workgroupBarrier();
+  for (var h = WG / 2u; h > 0u; h = h / 2u) {
+    if (lid < h) {
+      red[lid] = red[lid] + red[lid + h];
+    }
+    workgroupBarrier();
+  }
+  if (active && lid == 0u) {
+    outBuf[w - P.outBase] = red[0];
+  }
+}

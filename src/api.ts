@@ -1,0 +1,356 @@
+import type { Backend, Layout } from './backend/backend.js';
+import { InvalidArgumentError, NotDifferentiableError, ShapeError, UnknownOptionError, fmtShape } from './errors.js';
+import type { Node } from './expr/ast.js';
+import { toAst, type ExprLike } from './expr/build.js';
+import { check, freeVars } from './expr/check.js';
+import { checkEnv, evaluateNode } from './expr/eval.js';
+import { Mat } from './mat/mat.js';
+import { linearize } from './diff/jvp.js';
+import { constant, num, variable } from './diff/nodes.js';
+import { pullback } from './diff/vjp.js';
+import { withBackend, type BackendChoice, type RunReport } from './plan/backends.js';
+import { executeJacobian, runJacobian, type Primal } from './plan/execute.js';
+import { fdJacobian } from './plan/fd.js';
+import { evalLinear } from './plan/linear.js';
+import { METHODS, explainPlan, planJacobian, type Explanation, type JacobianPlan, type Method } from './plan/plan.js';
+
+/** Values for the names of an expression: matrices, numbers (1×1), row arrays, or plain arrays (columns). */
+export type Bindings = Readonly<Record<string, Mat | number | readonly number[] | readonly (readonly number[])[]>>;
+
+export interface EvaluateOptions {
+  /** Values of every name in the expression. */
+  readonly at: Bindings;
+}
+
+export interface DiffOptions extends EvaluateOptions {
+  /** The variable to differentiate with respect to (may be left out when the expression has one name). */
+  readonly wrt?: string;
+  /** 'denominator' (default): mn×pq with vec(dF) = Dᵀ vec(dX); 'numerator': the pq×mn Jacobian matrix. */
+  readonly layout?: Layout;
+  /** 'auto' (default): webgpu → gpujs → cpu. A backend named explicitly runs there or throws. */
+  readonly backend?: BackendChoice;
+  /** 'auto' (default), 'structured', 'forward', 'reverse' or 'fd'. */
+  readonly method?: Method;
+  /** Largest Jacobian (bytes, on the chosen backend) computed in one piece; default 2 GiB. */
+  readonly maxBytes?: number;
+  /** Called with the backend that ran and why the others did not. */
+  readonly onReport?: (report: RunReport) => void;
+}
+
+const EVAL_KEYS = ['at'] as const;
+const DIFF_KEYS = ['at', 'wrt', 'layout', 'backend', 'method', 'maxBytes', 'onReport'] as const;
+const DEFAULT_MAX_BYTES = 2 ** 31;
+
+/** A parsed, shape-checked expression with its bound values (float64). */
+interface Compiled {
+  readonly fn: Node;
+  readonly env: Record<string, Mat>;
+}
+
+function checkOptions(opts: object | undefined, allowed: readonly string[], fnName: string): void {
+  if (!opts || typeof opts !== 'object') throw new InvalidArgumentError(`${fnName}: options with 'at' (the values of the names) are required`);
+  for (const k of Object.keys(opts)) if (!allowed.includes(k)) throw new UnknownOptionError(k, allowed);
+  const o = opts as DiffOptions;
+  if (o.layout !== undefined && o.layout !== 'denominator' && o.layout !== 'numerator') {
+    throw new InvalidArgumentError(`layout must be 'denominator' or 'numerator', got '${String(o.layout)}'`);
+  }
+  if (o.method !== undefined && !METHODS.includes(o.method)) {
+    throw new InvalidArgumentError(`method must be one of ${METHODS.join(', ')}, got '${String(o.method)}'`);
+  }
+}
+
+export function toMat(name: string, v: Bindings[string]): Mat {
+  if (v instanceof Mat) return v;
+  if (typeof v === 'number') return Mat.scalar(v);
+  if (Array.isArray(v)) {
+    if (v.length > 0 && Array.isArray(v[0])) return Mat.from(v as number[][]);
+    if (v.every((x) => typeof x === 'number')) return Mat.col(v as number[]);
+  }
+  throw new InvalidArgumentError(`'${name}' must be a Mat, a number or an array of rows, got ${v === null ? 'null' : typeof v}`);
+}
+
+function compile(expr: ExprLike, at: Bindings): Compiled {
+  if (!at || typeof at !== 'object') throw new InvalidArgumentError("'at' must be an object binding each name to a value");
+  const env: Record<string, Mat> = {};
+  for (const [k, v] of Object.entries(at)) env[k] = toMat(k, v);
+  checkEnv(env);
+  return { fn: check(toAst(expr), env), env };
+}
+
+function resolveWrt(c: Compiled, wrt: string | undefined): string {
+  if (wrt !== undefined) {
+    if (!(wrt in c.env)) throw new InvalidArgumentError(`wrt: '${wrt}' has no value in 'at'`);
+    return wrt;
+  }
+  const names = freeVars(c.fn);
+  if (names.length === 1) return names[0]!;
+  throw new InvalidArgumentError(`say which variable to differentiate with respect to (wrt): the expression has ${names.length ? names.join(', ') : 'no names'}`);
+}
+
+/** Float64 values of primal subexpressions, shared across one call. */
+function primalOf(env: Record<string, Mat>): Primal {
+  const memo = new Map<Node, Mat>();
+  return (n) => evaluateNode(n, env, memo);
+}
+
+const xShape = (c: Compiled, wrt: string): [number, number] => [c.env[wrt]!.rows, c.env[wrt]!.cols];
+
+function requireScalar(fn: Node, what: string): void {
+  if (fn.shape[0] !== 1 || fn.shape[1] !== 1) {
+    throw new ShapeError(`${what} needs a scalar function, but the expression is ${fmtShape(fn.shape)}; use jacobian() for matrix-valued functions`, [fn.shape]);
+  }
+}
+
+/** Runs a plan: finite differences on the CPU in float64, everything else on a backend. */
+async function runPlan(plan: JacobianPlan, c: Compiled, opts: DiffOptions): Promise<Mat> {
+  if (plan.method === 'fd') {
+    if (opts.backend !== undefined && opts.backend !== 'auto' && opts.backend !== 'cpu') {
+      throw new InvalidArgumentError(`method 'fd' runs on the CPU in float64; it cannot run on backend '${typeof opts.backend === 'string' ? opts.backend : opts.backend.name}'`);
+    }
+    const J = fdJacobian(plan.fn, plan.wrt, c.env);
+    opts.onReport?.({ backend: 'cpu', device: 'cpu (float64)', skipped: [] });
+    return plan.layout === 'numerator' ? J : transposeMat(J);
+  }
+  return withBackend(opts.backend, (b) => executeJacobian(plan, b, primalOf(c.env), opts.maxBytes ?? DEFAULT_MAX_BYTES), opts.onReport);
+}
+
+function transposeMat(A: Mat): Mat {
+  const out = Mat.zeros(A.cols, A.rows);
+  for (let j = 0; j < A.cols; j++) for (let i = 0; i < A.rows; i++) out.data[j + i * A.cols] = A.data[i + j * A.rows]!;
+  return out;
+}
+
+/** F evaluated at the bound values (CPU, float64). */
+export async function evaluate(expr: ExprLike, opts: EvaluateOptions): Promise<Mat> {
+  checkOptions(opts, EVAL_KEYS, 'evaluate');
+  const c = compile(expr, opts.at);
+  return evaluateNode(c.fn, c.env);
+}
+
+/**
+ * The derivative of F (p×q) with respect to X (m×n) as a matrix: mn×pq in the denominator
+ * layout (default, vec(dF) = Dᵀ vec(dX)), pq×mn in the numerator layout (the Jacobian matrix).
+ */
+export async function jacobian(expr: ExprLike, opts: DiffOptions): Promise<Mat> {
+  checkOptions(opts, DIFF_KEYS, 'jacobian');
+  const c = compile(expr, opts.at);
+  const wrt = resolveWrt(c, opts.wrt);
+  return runPlan(planJacobian(c.fn, wrt, xShape(c, wrt), opts.layout ?? 'denominator', opts.method ?? 'auto'), c, opts);
+}
+
+/** How `jacobian` (or `hessian`, with `hessian: true`) would assemble this derivative: its terms and cost. */
+export function explain(expr: ExprLike, opts: Omit<DiffOptions, 'onReport'> & { readonly hessian?: boolean }): Explanation {
+  const { hessian: isHessian, ...rest } = opts;
+  checkOptions(rest, DIFF_KEYS, 'explain');
+  const c = compile(expr, opts.at);
+  const wrt = resolveWrt(c, opts.wrt);
+  const fn = isHessian ? gradientNode(c, wrt) : c.fn;
+  const bytes = opts.backend === 'cpu' || (typeof opts.backend === 'object' && opts.backend.precision === 'f64') ? 8 : 4;
+  return explainPlan(planJacobian(fn, wrt, xShape(c, wrt), opts.layout ?? 'denominator', opts.method ?? 'auto'), bytes);
+}
+
+export interface GradOptions extends DiffOptions {
+  /** 'gradient' (default): m×n, [∂f/∂X_ij]; 'jacobian': the n×m transpose used by some texts. */
+  readonly form?: 'gradient' | 'jacobian';
+}
+
+/** The gradient matrix of a scalar f: same shape as X, entries ∂f/∂X_ij (reverse mode by default). */
+export async function grad(expr: ExprLike, opts: GradOptions): Promise<Mat> {
+  checkOptions(opts, [...DIFF_KEYS, 'form'], 'grad');
+  if (opts.form !== undefined && opts.form !== 'gradient' && opts.form !== 'jacobian') {
+    throw new InvalidArgumentError(`form must be 'gradient' or 'jacobian', got '${String(opts.form)}'`);
+  }
+  const c = compile(expr, opts.at);
+  const wrt = resolveWrt(c, opts.wrt);
+  requireScalar(c.fn, 'grad');
+  const [m, n] = xShape(c, wrt);
+  const method = opts.method ?? 'auto';
+  let G: Mat;
+  if (method === 'auto' || method === 'reverse') {
+    const g = gradientNode(c, wrt);
+    G = await withBackend(opts.backend, (b) => runLinear(b, g, null, Mat.scalar(1), c), opts.onReport);
+  } else {
+    const D = await runPlan(planJacobian(c.fn, wrt, [m, n], 'denominator', method), c, opts);
+    G = Mat.fromColumnMajor(m, n, D.data);
+  }
+  return opts.form === 'jacobian' ? transposeMat(G) : G;
+}
+
+/** The gradient of a scalar f as an expression (reverse mode, symbolically). */
+function gradientNode(c: Compiled, wrt: string): Node {
+  requireScalar(c.fn, 'this');
+  const [m, n] = xShape(c, wrt);
+  return pullback(c.fn, wrt, num(1)) ?? constant(Mat.zeros(m, n));
+}
+
+/** Evaluates a linear expression with its seed bound to one value, on a backend; reads it back. */
+async function runLinear(b: Backend, e: Node, seedName: string | null, seedValue: Mat, c: Compiled): Promise<Mat> {
+  const seed = b.upload(seedValue);
+  const out = evalLinear(e, seedName ?? '', seed, b, primalOf(c.env));
+  try {
+    return await b.read(out);
+  } finally {
+    b.dispose(out);
+    if (out !== seed) b.dispose(seed);
+  }
+}
+
+/** dY/dt of a matrix function of a scalar t, with the shape of Y. */
+export async function derivative(expr: ExprLike, opts: Omit<DiffOptions, 'layout' | 'method' | 'maxBytes'>): Promise<Mat> {
+  checkOptions(opts, ['at', 'wrt', 'backend', 'onReport'], 'derivative');
+  const c = compile(expr, opts.at);
+  const wrt = resolveWrt(c, opts.wrt);
+  const [m, n] = xShape(c, wrt);
+  if (m !== 1 || n !== 1) {
+    throw new ShapeError(`derivative is taken with respect to a scalar, but '${wrt}' is ${m}×${n}; use jacobian()`, [[m, n]]);
+  }
+  return tangentOf(c, wrt, Mat.scalar(1), opts);
+}
+
+export interface JvpOptions extends Omit<DiffOptions, 'layout' | 'method' | 'maxBytes'> {
+  /** dX, with the shape of X. */
+  readonly tangent: Mat | Bindings[string];
+}
+
+/** The directional derivative dF = J vec(dX) (shape of F), without forming J. */
+export async function jvp(expr: ExprLike, opts: JvpOptions): Promise<Mat> {
+  checkOptions(opts, ['at', 'wrt', 'backend', 'onReport', 'tangent'], 'jvp');
+  const c = compile(expr, opts.at);
+  const wrt = resolveWrt(c, opts.wrt);
+  return tangentOf(c, wrt, seedMat('tangent', opts.tangent, xShape(c, wrt)), opts);
+}
+
+async function tangentOf(c: Compiled, wrt: string, dX: Mat, opts: { backend?: BackendChoice; onReport?: (r: RunReport) => void }): Promise<Mat> {
+  const dXNode = variable(`∂${wrt}`, xShape(c, wrt));
+  const t = linearize(c.fn, wrt, dXNode);
+  if (!t) return Mat.zeros(c.fn.shape[0], c.fn.shape[1]);
+  return withBackend(opts.backend, (b) => runLinear(b, t, dXNode.op === 'var' ? dXNode.name : '', dX, c), opts.onReport);
+}
+
+export interface VjpOptions extends Omit<DiffOptions, 'layout' | 'method' | 'maxBytes'> {
+  /** F̄, with the shape of F. */
+  readonly cotangent: Mat | Bindings[string];
+}
+
+/** The pullback X̄ = ∂⟨F̄, F⟩/∂X (shape of X), i.e. Jᵀ vec(F̄), without forming J. */
+export async function vjp(expr: ExprLike, opts: VjpOptions): Promise<Mat> {
+  checkOptions(opts, ['at', 'wrt', 'backend', 'onReport', 'cotangent'], 'vjp');
+  const c = compile(expr, opts.at);
+  const wrt = resolveWrt(c, opts.wrt);
+  const ct = seedMat('cotangent', opts.cotangent, c.fn.shape as [number, number]);
+  const a = pullback(c.fn, wrt, variable('∂F̄', c.fn.shape));
+  if (!a) return Mat.zeros(...xShape(c, wrt));
+  return withBackend(opts.backend, (b) => runLinear(b, a, '∂F̄', ct, c), opts.onReport);
+}
+
+function seedMat(what: string, v: Mat | Bindings[string], shape: readonly [number, number]): Mat {
+  const M = toMat(what, v);
+  if (M.rows !== shape[0] || M.cols !== shape[1]) {
+    throw new ShapeError(`${what} must be ${fmtShape(shape)}, got ${fmtShape(M.shape)}`, [M.shape, shape]);
+  }
+  M.assertFinite(what);
+  return M.toFloat64();
+}
+
+/**
+ * The Hessian H = ∂²f/∂vec(X)∂vec(X)ᵀ (mn×mn, symmetric) of a scalar f: exact, the Jacobian of
+ * the symbolic gradient, assembled like any Jacobian (structured terms where they exist).
+ */
+export async function hessian(expr: ExprLike, opts: DiffOptions): Promise<Mat> {
+  checkOptions(opts, DIFF_KEYS, 'hessian');
+  const c = compile(expr, opts.at);
+  const wrt = resolveWrt(c, opts.wrt);
+  const g = gradientNode(c, wrt);
+  const plan = planJacobian(g, wrt, xShape(c, wrt), opts.layout ?? 'denominator', opts.method ?? 'auto');
+  return runPlan(plan, { fn: g, env: c.env }, opts);
+}
+
+export interface HvpOptions extends Omit<DiffOptions, 'layout' | 'method' | 'maxBytes'> {
+  /** V, with the shape of X. */
+  readonly v: Mat | Bindings[string];
+}
+
+/** The Hessian-vector product H vec(V) (returned with the shape of X), without forming H. */
+export async function hvp(expr: ExprLike, opts: HvpOptions): Promise<Mat> {
+  checkOptions(opts, ['at', 'wrt', 'backend', 'onReport', 'v'], 'hvp');
+  const c = compile(expr, opts.at);
+  const wrt = resolveWrt(c, opts.wrt);
+  const g = gradientNode(c, wrt);
+  return tangentOf({ fn: g, env: c.env }, wrt, seedMat('v', opts.v, xShape(c, wrt)), opts);
+}
+
+export interface CheckResult {
+  /** relError ≤ tolerance. */
+  readonly ok: boolean;
+  /** ‖J − J_fd‖_F / ‖J_fd‖_F. */
+  readonly relError: number;
+  readonly maxAbsError: number;
+  readonly tolerance: number;
+  /** The Jacobian under test and the central-difference reference, in the requested layout. */
+  readonly jacobian: Mat;
+  readonly reference: Mat;
+  readonly method: string;
+  readonly backend: string;
+}
+
+/** Compares `jacobian` (any method/backend) against central finite differences in float64. */
+export async function checkJacobian(expr: ExprLike, opts: DiffOptions & { readonly tolerance?: number }): Promise<CheckResult> {
+  const { tolerance, ...rest } = opts;
+  checkOptions(rest, DIFF_KEYS, 'checkJacobian');
+  let report: RunReport | undefined;
+  const c = compile(expr, opts.at);
+  const wrt = resolveWrt(c, opts.wrt);
+  const plan = planJacobian(c.fn, wrt, xShape(c, wrt), opts.layout ?? 'denominator', opts.method ?? 'auto');
+  const J = await runPlan(plan, c, { ...rest, onReport: (r) => ((report = r), opts.onReport?.(r)) });
+  const fd = fdJacobian(c.fn, wrt, c.env);
+  const ref = plan.layout === 'numerator' ? fd : transposeMat(fd);
+  let diff = 0;
+  let norm = 0;
+  let maxAbs = 0;
+  for (let k = 0; k < ref.data.length; k++) {
+    const d = J.data[k]! - ref.data[k]!;
+    diff += d * d;
+    norm += ref.data[k]! ** 2;
+    maxAbs = Math.max(maxAbs, Math.abs(d));
+  }
+  const relError = Math.sqrt(diff) / Math.max(Math.sqrt(norm), Number.MIN_VALUE);
+  const tol = tolerance ?? (J.data instanceof Float32Array ? 1e-3 : 1e-6);
+  return { ok: relError <= tol, relError, maxAbsError: maxAbs, tolerance: tol, jacobian: J, reference: ref, method: plan.method, backend: report?.backend ?? 'cpu' };
+}
+
+/** A column tile of a Jacobian: columns [col0, col0 + count) of the requested layout. */
+export interface JacobianTile {
+  readonly col0: number;
+  readonly count: number;
+  readonly tile: Mat;
+}
+
+/**
+ * Streams a Jacobian too large for memory in column tiles (each `tileCols` columns of the
+ * chosen layout), so the caller can reduce or store each tile and let it go.
+ */
+export async function* jacobianTiles(expr: ExprLike, opts: DiffOptions & { readonly tileCols?: number }): AsyncGenerator<JacobianTile> {
+  const { tileCols, ...rest } = opts;
+  checkOptions(rest, DIFF_KEYS, 'jacobianTiles');
+  const c = compile(expr, opts.at);
+  const wrt = resolveWrt(c, opts.wrt);
+  const plan = planJacobian(c.fn, wrt, xShape(c, wrt), opts.layout ?? 'denominator', opts.method === undefined || opts.method === 'auto' ? 'structured' : opts.method);
+  if (plan.method !== 'structured' || plan.terms!.some((t) => t.kind === 'dense')) {
+    throw new NotDifferentiableError(`jacobianTiles streams structured plans; '${plan.method}' with an unstructured remainder cannot be tiled yet (use jacobian with method 'forward' or 'reverse')`);
+  }
+  const { m, n, p, q } = plan.shape;
+  const totalCols = plan.layout === 'denominator' ? p * q : m * n;
+  const rows = plan.layout === 'denominator' ? m * n : p * q;
+  const step = Math.max(1, tileCols ?? Math.max(1, Math.floor(2 ** 27 / Math.max(rows, 1))));
+  const b = await withBackend(opts.backend, async (backend) => backend, opts.onReport);
+  const primal = primalOf(c.env);
+  for (let col0 = 0; col0 < totalCols; col0 += step) {
+    const count = Math.min(step, totalCols - col0);
+    const t = runJacobian(plan, b, primal, { col0, count });
+    try {
+      yield { col0, count, tile: await b.read(t) };
+    } finally {
+      b.dispose(t);
+    }
+  }
+}

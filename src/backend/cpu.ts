@@ -1,0 +1,544 @@
+/**
+ * The CPU backend: plain TypeScript over Float64Array, the reference every other backend is
+ * checked against. Semantics are exactly those documented in ./backend.ts; the kernels are the
+ * ones in src/mat.
+ */
+import { InvalidArgumentError, ShapeError, fmtShape, type Shape } from '../errors.js';
+import { commutation, kron as kronMat, kronFlat } from '../mat/kron.js';
+import { Mat } from '../mat/mat.js';
+import { gemmBatch, matmul as matmulMat } from '../mat/matmul.js';
+import { diag, f64, transpose as transposeMat, transposeInto, vec } from '../mat/ops.js';
+import type { AssembleOptions, Backend, JacobianShape, KronTerm, Layout, OuterTerm, Tensor, Term } from './backend.js';
+
+/** A batch of equally shaped column-major matrices; element (b, i, j) at `b·rows·cols + i + j·rows`. */
+export class CpuTensor implements Tensor {
+  constructor(
+    readonly batch: number,
+    readonly rows: number,
+    readonly cols: number,
+    readonly data: Float64Array,
+  ) {
+    if (data.length !== batch * rows * cols) {
+      throw new InvalidArgumentError(`a ${batch}×${rows}×${cols} tensor needs ${batch * rows * cols} entries, got ${data.length}`);
+    }
+  }
+
+  get size(): number {
+    return this.rows * this.cols;
+  }
+
+  /** Slice t as a Mat (a copy). */
+  slice(t: number): Mat {
+    const s = this.rows * this.cols;
+    return new Mat(this.rows, this.cols, this.data.slice(t * s, (t + 1) * s));
+  }
+}
+
+const shp = (t: Tensor): Shape => [t.rows, t.cols];
+const desc = (t: Tensor): string => `${t.batch > 1 ? `${t.batch}×` : ''}${fmtShape(shp(t))}`;
+
+function asCpu(t: Tensor, what: string): CpuTensor {
+  if (!(t instanceof CpuTensor)) throw new InvalidArgumentError(`${what}: the cpu backend got a tensor from another backend`);
+  return t;
+}
+
+function broadcastBatch(what: string, a: Tensor, b: Tensor): number {
+  if (a.batch !== b.batch && a.batch !== 1 && b.batch !== 1) {
+    throw new ShapeError(`${what}: batch sizes ${a.batch} and ${b.batch} do not broadcast (${desc(a)} vs ${desc(b)})`, [shp(a), shp(b)]);
+  }
+  return Math.max(a.batch, b.batch);
+}
+
+export class CpuBackend implements Backend {
+  readonly name = 'cpu' as const;
+  readonly precision = 'f64' as const;
+  readonly device = 'cpu (float64)';
+
+  upload(mats: Mat | readonly Mat[]): CpuTensor {
+    const list: readonly Mat[] = mats instanceof Mat ? [mats] : mats;
+    if (list.length === 0) throw new InvalidArgumentError('upload needs at least one matrix');
+    const first = list[0]!;
+    const s = first.size;
+    const data = new Float64Array(list.length * s);
+    list.forEach((M, t) => {
+      if (M.rows !== first.rows || M.cols !== first.cols) {
+        throw new ShapeError(`upload: matrix ${t} is ${fmtShape(M.shape)}, matrix 0 is ${fmtShape(first.shape)}`, [first.shape, M.shape]);
+      }
+      data.set(M.data, t * s);
+    });
+    return new CpuTensor(list.length, first.rows, first.cols, data);
+  }
+
+  unitBatch(m: number, n: number): CpuTensor {
+    const s = m * n;
+    const data = new Float64Array(s * s);
+    for (let t = 0; t < s; t++) data[t * s + t] = 1;
+    return new CpuTensor(s, m, n, data);
+  }
+
+  matmul(a: Tensor, b: Tensor, transA = false, transB = false): CpuTensor {
+    const A = asCpu(a, 'matmul');
+    const B = asCpu(b, 'matmul');
+    const m = transA ? A.cols : A.rows;
+    const k = transA ? A.rows : A.cols;
+    const k2 = transB ? B.cols : B.rows;
+    const n = transB ? B.rows : B.cols;
+    if (k !== k2) {
+      throw new ShapeError(
+        `matmul: inner dimensions differ, ${fmtShape([m, k])} · ${fmtShape([k2, n])} (operands ${desc(A)}${transA ? 'ᵀ' : ''} and ${desc(B)}${transB ? 'ᵀ' : ''})`,
+        [shp(A), shp(B)],
+      );
+    }
+    const batch = broadcastBatch('matmul', A, B);
+    const out = new Float64Array(batch * m * n);
+    gemmBatch(out, A.data, A.batch, B.data, B.batch, m, k, n, transA, transB);
+    return new CpuTensor(batch, m, n, out);
+  }
+
+  elementwise(op: 'add' | 'sub' | 'mul' | 'div', a: Tensor, b: Tensor): CpuTensor {
+    const A = asCpu(a, op);
+    const B = asCpu(b, op);
+    const batch = broadcastBatch(op, A, B);
+    const aScalar = A.rows === 1 && A.cols === 1;
+    const bScalar = B.rows === 1 && B.cols === 1;
+    if (!aScalar && !bScalar && (A.rows !== B.rows || A.cols !== B.cols)) {
+      throw new ShapeError(`${op}: shapes ${fmtShape(shp(A))} and ${fmtShape(shp(B))} do not match`, [shp(A), shp(B)]);
+    }
+    const [rows, cols] = aScalar ? [B.rows, B.cols] : [A.rows, A.cols];
+    const s = rows * cols;
+    const sa = A.rows * A.cols;
+    const sb = B.rows * B.cols;
+    const out = new Float64Array(batch * s);
+    const ad = A.data;
+    const bd = B.data;
+    for (let t = 0; t < batch; t++) {
+      const ao = A.batch === 1 ? 0 : t * sa;
+      const bo = B.batch === 1 ? 0 : t * sb;
+      const o = t * s;
+      // Index strides: 0 for a broadcast scalar, 1 otherwise.
+      const da = aScalar ? 0 : 1;
+      const db = bScalar ? 0 : 1;
+      switch (op) {
+        case 'add':
+          for (let e = 0; e < s; e++) out[o + e] = ad[ao + e * da]! + bd[bo + e * db]!;
+          break;
+        case 'sub':
+          for (let e = 0; e < s; e++) out[o + e] = ad[ao + e * da]! - bd[bo + e * db]!;
+          break;
+        case 'mul':
+          for (let e = 0; e < s; e++) out[o + e] = ad[ao + e * da]! * bd[bo + e * db]!;
+          break;
+        case 'div':
+          for (let e = 0; e < s; e++) out[o + e] = ad[ao + e * da]! / bd[bo + e * db]!;
+          break;
+        default:
+          throw new InvalidArgumentError(`elementwise: unknown op '${String(op)}'`);
+      }
+    }
+    return new CpuTensor(batch, rows, cols, out);
+  }
+
+  scale(a: Tensor, alpha: number): CpuTensor {
+    const A = asCpu(a, 'scale');
+    const out = new Float64Array(A.data.length);
+    for (let e = 0; e < out.length; e++) out[e] = alpha * A.data[e]!;
+    return new CpuTensor(A.batch, A.rows, A.cols, out);
+  }
+
+  transpose(a: Tensor): CpuTensor {
+    const A = asCpu(a, 'transpose');
+    const s = A.rows * A.cols;
+    const out = new Float64Array(A.data.length);
+    for (let t = 0; t < A.batch; t++) transposeInto(out, A.data, A.rows, A.cols, t * s, t * s);
+    return new CpuTensor(A.batch, A.cols, A.rows, out);
+  }
+
+  gather(a: Tensor, idx: Int32Array, rows: number, cols: number): CpuTensor {
+    const A = asCpu(a, 'gather');
+    const s = rows * cols;
+    if (idx.length !== s) throw new ShapeError(`gather: ${idx.length} indices for a ${rows}×${cols} output (needs ${s})`, [[rows, cols]]);
+    const sa = A.rows * A.cols;
+    for (let e = 0; e < s; e++) {
+      if (idx[e]! >= sa) throw new ShapeError(`gather: index ${idx[e]} is outside a ${fmtShape(shp(A))} input (${sa} entries)`, [shp(A)]);
+    }
+    const out = new Float64Array(A.batch * s);
+    for (let t = 0; t < A.batch; t++) {
+      const ao = t * sa;
+      const o = t * s;
+      for (let e = 0; e < s; e++) {
+        const k = idx[e]!;
+        out[o + e] = k >= 0 ? A.data[ao + k]! : 0;
+      }
+    }
+    return new CpuTensor(A.batch, rows, cols, out);
+  }
+
+  concat(blocks: readonly (readonly Tensor[])[]): CpuTensor {
+    if (blocks.length === 0 || blocks.some((r) => r.length === 0)) throw new ShapeError('concat: needs at least one block in every block row');
+    const rowsOf = blocks.map((r, bi) => {
+      const h = r[0]!.rows;
+      r.forEach((t, bj) => {
+        if (t.rows !== h) {
+          throw new ShapeError(`concat: block (${bi + 1}, ${bj + 1}) is ${fmtShape(shp(t))}, but block (${bi + 1}, 1) has ${h} rows`, [shp(r[0]!), shp(t)]);
+        }
+      });
+      return h;
+    });
+    const colsOf = blocks[0]!.map((t) => t.cols);
+    blocks.forEach((r, bi) => {
+      if (r.length !== colsOf.length) throw new ShapeError(`concat: block row ${bi + 1} has ${r.length} blocks, row 1 has ${colsOf.length}`);
+      r.forEach((t, bj) => {
+        if (t.cols !== colsOf[bj]) {
+          throw new ShapeError(
+            `concat: block (${bi + 1}, ${bj + 1}) is ${fmtShape(shp(t))}, but block (1, ${bj + 1}) has ${colsOf[bj]} columns`,
+            [shp(blocks[0]![bj]!), shp(t)],
+          );
+        }
+      });
+    });
+    let batch = 1;
+    for (const r of blocks) {
+      for (const t of r) {
+        if (t.batch !== 1) {
+          if (batch !== 1 && batch !== t.batch) throw new ShapeError(`concat: batch sizes ${batch} and ${t.batch} do not broadcast`);
+          batch = t.batch;
+        }
+      }
+    }
+    const R = rowsOf.reduce((x, y) => x + y, 0);
+    const C = colsOf.reduce((x, y) => x + y, 0);
+    const out = new Float64Array(batch * R * C);
+    for (let t = 0; t < batch; t++) {
+      const o = t * R * C;
+      let r0 = 0;
+      blocks.forEach((row, bi) => {
+        let c0 = 0;
+        row.forEach((blk) => {
+          const T = asCpu(blk, 'concat');
+          const s = T.rows * T.cols;
+          const src = T.batch === 1 ? 0 : t * s;
+          for (let j = 0; j < T.cols; j++) {
+            out.set(T.data.subarray(src + j * T.rows, src + (j + 1) * T.rows), o + r0 + (c0 + j) * R);
+          }
+          c0 += T.cols;
+        });
+        r0 += rowsOf[bi]!;
+      });
+    }
+    return new CpuTensor(batch, R, C, out);
+  }
+
+  kron(a: Tensor, b: Tensor): CpuTensor {
+    const A = asCpu(a, 'kron');
+    const B = asCpu(b, 'kron');
+    const batch = broadcastBatch('kron', A, B);
+    const rows = A.rows * B.rows;
+    const cols = A.cols * B.cols;
+    const out = new Float64Array(batch * rows * cols);
+    for (let t = 0; t < batch; t++) {
+      kronFlat(out, A.data, A.rows, A.cols, B.data, B.rows, B.cols, t * rows * cols, A.batch === 1 ? 0 : t * A.size, B.batch === 1 ? 0 : t * B.size);
+    }
+    return new CpuTensor(batch, rows, cols, out);
+  }
+
+  sumAll(a: Tensor): CpuTensor {
+    const A = asCpu(a, 'sumAll');
+    const s = A.rows * A.cols;
+    const out = new Float64Array(A.batch);
+    for (let t = 0; t < A.batch; t++) {
+      let acc = 0;
+      for (let e = t * s; e < (t + 1) * s; e++) acc += A.data[e]!;
+      out[t] = acc;
+    }
+    return new CpuTensor(A.batch, 1, 1, out);
+  }
+
+  stack(a: Tensor, transposed: boolean): CpuTensor {
+    const A = asCpu(a, 'stack');
+    const s = A.rows * A.cols;
+    if (!transposed) return new CpuTensor(1, s, A.batch, A.data.slice());
+    // Row t of the batch×s result is vec(slice t): a transpose of the s×batch reading.
+    const out = new Float64Array(A.data.length);
+    transposeInto(out, A.data, s, A.batch);
+    return new CpuTensor(1, A.batch, s, out);
+  }
+
+  assemble(terms: readonly Term[], shape: JacobianShape, layout: Layout, opts: AssembleOptions = {}): CpuTensor {
+    return assembleCpu(terms, shape, layout, opts);
+  }
+
+  read(t: Tensor): Promise<Mat> {
+    const T = asCpu(t, 'read');
+    if (T.batch !== 1) return Promise.reject(new ShapeError(`read: expects a batch-1 tensor, got a batch of ${T.batch} ${fmtShape(shp(T))}`));
+    return Promise.resolve(new Mat(T.rows, T.cols, T.data.slice()));
+  }
+
+  dispose(_t: Tensor): void {
+    // Garbage collection frees CPU tensors.
+  }
+
+  sync(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// assemble
+
+/** A Kron term with its factors checked and laid out for the assembly loops (see assembleCpu). */
+interface PreparedKron {
+  readonly kind: 'kron';
+  readonly alpha: number;
+  readonly transposed: boolean;
+  /** A (p × ka), ka = m, or n when transposed; null = identity. */
+  readonly A: Float64Array | null;
+  /** Aᵀ (ka × p), for the denominator layout's contiguous reads; null = identity. */
+  readonly At: Float64Array | null;
+  /** B (kb × q), kb = n, or m when transposed; null = identity. */
+  readonly B: Float64Array | null;
+  /** The scaling in the orientation of dX: C (m×n), or Cᵀ when transposed; null = ones. */
+  readonly Cx: Float64Array | null;
+  /** The scaling as stored (m×n, or n×m when transposed); null = ones. */
+  readonly C: Float64Array | null;
+  /** S (p×q); null = ones. */
+  readonly S: Float64Array | null;
+}
+
+interface PreparedOuter {
+  readonly kind: 'outer';
+  readonly alpha: number;
+  readonly U: Float64Array;
+  readonly V: Float64Array;
+}
+
+function checkFactor(what: string, M: Mat | null, rows: number, cols: number, nullOk: boolean, nullWhy: string): void {
+  if (M === null) {
+    if (!nullOk) throw new ShapeError(`assemble: ${what} = I needs ${nullWhy}`);
+    return;
+  }
+  if (M.rows !== rows || M.cols !== cols) {
+    throw new ShapeError(`assemble: ${what} is ${fmtShape(M.shape)}, expected ${rows}×${cols}`, [M.shape, [rows, cols]]);
+  }
+}
+
+function prepare(term: Term, shape: JacobianShape): PreparedKron | PreparedOuter {
+  const { m, n, p, q } = shape;
+  if (term.kind === 'outer') {
+    if (term.U.size !== p * q) throw new ShapeError(`assemble: outer term U is ${fmtShape(term.U.shape)}, needs ${p * q} entries (F is ${p}×${q})`, [term.U.shape, [p, q]]);
+    if (term.V.size !== m * n) throw new ShapeError(`assemble: outer term V is ${fmtShape(term.V.shape)}, needs ${m * n} entries (X is ${m}×${n})`, [term.V.shape, [m, n]]);
+    return { kind: 'outer', alpha: term.alpha, U: f64(term.U.data), V: f64(term.V.data) };
+  }
+  if (term.kind !== 'kron') throw new InvalidArgumentError(`assemble: unknown term kind '${String((term as { kind: unknown }).kind)}'`);
+  const t = term.transposed;
+  const ka = t ? n : m;
+  const kb = t ? m : n;
+  checkFactor('A', term.A, p, ka, p === ka, `p = ${t ? 'n' : 'm'} (F is ${p}×${q}, X is ${m}×${n}${t ? ', transposed' : ''})`);
+  checkFactor('B', term.B, kb, q, kb === q, `q = ${t ? 'm' : 'n'} (F is ${p}×${q}, X is ${m}×${n}${t ? ', transposed' : ''})`);
+  checkFactor('C', term.C, t ? n : m, t ? m : n, true, '');
+  checkFactor('S', term.S, p, q, true, '');
+  const A = term.A ? f64(term.A.data) : null;
+  const C = term.C ? f64(term.C.data) : null;
+  return {
+    kind: 'kron',
+    alpha: term.alpha,
+    transposed: t,
+    A,
+    At: term.A ? f64(transposeMat(term.A).data) : null,
+    B: term.B ? f64(term.B.data) : null,
+    C,
+    Cx: term.C ? (t ? f64(transposeMat(term.C).data) : C) : null,
+    S: term.S ? f64(term.S.data) : null,
+  };
+}
+
+/**
+ * Σ terms written into a fresh Jacobian, one pass over the output: for each output column the
+ * `add` tile's column (or zeros) is laid down, then every term adds its contribution to that
+ * column while it is in cache. With r = k + l·p (F index) and c = i + j·m (X index):
+ *   numerator   J[r, c], pq×mn; column c fixed, so C[i,j] (C[j,i] transposed) is hoisted;
+ *   denominator D[c, r] = J[r, c], mn×pq; column r fixed, so S[k,l] is hoisted.
+ * Identity A or B contribute only on their diagonal, so those loops collapse to one index.
+ */
+export function assembleCpu(terms: readonly Term[], shape: JacobianShape, layout: Layout, opts: AssembleOptions = {}): CpuTensor {
+  const { m, n, p, q } = shape;
+  for (const d of [m, n, p, q]) {
+    if (!Number.isInteger(d) || d < 0) throw new InvalidArgumentError(`assemble: shape must be non-negative integers, got m=${m}, n=${n}, p=${p}, q=${q}`);
+  }
+  if (layout !== 'numerator' && layout !== 'denominator') throw new InvalidArgumentError(`assemble: unknown layout '${String(layout)}'`);
+  const mn = m * n;
+  const pq = p * q;
+  const R = layout === 'numerator' ? pq : mn;
+  const totalCols = layout === 'numerator' ? mn : pq;
+  const col0 = opts.cols?.col0 ?? 0;
+  const count = opts.cols?.count ?? totalCols - col0;
+  if (!Number.isInteger(col0) || !Number.isInteger(count) || col0 < 0 || count < 0 || col0 + count > totalCols) {
+    throw new InvalidArgumentError(`assemble: column range [${col0}, ${col0 + count}) is outside the ${totalCols} columns of the ${layout} Jacobian`);
+  }
+  const out = new Float64Array(R * count);
+  let add: Float64Array | null = null;
+  if (opts.add) {
+    const T = asCpu(opts.add, 'assemble');
+    if (T.batch !== 1 || T.rows !== R || T.cols !== count) {
+      throw new ShapeError(`assemble: 'add' is ${desc(T)}, the tile is ${R}×${count}`, [shp(T), [R, count]]);
+    }
+    add = T.data;
+  }
+  const prepared = terms.map((t) => prepare(t, shape));
+  for (let cc = 0; cc < count; cc++) {
+    const col = col0 + cc;
+    const o = cc * R;
+    if (add) out.set(add.subarray(o, o + R), o);
+    for (const T of prepared) {
+      if (T.kind === 'outer') {
+        if (layout === 'numerator') {
+          // J[:, c] += α V_c · vec(U)
+          const g = T.alpha * T.V[col]!;
+          if (g !== 0) for (let r = 0; r < R; r++) out[o + r]! += g * T.U[r]!;
+        } else {
+          // D[:, r] += α U_r · vec(V)
+          const g = T.alpha * T.U[col]!;
+          if (g !== 0) for (let c = 0; c < R; c++) out[o + c]! += g * T.V[c]!;
+        }
+      } else if (layout === 'numerator') {
+        numeratorColumn(out, o, T, col, m, n, p, q);
+      } else {
+        denominatorColumn(out, o, T, col, m, n, p);
+      }
+    }
+  }
+  return new CpuTensor(1, R, count, out);
+}
+
+/**
+ * Numerator column c = i + j·m: J[k + l·p, c] += α C[a,b] S[k,l] A[k,a] B[b,l] with
+ * (a, b) = (i, j), or (j, i) when transposed (C then stored n×m, so C[a,b] = C[j,i]).
+ */
+function numeratorColumn(out: Float64Array, o: number, T: PreparedKron, c: number, m: number, n: number, p: number, q: number): void {
+  const i = c % m;
+  const j = (c - i) / m;
+  const a = T.transposed ? j : i;
+  const b = T.transposed ? i : j;
+  // C stored m×n (n×m when transposed); B stored n×q (m×q when transposed); A stored p×(m or n).
+  const cRows = T.transposed ? n : m;
+  const bRows = T.transposed ? m : n;
+  let f = T.alpha;
+  if (T.C) f *= T.C[a + b * cRows]!;
+  if (f === 0) return;
+  const A = T.A;
+  const B = T.B;
+  const S = T.S;
+  const aCol = a * p;
+  if (B === null) {
+    // B = I: only l = b.
+    const l = b;
+    if (l < q) writeNumeratorBlock(out, o + l * p, A, aCol, a, S, l * p, f, p);
+    return;
+  }
+  for (let l = 0; l < q; l++) {
+    const g = f * B[b + l * bRows]!;
+    if (g === 0) continue;
+    writeNumeratorBlock(out, o + l * p, A, aCol, a, S, l * p, g, p);
+  }
+}
+
+/** out[base + k] += g · S[sOff + k] · A[aCol + k] for k < p (A = I: only k = a). */
+function writeNumeratorBlock(
+  out: Float64Array,
+  base: number,
+  A: Float64Array | null,
+  aCol: number,
+  a: number,
+  S: Float64Array | null,
+  sOff: number,
+  g: number,
+  p: number,
+): void {
+  if (A === null) {
+    if (a < p) out[base + a]! += g * (S ? S[sOff + a]! : 1);
+    return;
+  }
+  if (S) for (let k = 0; k < p; k++) out[base + k]! += g * S[sOff + k]! * A[aCol + k]!;
+  else for (let k = 0; k < p; k++) out[base + k]! += g * A[aCol + k]!;
+}
+
+/**
+ * Denominator column r = k + l·p: D[i + j·m, r] += α S[k,l] · (value over i, j):
+ *   not transposed: A[k,i] C[i,j] B[j,l]   (loop j; hoist B[j,l]; inner i reads Aᵀ[:,k], C[:,j])
+ *   transposed:     A[k,j] C[j,i] B[i,l]   (loop j; hoist A[k,j]; inner i reads B[:,l], Cᵀ[:,j])
+ */
+function denominatorColumn(out: Float64Array, o: number, T: PreparedKron, r: number, m: number, n: number, p: number): void {
+  const k = r % p;
+  const l = (r - k) / p;
+  let f = T.alpha;
+  if (T.S) f *= T.S[r]!;
+  if (f === 0) return;
+  const Cx = T.Cx; // m×n orientation: Cx[i + j·m] = C[i,j], or C[j,i] when transposed
+  if (!T.transposed) {
+    // B is n×q: B[j,l] = B[j + l·n]; Aᵀ is m×p: A[k,i] = At[i + k·m].
+    const B = T.B;
+    const At = T.At;
+    const jLo = B ? 0 : l;
+    const jHi = B ? n : Math.min(n, l + 1);
+    for (let j = jLo; j < jHi; j++) {
+      const g = B ? f * B[j + l * n]! : f;
+      if (g === 0) continue;
+      const base = o + j * m;
+      if (At === null) {
+        // A = I: only i = k.
+        if (k < m) out[base + k]! += g * (Cx ? Cx[k + j * m]! : 1);
+      } else {
+        const ak = k * m;
+        const cj = j * m;
+        if (Cx) for (let i = 0; i < m; i++) out[base + i]! += g * At[ak + i]! * Cx[cj + i]!;
+        else for (let i = 0; i < m; i++) out[base + i]! += g * At[ak + i]!;
+      }
+    }
+  } else {
+    // A is p×n: A[k,j] = A[k + j·p]; B is m×q: B[i,l] = B[i + l·m].
+    const A = T.A;
+    const B = T.B;
+    const jLo = A ? 0 : k;
+    const jHi = A ? n : Math.min(n, k + 1);
+    for (let j = jLo; j < jHi; j++) {
+      const g = A ? f * A[k + j * p]! : f;
+      if (g === 0) continue;
+      const base = o + j * m;
+      if (B === null) {
+        // B = I: only i = l.
+        if (l < m) out[base + l]! += g * (Cx ? Cx[l + j * m]! : 1);
+      } else {
+        const bl = l * m;
+        const cj = j * m;
+        if (Cx) for (let i = 0; i < m; i++) out[base + i]! += g * B[bl + i]! * Cx[cj + i]!;
+        else for (let i = 0; i < m; i++) out[base + i]! += g * B[bl + i]!;
+      }
+    }
+  }
+}
+
+/**
+ * The numerator Jacobian of one term built densely and independently of `assemble`, for tests:
+ *   Kron:  α · diag(vec S) · (Bᵀ ⊗ A) · diag(vec C) [· K_mn when transposed]   (pq × mn)
+ *   Outer: α · vec(U) vec(V)ᵀ
+ * Null A, B are identities of the implied size, null C, S all ones.
+ */
+export function materializeKronDense(term: KronTerm | OuterTerm, shape: JacobianShape): Mat {
+  const { m, n, p, q } = shape;
+  if (term.kind === 'outer') {
+    const U = new Mat(p * q, 1, f64(term.U.data));
+    const V = new Mat(1, m * n, f64(term.V.data));
+    const J = matmulMat(U, V);
+    return new Mat(J.rows, J.cols, J.data.map((v) => v * term.alpha));
+  }
+  const t = term.transposed;
+  const A = term.A ?? Mat.eye(t ? n : m);
+  const B = term.B ?? Mat.eye(t ? m : n);
+  let J = kronMat(transposeMat(B), A);
+  if (J.rows !== p * q || J.cols !== m * n) {
+    throw new ShapeError(`materializeKronDense: Bᵀ⊗A is ${fmtShape(J.shape)}, expected ${p * q}×${m * n}`, [J.shape, [p * q, m * n]]);
+  }
+  if (term.S) J = matmulMat(diag(vec(term.S)), J);
+  if (term.C) J = matmulMat(J, diag(vec(term.C)));
+  if (t) J = matmulMat(J, commutation(m, n));
+  return new Mat(J.rows, J.cols, J.data.map((v) => v * term.alpha));
+}

@@ -1,0 +1,261 @@
+import type { Shape } from '../errors.js';
+import type { Node } from '../expr/ast.js';
+import { Mat } from '../mat/mat.js';
+import * as N from './nodes.js';
+
+/**
+ * Structure extraction: reads a tangent expression (linear in dX, from `linearize`) as a sum of
+ * terms of the vec/Kronecker calculus, whose factors are primal expressions:
+ *
+ *   kron:   dF = α γ · S ⊙ (A (C ⊙ dX⁽ᵀ⁾) B)    J = αγ · diag(vec S) (Bᵀ⊗A) diag(vec C) [K_mn]
+ *   outer:  dF = α γ · U ⟨V, dX⟩                J = αγ · vec(U) vec(V)ᵀ
+ *   dense:  any other tangent expression, left to forward mode (batched JVP)
+ *
+ * (γ: a scalar primal expression; null factors are identities / all-ones.) The rules are the
+ * identities of the notes: P(A dX B) = (PA) dX B; (A dX B)ᵀ = Bᵀ dXᵀ Aᵀ;
+ * tr(A dX B) = ⟨(BA)ᵀ, dX⟩; sum(S ⊙ A dX B) = ⟨Aᵀ S Bᵀ, dX⟩; a scalar tangent times a matrix
+ * is an outer term. So `A*X*B` gives the single term B⊗Aᵀ (denominator) with no per-entry work.
+ */
+export interface KronSym {
+  readonly kind: 'kron';
+  readonly alpha: number;
+  readonly gamma: Node | null;
+  readonly A: Node | null;
+  readonly B: Node | null;
+  readonly C: Node | null;
+  readonly S: Node | null;
+  readonly transposed: boolean;
+  /** Shape of the tangent this term contributes to (A·dX·B may have been reshaped by vec). */
+  readonly shape: Shape;
+}
+
+export interface OuterSym {
+  readonly kind: 'outer';
+  readonly alpha: number;
+  readonly gamma: Node | null;
+  readonly U: Node;
+  readonly V: Node;
+  readonly shape: Shape;
+}
+
+export interface DenseSym {
+  readonly kind: 'dense';
+  readonly tangent: Node;
+}
+
+export type SymTerm = KronSym | OuterSym | DenseSym;
+
+/** The shape of A (C⊙dX⁽ᵀ⁾) B for a kron term over an m×n input. */
+export function innerShape(t: KronSym, m: number, n: number): Shape {
+  const [r, c] = t.transposed ? [n, m] : [m, n];
+  return [t.A ? t.A.shape[0] : r, t.B ? t.B.shape[1] : c];
+}
+
+export function extractTerms(tangent: Node | null, dX: Node): SymTerm[] {
+  if (!tangent) return [];
+  const [m, n] = dX.shape;
+  const memo = new Map<Node, SymTerm[]>();
+  const walk = (t: Node): SymTerm[] => {
+    let r = memo.get(t);
+    if (!r) {
+      r = extract(t, walk, dX, m, n);
+      memo.set(t, r);
+    }
+    return r;
+  };
+  return mergeDense(walk(tangent));
+}
+
+/** All dense terms summed into one tangent expression (one forward-mode pass). */
+function mergeDense(terms: SymTerm[]): SymTerm[] {
+  const dense = terms.filter((t): t is DenseSym => t.kind === 'dense');
+  if (dense.length <= 1) return terms;
+  const sum = dense.reduce<Node | null>((s, t) => N.add(s, t.tangent), null)!;
+  return [...terms.filter((t) => t.kind !== 'dense'), { kind: 'dense', tangent: sum }];
+}
+
+/** The tangent expression a term stands for (used when a rule cannot keep the structure). */
+export function termToNode(t: SymTerm, dX: Node): Node {
+  if (t.kind === 'dense') return t.tangent;
+  let e: Node;
+  if (t.kind === 'outer') {
+    e = N.mul(N.reduce('sum', N.mul(t.V, dX)), t.U)!;
+  } else {
+    let x: Node = t.transposed ? N.transpose(dX)! : dX;
+    if (t.C) x = N.mul(t.C, x)!;
+    if (t.A) x = N.matmul(t.A, x)!;
+    if (t.B) x = N.matmul(x, t.B)!;
+    if (t.S) x = N.mul(t.S, x)!;
+    e = N.reshape(x, t.shape[0], t.shape[1])!;
+  }
+  if (t.gamma) e = N.mul(t.gamma, e)!;
+  return N.scaleBy(t.alpha, e)!;
+}
+
+const dense = (tangent: Node): DenseSym => ({ kind: 'dense', tangent });
+
+const same = (a: Shape, b: Shape): boolean => a[0] === b[0] && a[1] === b[1];
+
+/** The primal and the tangent operand of a binary node whose other side does not depend on dX. */
+function split(a: Node, b: Node, isTangent: (x: Node) => boolean): { p: Node; t: Node; left: boolean } | null {
+  const ta = isTangent(a);
+  const tb = isTangent(b);
+  if (ta && !tb) return { p: b, t: a, left: false };
+  if (tb && !ta) return { p: a, t: b, left: true };
+  return null;
+}
+
+function extract(t: Node, walk: (t: Node) => SymTerm[], dX: Node, m: number, n: number): SymTerm[] {
+  const dep = N.dependents(t, (dX as { name: string }).name);
+  const isTangent = (x: Node): boolean => dep.has(x);
+  const fallback = (): SymTerm[] => [dense(t)];
+  /** Apply `f` to every structured term, falling back to dense for the terms it refuses. */
+  const each = (terms: SymTerm[], f: (s: KronSym | OuterSym) => SymTerm | null, rebuild: (x: Node) => Node): SymTerm[] =>
+    terms.map((s) => (s.kind !== 'dense' ? f(s) : null) ?? dense(rebuild(termToNode(s, dX))));
+
+  switch (t.op) {
+    case 'var':
+      return [{ kind: 'kron', alpha: 1, gamma: null, A: null, B: null, C: null, S: null, transposed: false, shape: t.shape }];
+    case 'neg':
+      return walk(t.a).map((s) => (s.kind === 'dense' ? dense(N.neg(s.tangent)!) : { ...s, alpha: -s.alpha }));
+    case 'add':
+    case 'sub': {
+      // both sides are tangents (a one-sided sum folds away in nodes.add); broadcasts go dense
+      if (!same(t.a.shape, t.b.shape) || !isTangent(t.a) || !isTangent(t.b)) return fallback();
+      const a = walk(t.a);
+      const b = walk(t.b);
+      const bs = t.op === 'sub' ? b.map((s) => (s.kind === 'dense' ? dense(N.neg(s.tangent)!) : { ...s, alpha: -s.alpha })) : b;
+      return [...a, ...bs];
+    }
+    case 'mul':
+    case 'div': {
+      const sp = split(t.a, t.b, isTangent);
+      if (!sp || (t.op === 'div' && sp.left)) return fallback();
+      const p = t.op === 'div' ? N.div(N.num(1), sp.p)! : sp.p;
+      const inner = walk(sp.t);
+      const rebuild = (x: Node): Node => (t.op === 'div' ? N.div(x, sp.p)! : sp.left ? N.mul(sp.p, x)! : N.mul(x, sp.p)!);
+      if (N.isScalar(p)) return each(inner, (s) => ({ ...s, gamma: s.gamma ? N.mul(s.gamma, p)! : p }), rebuild);
+      if (N.isScalar(sp.t)) {
+        // a scalar tangent ⟨V, dX⟩ times a matrix: an outer term
+        return each(inner, (s) => {
+          const o = s.kind === 'outer' ? s : scalarToOuter(s, m, n);
+          return o && { ...o, U: N.mul(o.U, p)!, shape: t.shape };
+        }, rebuild);
+      }
+      return each(inner, (s) => hadamard(s, p, m, n), rebuild);
+    }
+    case 'matmul': {
+      const sp = split(t.a, t.b, isTangent);
+      if (!sp) return fallback();
+      const rebuild = (x: Node): Node => (sp.left ? N.matmul(sp.p, x)! : N.matmul(x, sp.p)!);
+      return each(walk(sp.t), (s) => {
+        if (s.kind === 'outer') return { ...s, U: rebuild(s.U), shape: t.shape };
+        if (s.S || !same(s.shape, innerShape(s, m, n))) return null;
+        return sp.left ? { ...s, A: N.matmul(sp.p, s.A) ?? sp.p, shape: t.shape } : { ...s, B: N.matmul(s.B, sp.p) ?? sp.p, shape: t.shape };
+      }, rebuild);
+    }
+    case 'transpose':
+      return each(walk(t.a), (s) => {
+        if (s.kind === 'outer') return { ...s, U: N.transpose(s.U)!, shape: t.shape };
+        if (!same(s.shape, innerShape(s, m, n))) return null;
+        // (S ⊙ A (C⊙dX) B)ᵀ = Sᵀ ⊙ Bᵀ (Cᵀ⊙dXᵀ) Aᵀ
+        return { ...s, A: N.transpose(s.B), B: N.transpose(s.A), C: N.transpose(s.C), S: N.transpose(s.S), transposed: !s.transposed, shape: t.shape };
+      }, (x) => N.transpose(x)!);
+    case 'gather': {
+      const size = t.a.shape[0] * t.a.shape[1];
+      const isReshape = t.idx.length === size && t.idx.every((v, k) => v === k);
+      const single = t.idx.length === 1 && t.idx[0]! >= 0 ? t.idx[0]! : -1;
+      return each(walk(t.a), (s) => {
+        if (isReshape) return { ...s, shape: t.shape };
+        if (s.kind === 'outer') return { ...s, U: N.gather(s.U, t.idx, t.shape[0], t.shape[1])!, shape: t.shape };
+        if (single >= 0) return entryToOuter(s, single, m, n);
+        return null;
+      }, (x) => N.gather(x, t.idx, t.shape[0], t.shape[1])!);
+    }
+    case 'tr':
+    case 'sum':
+      return each(walk(t.a), (s) => {
+        if (s.kind === 'outer') return { ...s, U: N.reduce(t.op as 'tr' | 'sum', s.U)!, shape: [1, 1] };
+        const inner = innerShape(s, m, n);
+        if (t.op === 'tr' && !same(s.shape, inner)) return null;
+        // tr(S ⊙ A Y B) = ⟨(B Dg(S) A)ᵀ, Y⟩,  sum(S ⊙ A Y B) = ⟨Aᵀ S Bᵀ, Y⟩  (Y = C ⊙ dX⁽ᵀ⁾)
+        const W =
+          t.op === 'tr'
+            ? N.transpose(product([s.B, s.S && N.diagPart(s.S), s.A]) ?? N.eye(inner[0]))!
+            : product([N.transpose(s.A), s.S ?? N.ones(inner[0], inner[1]), N.transpose(s.B)])!;
+        return outerFromW(s, W);
+      }, (x) => N.reduce(t.op as 'tr' | 'sum', x)!);
+    default:
+      return fallback();
+  }
+}
+
+/** S ⊙ term, for a primal matrix S of the term's shape. */
+function hadamard(s: KronSym | OuterSym, P: Node, m: number, n: number): SymTerm | null {
+  if (s.kind === 'outer') return { ...s, U: N.mul(s.U, P)! };
+  const inner = innerShape(s, m, n);
+  const Pin = N.reshape(P, inner[0], inner[1])!;
+  if (!s.A && !s.B && !s.S) {
+    // S ⊙ (C ⊙ dX⁽ᵀ⁾) = (S⊙C) ⊙ dX⁽ᵀ⁾: keep it on the input side so later products still fold
+    return { ...s, C: s.C ? N.mul(s.C, Pin)! : Pin };
+  }
+  return { ...s, S: s.S ? N.mul(s.S, Pin)! : Pin };
+}
+
+/**
+ * ⟨W, Y⟩ with Y = C ⊙ dX⁽ᵀ⁾ as ⟨V, dX⟩: V = W ⊙ C, transposed back when the term reads dXᵀ.
+ */
+function outerFromW(s: KronSym, W: Node): OuterSym {
+  const WC = s.C ? N.mul(W, s.C)! : W;
+  return { kind: 'outer', alpha: s.alpha, gamma: s.gamma, U: N.num(1), V: s.transposed ? N.transpose(WC)! : WC, shape: [1, 1] };
+}
+
+/** A 1×1 kron term s = S·A (C⊙dX⁽ᵀ⁾) B as ⟨V, dX⟩: W = S·Aᵀ Bᵀ. */
+function scalarToOuter(s: KronSym, m: number, n: number): OuterSym | null {
+  const inner = innerShape(s, m, n);
+  if (inner[0] !== 1 || inner[1] !== 1) return null;
+  const At = N.transpose(s.A) ?? N.eye(1);
+  const Bt = N.transpose(s.B) ?? N.eye(1);
+  let W = N.matmul(At, Bt)!;
+  if (s.S) W = N.mul(s.S, W)!;
+  return outerFromW(s, W);
+}
+
+/** The single entry `vec(term)[k]` as ⟨V, dX⟩: W = S_kl · A(k,:)ᵀ B(:,l)ᵀ. */
+function entryToOuter(s: KronSym, k: number, m: number, n: number): OuterSym {
+  const inner = innerShape(s, m, n);
+  const row = k % inner[0];
+  const col = Math.floor(k / inner[0]);
+  const rowOfA = s.A ? N.gather(s.A, rowIndices(s.A.shape, row), s.A.shape[1], 1)! : unitCol(inner[0], row);
+  const colOfB = s.B ? N.gather(s.B, colIndices(s.B.shape, col), 1, s.B.shape[0])! : unitRow(inner[1], col);
+  let W = N.matmul(rowOfA, colOfB)!;
+  if (s.S) W = N.mul(N.gather(s.S, Int32Array.of(k), 1, 1)!, W)!;
+  return { ...outerFromW(s, W) };
+}
+
+/** Indices of row i of A (as a column vector): A(i, :)ᵀ. */
+function rowIndices(shape: Shape, i: number): Int32Array {
+  return Int32Array.from({ length: shape[1] }, (_, j) => i + j * shape[0]);
+}
+
+/** Indices of column j of B (as a row vector): B(:, j)ᵀ. */
+function colIndices(shape: Shape, j: number): Int32Array {
+  return Int32Array.from({ length: shape[0] }, (_, i) => i + j * shape[0]);
+}
+
+function unitCol(size: number, i: number): Node {
+  const e = Mat.zeros(size, 1);
+  e.data[i] = 1;
+  return N.constant(e);
+}
+
+function unitRow(size: number, j: number): Node {
+  const e = Mat.zeros(1, size);
+  e.data[j] = 1;
+  return N.constant(e);
+}
+
+/** The matrix product of the non-null factors, in order (null when all are identities). */
+function product(factors: (Node | null)[]): Node | null {
+  return factors.reduce<Node | null>((acc, f) => (f ? (acc ? N.matmul(acc, f) : f) : acc), null);
+}

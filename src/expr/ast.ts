@@ -1,0 +1,65 @@
+import type { Shape } from '../errors.js';
+import type { Mat } from '../mat/mat.js';
+
+/**
+ * Two layers:
+ * - `Ast`: syntax, as written (by the string parser or the TypeScript builder), with source
+ *   positions for error messages. No shapes yet.
+ * - `Node`: the typed IR that `check(ast, shapes)` produces. Every node knows its shape; `*` is
+ *   resolved into a true matrix product or a scalar broadcast; `X^k` is expanded into products;
+ *   indexing, `diag` and `vec` become `gather`. The derivative engine works on `Node`s only.
+ */
+
+/** Elementwise functions (applied entry by entry). */
+export type UnaryFn = 'exp' | 'log' | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'sqrt';
+export const UNARY_FNS: readonly UnaryFn[] = ['exp', 'log', 'sin', 'cos', 'tanh', 'sigmoid', 'sqrt'];
+
+/** Every function name the grammar knows (DESIGN.md §2). */
+export type FnName = UnaryFn | 'tr' | 'det' | 'logdet' | 'inv' | 'kron' | 'vec' | 'diag' | 'sum' | 'norm' | 'softmax';
+export const FN_NAMES: readonly FnName[] = [...UNARY_FNS, 'tr', 'det', 'logdet', 'inv', 'kron', 'vec', 'diag', 'sum', 'norm', 'softmax'];
+
+/** `pos`: 0-based offset into the source text (absent for builder-made nodes). */
+export type Ast =
+  | { kind: 'name'; name: string; pos?: number }
+  | { kind: 'num'; value: number; pos?: number }
+  | { kind: 'binary'; op: '+' | '-' | '*' | '.*' | './' | '.^' | '^'; a: Ast; b: Ast; pos?: number }
+  | { kind: 'neg'; a: Ast; pos?: number }
+  | { kind: 'transpose'; a: Ast; pos?: number }
+  /** 1-based MATLAB indexing: `x(i)` (linear, column-major) or `X(i, j)`; indices are numeric literals. */
+  | { kind: 'index'; a: Ast; i: number; j?: number; pos?: number }
+  /** `[a, b; c, d]`: rows of blocks. */
+  | { kind: 'concat'; rows: Ast[][]; pos?: number }
+  | { kind: 'call'; fn: FnName; args: Ast[]; pos?: number };
+
+/** Elementwise binary ops of the typed IR; either operand may be 1×1 (a scalar broadcast). */
+export type EwOp = 'add' | 'sub' | 'mul' | 'div';
+
+export type Node = { readonly shape: Shape; readonly pos?: number } & (
+  | { readonly op: 'var'; readonly name: string }
+  /** A constant matrix (numbers are 1×1 constants). */
+  | { readonly op: 'const'; readonly value: Mat }
+  /** Elementwise `a ∘ b` with scalar broadcasting: add, sub, mul (Hadamard, or scalar·matrix), div. */
+  | { readonly op: EwOp; readonly a: Node; readonly b: Node }
+  /** True matrix product (inner dimensions agree, neither operand a broadcast scalar). */
+  | { readonly op: 'matmul'; readonly a: Node; readonly b: Node }
+  | { readonly op: 'neg'; readonly a: Node }
+  | { readonly op: 'transpose'; readonly a: Node }
+  /** Elementwise power with a numeric exponent (`.^`, and `^` of a scalar). */
+  | { readonly op: 'pow'; readonly a: Node; readonly p: number }
+  | { readonly op: 'fn'; readonly fn: UnaryFn; readonly a: Node }
+  /**
+   * Selection: `vec(out)[k] = idx[k] >= 0 ? vec(a)[idx[k]] : 0`. Indexing, `diag` (both ways) and
+   * `vec` are gathers; the output shape is `shape`.
+   */
+  | { readonly op: 'gather'; readonly a: Node; readonly idx: Int32Array }
+  | { readonly op: 'concat'; readonly blocks: readonly (readonly Node[])[] }
+  | { readonly op: 'kron'; readonly a: Node; readonly b: Node }
+  /** Scalar-valued reductions of a matrix. `norm` is the Frobenius norm. */
+  | { readonly op: 'tr' | 'sum' | 'norm' | 'det' | 'logdet'; readonly a: Node }
+  | { readonly op: 'inv'; readonly a: Node }
+  /** Column-wise softmax. */
+  | { readonly op: 'softmax'; readonly a: Node }
+);
+
+export type NodeOp = Node['op'];
+export type NodeOf<K extends NodeOp> = Extract<Node, { op: K }>;

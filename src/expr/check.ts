@@ -1,0 +1,495 @@
+/**
+ * Shape inference: `check(ast, shapes)` turns syntax into the typed IR (`Node`), before any
+ * arithmetic, with located errors (DESIGN.md §4):
+ * - `*` becomes `matmul` (both operands non-scalar, inner dimensions agree) or elementwise `mul`
+ *   (either operand 1×1); `+ - .* ./` need equal shapes or a 1×1 operand (broadcast);
+ * - `.^` needs a constant exponent → `pow`; `^` of a 1×1 → `pow`; `^` of a square matrix with an
+ *   integer exponent k → balanced, node-sharing matmul chains (k ≥ 1), the identity (k = 0), or
+ *   powers of `inv` (k < 0);
+ * - indexing, `vec` and `diag` become `gather`; numbers become 1×1 `const`s.
+ * The same Ast object always maps to the same Node object (shared subtrees stay shared).
+ */
+import {
+  InvalidArgumentError,
+  NotSquareError,
+  ParseError,
+  ShapeError,
+  UnknownNameError,
+  fmtShape,
+  type Shape,
+} from '../errors.js';
+import { Mat } from '../mat/mat.js';
+import type { Ast, EwOp, Node, NodeOf } from './ast.js';
+import { formatNumber } from './parse.js';
+
+/** Bindings for `check`: shapes, or the values themselves (only their shapes are read). */
+export type ShapeEnv = Readonly<Record<string, Shape | Mat | { readonly rows: number; readonly cols: number }>>;
+
+const at = (pos: number | undefined): string => (pos === undefined ? '' : ` at ${pos}`);
+const isScalar = (s: Shape): boolean => s[0] === 1 && s[1] === 1;
+const sameShape = (a: Shape, b: Shape): boolean => a[0] === b[0] && a[1] === b[1];
+
+function shapeOf(name: string, v: ShapeEnv[string]): Shape {
+  let s: Shape;
+  if (v instanceof Mat) s = [v.rows, v.cols];
+  else if (Array.isArray(v)) s = [v[0] as number, v[1] as number];
+  else if (v && typeof v === 'object' && 'rows' in v) s = [v.rows, v.cols];
+  else throw new InvalidArgumentError(`the binding for '${name}' must be a Mat or a [rows, cols] shape`);
+  if (!Number.isInteger(s[0]) || !Number.isInteger(s[1]) || s[0] < 1 || s[1] < 1) {
+    throw new InvalidArgumentError(`the binding for '${name}' has an invalid shape ${s[0]}×${s[1]} (need positive integers)`);
+  }
+  return s;
+}
+
+/**
+ * The value of an Ast that is a compile-time scalar constant (numbers combined by signs,
+ * transposes and scalar arithmetic), else undefined.
+ */
+export function constValue(a: Ast): number | undefined {
+  switch (a.kind) {
+    case 'num':
+      return a.value;
+    case 'neg': {
+      const v = constValue(a.a);
+      return v === undefined ? undefined : -v;
+    }
+    case 'transpose':
+      return constValue(a.a);
+    case 'binary': {
+      const x = constValue(a.a);
+      const y = constValue(a.b);
+      if (x === undefined || y === undefined) return undefined;
+      switch (a.op) {
+        case '+':
+          return x + y;
+        case '-':
+          return x - y;
+        case '*':
+        case '.*':
+          return x * y;
+        case './':
+          return x / y;
+        case '^':
+        case '.^':
+          return Math.pow(x, y);
+      }
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Infers shapes and lowers the Ast to the typed IR. Throws ShapeError, UnknownNameError, NotSquareError, … */
+export function check(ast: Ast, shapes: ShapeEnv): Node {
+  const env = new Map<string, Shape>();
+  for (const [k, v] of Object.entries(shapes)) env.set(k, shapeOf(k, v));
+  const memo = new Map<Ast, Node>();
+  const go = (a: Ast): Node => {
+    let n = memo.get(a);
+    if (!n) {
+      n = lower(a, go, env);
+      memo.set(a, n);
+    }
+    return n;
+  };
+  return go(ast);
+}
+
+function ew(op: EwOp, a: Node, b: Node, pos: number | undefined, sym: string): Node {
+  let shape: Shape;
+  if (sameShape(a.shape, b.shape)) shape = a.shape;
+  else if (isScalar(a.shape)) shape = b.shape;
+  else if (isScalar(b.shape)) shape = a.shape;
+  else {
+    throw new ShapeError(
+      `'${sym}'${at(pos)}: shapes differ: ${fmtShape(a.shape)} ${sym} ${fmtShape(b.shape)} (need equal shapes, or a 1×1 operand)`,
+      [a.shape, b.shape],
+      pos,
+    );
+  }
+  return { op, a, b, shape, pos };
+}
+
+function matmul(a: Node, b: Node, pos: number | undefined): Node {
+  if (isScalar(a.shape) || isScalar(b.shape)) return ew('mul', a, b, pos, '*');
+  if (a.shape[1] !== b.shape[0]) {
+    throw new ShapeError(
+      `'*'${at(pos)}: inner dimensions differ: ${fmtShape(a.shape)} * ${fmtShape(b.shape)}`,
+      [a.shape, b.shape],
+      pos,
+    );
+  }
+  return { op: 'matmul', a, b, shape: [a.shape[0], b.shape[1]], pos };
+}
+
+function requireSquare(what: string, a: Node, pos: number | undefined): void {
+  if (a.shape[0] !== a.shape[1]) throw new NotSquareError(`'${what}'${at(pos)}`, a.shape, pos);
+}
+
+/** X^k for k ≥ 1 by repeated squaring; equal powers are one shared node. */
+function matPower(x: Node, k: number, pos: number | undefined): Node {
+  const cache = new Map<number, Node>([[1, x]]);
+  const p = (e: number): Node => {
+    const hit = cache.get(e);
+    if (hit) return hit;
+    const h = Math.floor(e / 2);
+    const half = p(h);
+    let r: Node = { op: 'matmul', a: half, b: half, shape: x.shape, pos };
+    if (e % 2 === 1) r = { op: 'matmul', a: r, b: x, shape: x.shape, pos };
+    cache.set(e, r);
+    return r;
+  };
+  return p(k);
+}
+
+function gather(a: Node, idx: Int32Array, shape: Shape, pos: number | undefined): NodeOf<'gather'> {
+  return { op: 'gather', a, idx, shape, pos };
+}
+
+function lower(a: Ast, go: (a: Ast) => Node, env: Map<string, Shape>): Node {
+  const pos = a.pos;
+  switch (a.kind) {
+    case 'name': {
+      const s = env.get(a.name);
+      if (!s) throw new UnknownNameError(a.name, pos);
+      return { op: 'var', name: a.name, shape: s, pos };
+    }
+    case 'num':
+      if (!Number.isFinite(a.value)) throw new InvalidArgumentError(`number ${a.value}${at(pos)} is not finite`);
+      return { op: 'const', value: Mat.scalar(a.value), shape: [1, 1], pos };
+    case 'neg': {
+      const x = go(a.a);
+      return { op: 'neg', a: x, shape: x.shape, pos };
+    }
+    case 'transpose': {
+      const x = go(a.a);
+      return { op: 'transpose', a: x, shape: [x.shape[1], x.shape[0]], pos };
+    }
+    case 'index': {
+      const x = go(a.a);
+      const [m, n] = x.shape;
+      if (a.j === undefined) {
+        if (!Number.isInteger(a.i) || a.i < 1 || a.i > m * n) {
+          throw new ShapeError(
+            `index (${a.i})${at(pos)} is out of bounds for a ${fmtShape(x.shape)} operand (linear indices run 1..${m * n})`,
+            [x.shape],
+            pos,
+          );
+        }
+        return gather(x, Int32Array.of(a.i - 1), [1, 1], pos);
+      }
+      const { i, j } = a;
+      if (!Number.isInteger(i) || !Number.isInteger(j) || i < 1 || i > m || j < 1 || j > n) {
+        throw new ShapeError(
+          `index (${i}, ${j})${at(pos)} is out of bounds for a ${fmtShape(x.shape)} operand (rows 1..${m}, columns 1..${n})`,
+          [x.shape],
+          pos,
+        );
+      }
+      return gather(x, Int32Array.of(i - 1 + (j - 1) * m), [1, 1], pos);
+    }
+    case 'concat':
+      return lowerConcat(a, go);
+    case 'call':
+      return lowerCall(a, go);
+    case 'binary': {
+      switch (a.op) {
+        case '+':
+          return ew('add', go(a.a), go(a.b), pos, '+');
+        case '-':
+          return ew('sub', go(a.a), go(a.b), pos, '-');
+        case '.*':
+          return ew('mul', go(a.a), go(a.b), pos, '.*');
+        case './':
+          return ew('div', go(a.a), go(a.b), pos, './');
+        case '*':
+          return matmul(go(a.a), go(a.b), pos);
+        case '.^':
+        case '^': {
+          const x = go(a.a);
+          const p = constValue(a.b);
+          const bpos = a.b.pos ?? pos;
+          if (p === undefined) {
+            throw new ParseError(
+              `'${a.op}'${at(pos)}: the exponent${at(a.b.pos)} must be a numeric constant`,
+              bpos ?? 0,
+              'a numeric exponent',
+            );
+          }
+          if (!Number.isFinite(p)) throw new InvalidArgumentError(`'${a.op}'${at(pos)}: the exponent ${p} is not finite`);
+          if (a.op === '.^' || isScalar(x.shape)) return { op: 'pow', a: x, p, shape: x.shape, pos };
+          requireSquare('^', x, pos);
+          if (!Number.isInteger(p)) {
+            throw new InvalidArgumentError(
+              `'^'${at(pos)}: a matrix power needs an integer exponent, got ${formatNumber(p)} (use '.^' for an elementwise power)`,
+            );
+          }
+          if (p === 0) return { op: 'const', value: Mat.eye(x.shape[0]), shape: x.shape, pos };
+          if (p > 0) return matPower(x, p, pos);
+          const xi: Node = { op: 'inv', a: x, shape: x.shape, pos };
+          return matPower(xi, -p, pos);
+        }
+      }
+    }
+  }
+}
+
+function lowerCall(a: Extract<Ast, { kind: 'call' }>, go: (a: Ast) => Node): Node {
+  const pos = a.pos;
+  const want = a.fn === 'kron' ? 2 : 1;
+  if (a.args.length !== want) {
+    throw new ParseError(`'${a.fn}'${at(pos)} takes ${want} argument${want === 1 ? '' : 's'}, got ${a.args.length}`, pos ?? 0, `${want} arguments`);
+  }
+  const x = go(a.args[0]!);
+  const [m, n] = x.shape;
+  switch (a.fn) {
+    case 'exp':
+    case 'log':
+    case 'sin':
+    case 'cos':
+    case 'tanh':
+    case 'sigmoid':
+    case 'sqrt':
+      return { op: 'fn', fn: a.fn, a: x, shape: x.shape, pos };
+    case 'tr':
+    case 'det':
+    case 'logdet':
+      requireSquare(a.fn, x, pos);
+      return { op: a.fn, a: x, shape: [1, 1], pos };
+    case 'sum':
+    case 'norm':
+      return { op: a.fn, a: x, shape: [1, 1], pos };
+    case 'inv':
+      requireSquare('inv', x, pos);
+      return { op: 'inv', a: x, shape: x.shape, pos };
+    case 'softmax':
+      return { op: 'softmax', a: x, shape: x.shape, pos };
+    case 'kron': {
+      const y = go(a.args[1]!);
+      return { op: 'kron', a: x, b: y, shape: [m * y.shape[0], n * y.shape[1]], pos };
+    }
+    case 'vec': {
+      const idx = new Int32Array(m * n);
+      for (let k = 0; k < idx.length; k++) idx[k] = k;
+      return gather(x, idx, [m * n, 1], pos);
+    }
+    case 'diag': {
+      if (m === 1 || n === 1) {
+        const k = m * n;
+        const idx = new Int32Array(k * k).fill(-1);
+        for (let i = 0; i < k; i++) idx[i + i * k] = i;
+        return gather(x, idx, [k, k], pos);
+      }
+      if (m === n) {
+        const idx = new Int32Array(n);
+        for (let i = 0; i < n; i++) idx[i] = i + i * n;
+        return gather(x, idx, [n, 1], pos);
+      }
+      throw new ShapeError(
+        `'diag'${at(pos)} needs a vector or a square matrix, got ${fmtShape(x.shape)}`,
+        [x.shape],
+        pos,
+      );
+    }
+  }
+}
+
+function lowerConcat(a: Extract<Ast, { kind: 'concat' }>, go: (a: Ast) => Node): Node {
+  const pos = a.pos;
+  if (a.rows.length === 0 || a.rows.some((r) => r.length === 0)) {
+    throw new ShapeError(`concatenation${at(pos)} has an empty block row`, [], pos);
+  }
+  const blocks = a.rows.map((r) => r.map(go));
+  let totalRows = 0;
+  let cols = -1;
+  let firstRowShape: Shape = [0, 0];
+  blocks.forEach((row, r) => {
+    const h = row[0]!.shape[0];
+    let w = 0;
+    row.forEach((b, c) => {
+      if (b.shape[0] !== h) {
+        throw new ShapeError(
+          `'['${at(pos)}: blocks joined horizontally must have equal row counts: block (${r + 1}, 1) is ${fmtShape(row[0]!.shape)}, block (${r + 1}, ${c + 1})${at(b.pos)} is ${fmtShape(b.shape)}`,
+          [row[0]!.shape, b.shape],
+          b.pos ?? pos,
+        );
+      }
+      w += b.shape[1];
+    });
+    if (cols < 0) {
+      cols = w;
+      firstRowShape = [h, w];
+    } else if (w !== cols) {
+      throw new ShapeError(
+        `'['${at(pos)}: block rows stacked vertically must have equal column counts: row 1 is ${fmtShape(firstRowShape)}, row ${r + 1} is ${fmtShape([h, w])}`,
+        [firstRowShape, [h, w]],
+        pos,
+      );
+    }
+    totalRows += h;
+  });
+  return { op: 'concat', blocks, shape: [totalRows, cols], pos };
+}
+
+/** Names of the variables a node depends on, in order of first appearance (depth-first, left to right). */
+export function freeVars(node: Node): string[] {
+  const out: string[] = [];
+  const seen = new Set<Node>();
+  const names = new Set<string>();
+  const visit = (n: Node): void => {
+    if (seen.has(n)) return;
+    seen.add(n);
+    if (n.op === 'var') {
+      if (!names.has(n.name)) {
+        names.add(n.name);
+        out.push(n.name);
+      }
+      return;
+    }
+    for (const c of children(n)) visit(c);
+  };
+  visit(node);
+  return out;
+}
+
+/** The operands of a node, in order. */
+export function children(n: Node): readonly Node[] {
+  switch (n.op) {
+    case 'var':
+    case 'const':
+      return [];
+    case 'add':
+    case 'sub':
+    case 'mul':
+    case 'div':
+    case 'matmul':
+    case 'kron':
+      return [n.a, n.b];
+    case 'concat':
+      return n.blocks.flat();
+    default:
+      return [n.a];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Node → text
+
+const P = { add: 1, mul: 2, neg: 3, pow: 4, postfix: 5, atom: 6 } as const;
+
+function nodePrec(n: Node): number {
+  switch (n.op) {
+    case 'add':
+    case 'sub':
+      return P.add;
+    case 'mul':
+    case 'div':
+    case 'matmul':
+      return P.mul;
+    case 'neg':
+      return P.neg;
+    case 'pow':
+      return P.pow;
+    case 'transpose':
+      return P.postfix;
+    case 'gather':
+      return gatherForm(n).kind === 'index' ? P.postfix : P.atom;
+    case 'const':
+      return n.value.rows === 1 && n.value.cols === 1 && n.value.data[0]! < 0 ? P.neg : P.atom;
+    default:
+      return P.atom;
+  }
+}
+
+type GatherForm = { kind: 'index'; i: number; j?: number } | { kind: 'vec' } | { kind: 'diag' } | { kind: 'raw' };
+
+function gatherForm(n: NodeOf<'gather'>): GatherForm {
+  const [m, k] = n.a.shape;
+  const idx = n.idx;
+  const size = m * k;
+  if (idx.length === 1 && n.shape[0] === 1 && n.shape[1] === 1) {
+    const l = idx[0]!;
+    if (l < 0 || l >= size) return { kind: 'raw' };
+    if (m === 1 || k === 1) return { kind: 'index', i: l + 1 };
+    return { kind: 'index', i: (l % m) + 1, j: Math.floor(l / m) + 1 };
+  }
+  if (n.shape[0] === size && n.shape[1] === 1 && idx.every((v, t) => v === t)) return { kind: 'vec' };
+  if ((m === 1 || k === 1) && n.shape[0] === size && n.shape[1] === size) {
+    if (idx.every((v, t) => (t % size === Math.floor(t / size) ? v === t % size : v === -1))) return { kind: 'diag' };
+  }
+  if (m === k && n.shape[0] === m && n.shape[1] === 1 && idx.every((v, t) => v === t + t * m)) return { kind: 'diag' };
+  return { kind: 'raw' };
+}
+
+function fmtConst(v: Mat): string {
+  if (v.rows === 1 && v.cols === 1) return formatNumber(v.data[0]!);
+  const rows: string[] = [];
+  for (let i = 0; i < v.rows; i++) {
+    const r: string[] = [];
+    for (let j = 0; j < v.cols; j++) r.push(formatNumber(v.data[i + j * v.rows]!));
+    rows.push(r.join(', '));
+  }
+  return `[${rows.join('; ')}]`;
+}
+
+/**
+ * MATLAB-like text for a node (for `explain` output and tests). `parse` + `check` of the text give
+ * a node that formats to the same text; `gather`s print as the indexing, `vec` or `diag` that made them.
+ */
+export function formatNode(node: Node): string {
+  const wrap = (x: Node, min: number): string => (nodePrec(x) >= min ? formatNode(x) : `(${formatNode(x)})`);
+  const bin = (n: { a: Node; b: Node }, sym: string, p: number): string => `${wrap(n.a, p)} ${sym} ${wrap(n.b, p + 1)}`;
+  switch (node.op) {
+    case 'var':
+      return node.name;
+    case 'const':
+      return fmtConst(node.value);
+    case 'add':
+      return bin(node, '+', P.add);
+    case 'sub':
+      return bin(node, '-', P.add);
+    case 'mul':
+      return bin(node, isScalar(node.a.shape) || isScalar(node.b.shape) ? '*' : '.*', P.mul);
+    case 'div':
+      return bin(node, './', P.mul);
+    case 'matmul':
+      return bin(node, '*', P.mul);
+    case 'neg':
+      return `-${wrap(node.a, P.neg)}`;
+    case 'transpose':
+      return `${wrap(node.a, P.postfix)}'`;
+    case 'pow':
+      return `${wrap(node.a, P.postfix)}.^${formatNumber(node.p)}`;
+    case 'fn':
+      return `${node.fn}(${formatNode(node.a)})`;
+    case 'gather':
+      return formatGather(node, wrap);
+    case 'concat':
+      return `[${node.blocks.map((r) => r.map((b) => formatNode(b)).join(', ')).join('; ')}]`;
+    case 'kron':
+      return `kron(${formatNode(node.a)}, ${formatNode(node.b)})`;
+    case 'tr':
+    case 'sum':
+    case 'norm':
+    case 'det':
+    case 'logdet':
+    case 'inv':
+    case 'softmax':
+      return `${node.op}(${formatNode(node.a)})`;
+  }
+}
+
+function formatGather(node: NodeOf<'gather'>, wrap: (x: Node, min: number) => string): string {
+  const g = gatherForm(node);
+  switch (g.kind) {
+    case 'index':
+      return `${wrap(node.a, P.postfix)}(${g.i}${g.j !== undefined ? `, ${g.j}` : ''})`;
+    case 'vec':
+      return `vec(${formatNode(node.a)})`;
+    case 'diag':
+      return `diag(${formatNode(node.a)})`;
+    case 'raw':
+      return `gather(${formatNode(node.a)}, [${Array.from(node.idx).join(' ')}] → ${fmtShape(node.shape)})`;
+  }
+}

@@ -1,0 +1,523 @@
+/**
+ * The expression parser (DESIGN.md §2): a hand-written tokenizer and a recursive-descent /
+ * precedence-climbing parser. No `eval`, no `new Function`.
+ *
+ * Precedence, tightest first:
+ *   postfix `'` (also `.'`) and indexing `x(i)`, `X(i,j)`  >  `^ .^`  >  unary `- +`
+ *   >  `* .* ./`  >  `+ -`;   all binary operators are left-associative.
+ * A unary sign right after `^`/`.^` binds to the exponent (`2^-1`, `x.^-2`), so `-x^2` is
+ * `-(x^2)` and `2^-2^2` is `(2^-2)^2`, as in MATLAB. Note the contract puts `'` above `^`, so
+ * `A.^2'` is `A.^(2')` (MATLAB would read `(A.^2)'`).
+ *
+ * Inside `[ ]`, whitespace separates elements the MATLAB way: `[a -b]` has two elements,
+ * `[a - b]` and `[a-b]` one; `[a (b)]` has two, `[a(1)]` one. `,` or whitespace joins
+ * horizontally, `;` or a newline stacks. Outside brackets whitespace and newlines are ignored.
+ *
+ * Every Ast node carries `pos` (0-based offset): operators carry the operator's position,
+ * calls the function name's, index nodes their `(`, concatenations their `[`.
+ */
+import { ParseError } from '../errors.js';
+import { FN_NAMES, type Ast, type FnName } from './ast.js';
+
+type TokKind = 'num' | 'name' | 'op' | '(' | ')' | '[' | ']' | ',' | ';' | 'nl' | 'eof';
+
+export interface Tok {
+  kind: TokKind;
+  /** operator text, name, or the number's source text */
+  text: string;
+  value: number;
+  pos: number;
+  end: number;
+  /** whitespace (or a newline) directly before this token */
+  spaceBefore: boolean;
+}
+
+const FN_SET: ReadonlySet<string> = new Set(FN_NAMES);
+
+export function isFnName(s: string): s is FnName {
+  return FN_SET.has(s);
+}
+
+const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
+const isIdStart = (c: string | undefined): boolean => c !== undefined && /[A-Za-z_]/.test(c);
+const isIdChar = (c: string | undefined): boolean => c !== undefined && /[A-Za-z0-9_]/.test(c);
+
+/** Kinds after which `'` is the transpose operator. */
+function endsOperand(t: Tok | undefined): boolean {
+  if (!t) return false;
+  return t.kind === 'name' || t.kind === 'num' || t.kind === ')' || t.kind === ']' || (t.kind === 'op' && (t.text === "'" || t.text === ".'"));
+}
+
+function describe(t: Tok): string {
+  switch (t.kind) {
+    case 'eof':
+      return 'end of input';
+    case 'nl':
+      return 'a newline';
+    case 'num':
+      return `number ${t.text}`;
+    case 'name':
+      return `name '${t.text}'`;
+    default:
+      return `'${t.text}'`;
+  }
+}
+
+export function tokenize(src: string): Tok[] {
+  const toks: Tok[] = [];
+  let i = 0;
+  let space = false;
+  const push = (kind: TokKind, text: string, pos: number, end: number, value = NaN): void => {
+    toks.push({ kind, text, value, pos, end, spaceBefore: space });
+    space = false;
+  };
+  while (i < src.length) {
+    const c = src[i]!;
+    if (c === ' ' || c === '\t' || c === '\r') {
+      i++;
+      space = true;
+      continue;
+    }
+    if (c === '.' && src.startsWith('...', i)) {
+      // MATLAB line continuation: skip to the end of the line, newline included
+      const nl = src.indexOf('\n', i);
+      i = nl < 0 ? src.length : nl + 1;
+      space = true;
+      continue;
+    }
+    if (c === '%') {
+      const nl = src.indexOf('\n', i);
+      i = nl < 0 ? src.length : nl;
+      continue;
+    }
+    if (c === '\n') {
+      push('nl', '\n', i, i + 1);
+      space = true; // a newline also separates the tokens around it
+      i++;
+      continue;
+    }
+    const start = i;
+    if (isDigit(c) || (c === '.' && isDigit(src[i + 1]))) {
+      while (isDigit(src[i])) i++;
+      if (src[i] === '.') {
+        const n = src[i + 1];
+        // `1.*x`, `1./x`, `1.^x`, `1.'` : the dot belongs to the operator
+        if (!(n === '*' || n === '/' || n === '^' || n === "'")) {
+          i++;
+          while (isDigit(src[i])) i++;
+        }
+      }
+      if (src[i] === 'e' || src[i] === 'E') {
+        let k = i + 1;
+        if (src[k] === '+' || src[k] === '-') k++;
+        if (!isDigit(src[k])) {
+          throw new ParseError(`malformed number '${src.slice(start, k)}' at ${start}: expected digits in the exponent at ${k}`, k, 'digits');
+        }
+        while (isDigit(src[k])) k++;
+        i = k;
+      }
+      const text = src.slice(start, i);
+      const value = Number(text);
+      if (!Number.isFinite(value)) throw new ParseError(`number ${text} at ${start} is out of range`, start, 'a finite number');
+      if (isIdStart(src[i])) {
+        throw new ParseError(`unexpected '${src[i]}' right after number ${text} at ${i}: expected an operator`, i, 'an operator');
+      }
+      push('num', text, start, i, value);
+      continue;
+    }
+    if (isIdStart(c)) {
+      while (isIdChar(src[i])) i++;
+      push('name', src.slice(start, i), start, i);
+      continue;
+    }
+    const two = src.slice(i, i + 2);
+    if (two === '.*' || two === './' || two === '.^' || two === ".'") {
+      push('op', two, i, i + 2);
+      i += 2;
+      continue;
+    }
+    if (c === "'") {
+      if (!endsOperand(toks[toks.length - 1])) {
+        throw new ParseError(
+          `unexpected "'" at ${i}: "'" is the transpose operator and must follow an operand (there are no strings)`,
+          i,
+          'an operand before the transpose',
+        );
+      }
+      push('op', "'", i, i + 1);
+      i++;
+      continue;
+    }
+    if (c === '+' || c === '-' || c === '*' || c === '^') {
+      push('op', c, i, i + 1);
+      i++;
+      continue;
+    }
+    if (c === '/' || c === '\\') {
+      throw new ParseError(`'${c}' at ${i} is not supported: use './' for elementwise division or inv() for a matrix inverse`, i, 'an operator');
+    }
+    if (c === '(' || c === ')' || c === '[' || c === ']' || c === ',' || c === ';') {
+      push(c, c, i, i + 1);
+      i++;
+      continue;
+    }
+    throw new ParseError(`unexpected character '${c}' at ${i}`, i, 'an expression');
+  }
+  push('eof', '', src.length, src.length);
+  return toks;
+}
+
+/** Parses MATLAB-like expression text into an `Ast` (DESIGN.md §2). Throws `ParseError`. */
+export function parse(text: string): Ast {
+  if (typeof text !== 'string') throw new ParseError(`expected the expression as a string, got ${typeof text}`, 0, 'a string');
+  return new Parser(text).parseTop();
+}
+
+class Parser {
+  private readonly toks: Tok[];
+  private i = 0;
+  /** grouping context stack: whitespace is significant only when the innermost group is '[' */
+  private readonly ctx: ('(' | '[')[] = [];
+
+  constructor(src: string) {
+    this.toks = tokenize(src);
+  }
+
+  private get inBracket(): boolean {
+    return this.ctx[this.ctx.length - 1] === '[';
+  }
+
+  /** The current token; newlines are skipped unless directly inside brackets. */
+  private peek(): Tok {
+    if (!this.inBracket) while (this.toks[this.i]!.kind === 'nl') this.i++;
+    return this.toks[this.i]!;
+  }
+
+  /** The token after the current one (raw: no newline skipping). */
+  private peek2(): Tok {
+    this.peek();
+    return this.toks[Math.min(this.i + 1, this.toks.length - 1)]!;
+  }
+
+  private next(): Tok {
+    const t = this.peek();
+    if (t.kind !== 'eof') this.i++;
+    return t;
+  }
+
+  private skipNewlines(): void {
+    while (this.toks[this.i]!.kind === 'nl') this.i++;
+  }
+
+  private fail(expected: string, t: Tok, context = ''): never {
+    throw new ParseError(`expected ${expected}${context}, found ${describe(t)} at ${t.pos}`, t.pos, expected);
+  }
+
+  private isOp(t: Tok, ...ops: string[]): boolean {
+    return t.kind === 'op' && ops.includes(t.text);
+  }
+
+  parseTop(): Ast {
+    this.skipNewlines();
+    const t = this.peek();
+    if (t.kind === 'eof') this.fail('an expression', t);
+    const e = this.parseAdditive();
+    const end = this.peek();
+    if (end.kind !== 'eof') {
+      if (end.kind === ')' || end.kind === ']') {
+        throw new ParseError(`unmatched '${end.text}' at ${end.pos}`, end.pos, 'an operator or end of input');
+      }
+      this.fail('an operator or end of input', end);
+    }
+    return e;
+  }
+
+  /** In brackets, `a -b` starts a new element: the sign has space before it and none after. */
+  private startsNewElement(t: Tok): boolean {
+    if (!this.inBracket || !t.spaceBefore) return false;
+    const after = this.toks[this.i + 1];
+    return after !== undefined && !after.spaceBefore && after.kind !== 'eof';
+  }
+
+  private parseAdditive(): Ast {
+    let left = this.parseMultiplicative();
+    for (;;) {
+      const t = this.peek();
+      if (!this.isOp(t, '+', '-') || this.startsNewElement(t)) return left;
+      this.next();
+      const right = this.parseMultiplicative();
+      left = { kind: 'binary', op: t.text as '+' | '-', a: left, b: right, pos: t.pos };
+    }
+  }
+
+  private parseMultiplicative(): Ast {
+    let left = this.parseUnary();
+    for (;;) {
+      const t = this.peek();
+      if (!this.isOp(t, '*', '.*', './')) return left;
+      this.next();
+      const right = this.parseUnary();
+      left = { kind: 'binary', op: t.text as '*' | '.*' | './', a: left, b: right, pos: t.pos };
+    }
+  }
+
+  private parseUnary(): Ast {
+    if (this.inBracket) this.skipNewlines();
+    const t = this.peek();
+    if (this.isOp(t, '-', '+')) {
+      this.next();
+      const a = this.parseUnary();
+      return t.text === '-' ? { kind: 'neg', a, pos: t.pos } : a;
+    }
+    return this.parsePower();
+  }
+
+  private parsePower(): Ast {
+    let left = this.parsePostfix();
+    for (;;) {
+      const t = this.peek();
+      if (!this.isOp(t, '^', '.^')) return left;
+      this.next();
+      const right = this.parseExponent();
+      left = { kind: 'binary', op: t.text as '^' | '.^', a: left, b: right, pos: t.pos };
+    }
+  }
+
+  /** The operand of `^`/`.^`: postfix-level, with optional leading signs (`2^-1`). */
+  private parseExponent(): Ast {
+    if (this.inBracket) this.skipNewlines();
+    const t = this.peek();
+    if (this.isOp(t, '-', '+')) {
+      this.next();
+      const a = this.parseExponent();
+      return t.text === '-' ? { kind: 'neg', a, pos: t.pos } : a;
+    }
+    return this.parsePostfix();
+  }
+
+  private parsePostfix(): Ast {
+    let e = this.parsePrimary();
+    for (;;) {
+      const t = this.peek();
+      if (this.isOp(t, "'", ".'")) {
+        if (this.inBracket && t.spaceBefore) {
+          throw new ParseError(
+            `ambiguous "${t.text}" after whitespace at ${t.pos} inside [ ]: write the transpose without the space`,
+            t.pos,
+            'an element',
+          );
+        }
+        this.next();
+        e = { kind: 'transpose', a: e, pos: t.pos };
+        continue;
+      }
+      if (t.kind === '(' && !(this.inBracket && t.spaceBefore)) {
+        this.next();
+        e = this.parseIndex(e, t);
+        continue;
+      }
+      return e;
+    }
+  }
+
+  private parseIndexNumber(open: Tok): number {
+    const t = this.peek();
+    if (t.kind !== 'num') {
+      if (t.kind === 'eof') this.fail("a positive integer index", t, ` in the index '(' at ${open.pos}`);
+      this.fail('a positive integer index (a numeric literal)', t);
+    }
+    if (!Number.isInteger(t.value) || t.value < 1) {
+      throw new ParseError(`index ${t.text} at ${t.pos} must be a positive integer (indices are 1-based)`, t.pos, 'a positive integer index');
+    }
+    this.next();
+    return t.value;
+  }
+
+  private parseIndex(a: Ast, open: Tok): Ast {
+    this.ctx.push('(');
+    try {
+      const i = this.parseIndexNumber(open);
+      let j: number | undefined;
+      let t = this.peek();
+      if (t.kind === ',') {
+        this.next();
+        j = this.parseIndexNumber(open);
+        t = this.peek();
+        if (t.kind === ',') throw new ParseError(`too many indices at ${t.pos}: at most 2 (X(i, j))`, t.pos, "')'");
+      }
+      if (t.kind !== ')') this.fail("')'", t, ` to close '(' at ${open.pos}`);
+      this.next();
+      return j === undefined ? { kind: 'index', a, i, pos: open.pos } : { kind: 'index', a, i, j, pos: open.pos };
+    } finally {
+      this.ctx.pop();
+    }
+  }
+
+  private parsePrimary(): Ast {
+    if (this.inBracket) this.skipNewlines();
+    const t = this.peek();
+    switch (t.kind) {
+      case 'num':
+        this.next();
+        return { kind: 'num', value: t.value, pos: t.pos };
+      case 'name': {
+        this.next();
+        if (isFnName(t.text)) return this.parseCall(t, t.text);
+        return { kind: 'name', name: t.text, pos: t.pos };
+      }
+      case '(': {
+        this.next();
+        this.ctx.push('(');
+        try {
+          const e = this.parseAdditive();
+          const close = this.peek();
+          if (close.kind !== ')') this.fail("')'", close, ` to close '(' at ${t.pos}`);
+          this.next();
+          return e;
+        } finally {
+          this.ctx.pop();
+        }
+      }
+      case '[':
+        this.next();
+        return this.parseConcat(t);
+      default:
+        return this.fail('an expression', t);
+    }
+  }
+
+  private parseCall(nameTok: Tok, fn: FnName): Ast {
+    const open = this.peek();
+    if (open.kind !== '(') this.fail("'('", open, ` after function '${fn}' at ${nameTok.pos}`);
+    this.next();
+    const args: Ast[] = [];
+    this.ctx.push('(');
+    try {
+      if (this.peek().kind !== ')') {
+        for (;;) {
+          args.push(this.parseAdditive());
+          const t = this.peek();
+          if (t.kind === ',') {
+            this.next();
+            continue;
+          }
+          if (t.kind === ')') break;
+          this.fail("',' or ')'", t, ` to close '${fn}(' at ${open.pos}`);
+        }
+      }
+      this.next(); // ')'
+    } finally {
+      this.ctx.pop();
+    }
+    const want = fn === 'kron' ? 2 : 1;
+    if (args.length !== want) {
+      const w = `${want} argument${want === 1 ? '' : 's'}`;
+      throw new ParseError(`'${fn}' at ${nameTok.pos} takes ${w}, got ${args.length}`, nameTok.pos, w);
+    }
+    return { kind: 'call', fn, args, pos: nameTok.pos };
+  }
+
+  private parseConcat(open: Tok): Ast {
+    this.ctx.push('[');
+    const rows: Ast[][] = [];
+    let row: Ast[] = [];
+    try {
+      for (;;) {
+        const t = this.peek();
+        if (t.kind === ']') {
+          this.next();
+          break;
+        }
+        if (t.kind === 'eof') this.fail("']'", t, ` to close '[' at ${open.pos}`);
+        if (t.kind === ';' || t.kind === 'nl') {
+          this.next();
+          if (row.length) rows.push(row);
+          row = [];
+          continue;
+        }
+        if (t.kind === ',') {
+          if (row.length === 0) this.fail('an element', t, ` in '[' at ${open.pos}`);
+          this.next();
+          // `[a, ]` and `[a,; b]` are allowed (MATLAB), `[a,, b]` is not
+          const n = this.peek();
+          if (n.kind === ',') this.fail('an element', n, ` in '[' at ${open.pos}`);
+          continue;
+        }
+        if (row.length > 0) {
+          // a new element without ',' must be separated by whitespace
+          const prev = this.toks[this.i - 1]!;
+          if (!t.spaceBefore && prev.kind !== ',') this.fail("',', ';' or ']'", t, ` in '[' at ${open.pos}`);
+        }
+        row.push(this.parseAdditive());
+      }
+    } finally {
+      this.ctx.pop();
+    }
+    if (row.length) rows.push(row);
+    if (rows.length === 0) throw new ParseError(`empty brackets '[]' at ${open.pos}: expected at least one element`, open.pos, 'an element');
+    return { kind: 'concat', rows, pos: open.pos };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ast → text
+
+const PREC = { add: 1, mul: 2, neg: 3, pow: 4, postfix: 5, atom: 6 } as const;
+
+export function formatNumber(v: number): string {
+  if (Object.is(v, -0)) return '0';
+  return String(v);
+}
+
+function astPrec(a: Ast): number {
+  switch (a.kind) {
+    case 'binary':
+      return a.op === '+' || a.op === '-' ? PREC.add : a.op === '^' || a.op === '.^' ? PREC.pow : PREC.mul;
+    case 'neg':
+      return PREC.neg;
+    case 'num':
+      return a.value < 0 ? PREC.neg : PREC.atom;
+    case 'transpose':
+    case 'index':
+      return PREC.postfix;
+    default:
+      return PREC.atom;
+  }
+}
+
+/** Formats an Ast back into expression text that `parse` reads back to the same Ast (positions aside). */
+export function formatAst(a: Ast): string {
+  const wrap = (x: Ast, min: number): string => (astPrec(x) >= min ? formatAst(x) : `(${formatAst(x)})`);
+  switch (a.kind) {
+    case 'name':
+      return a.name;
+    case 'num':
+      return formatNumber(a.value);
+    case 'neg':
+      return `-${wrap(a.a, PREC.neg)}`;
+    case 'transpose':
+      return `${wrap(a.a, PREC.postfix)}'`;
+    case 'index':
+      return `${wrap(a.a, PREC.postfix)}(${a.i}${a.j !== undefined ? `, ${a.j}` : ''})`;
+    case 'concat':
+      return `[${a.rows.map((r) => r.map((x) => formatAst(x)).join(', ')).join('; ')}]`;
+    case 'call':
+      return `${a.fn}(${a.args.map((x) => formatAst(x)).join(', ')})`;
+    case 'binary': {
+      const p = astPrec(a);
+      if (p === PREC.pow) {
+        // the exponent may carry leading signs: `2^-1`
+        const b = expOperandOk(a.b) ? formatAst(a.b) : `(${formatAst(a.b)})`;
+        return `${wrap(a.a, PREC.pow)}${a.op}${b}`;
+      }
+      return `${wrap(a.a, p)} ${a.op} ${wrap(a.b, p + 1)}`;
+    }
+  }
+}
+
+/** `-x` as an exponent reparses as itself only when x is postfix-level or another signed operand. */
+function expOperandOk(a: Ast): boolean {
+  if (a.kind === 'neg') return expOperandOk(a.a);
+  if (a.kind === 'num') return true;
+  return astPrec(a) >= PREC.postfix;
+}

@@ -1,0 +1,25 @@
+/**
+ * matjac: Jacobians and Hessians of matrix functions, assembled from their vec/Kronecker
+ * structure, on WebGPU, gpu.js or the CPU. Conventions: DESIGN.md §1 (column-major vec,
+ * denominator layout by default).
+ */
+export { Mat, mulberry32, formatMat, type MatData } from './mat/mat.js';
+export {
+  vec, unvec, transpose, add, sub, scale, hadamard, divide, map, diag, trace, sumAll, frobenius, relError,
+  matmul, kron, commutation, commute, lu, det, slogdet, logdet, inv, solve,
+} from './mat/index.js';
+export * from './errors.js';
+export { parse } from './expr/parse.js';
+export { check, formatNode } from './expr/check.js';
+export { expr } from './expr/index.js';
+export type { Ast, Node } from './expr/ast.js';
+export type { ExprLike } from './expr/build.js';
+export {
+  evaluate, jacobian, grad, derivative, hessian, jvp, vjp, hvp, checkJacobian, explain, jacobianTiles,
+  type Bindings, type EvaluateOptions, type DiffOptions, type GradOptions, type JvpOptions, type VjpOptions,
+  type HvpOptions, type CheckResult, type JacobianTile,
+} from './api.js';
+export type { Method, Explanation, ExplainStep } from './plan/plan.js';
+export { getBackend, type BackendChoice, type RunReport } from './plan/backends.js';
+export type { Backend, BackendName, Layout, Tensor, Term, KronTerm, OuterTerm, JacobianShape } from './backend/backend.js';
+export { CpuBackend } from './backend/cpu.js';

@@ -1,0 +1,88 @@
+import type { Backend, BackendName } from '../backend/backend.js';
+import { CpuBackend } from '../backend/cpu.js';
+import { BackendUnavailableError, DeviceLostError, InvalidArgumentError } from '../errors.js';
+
+export type BackendChoice = 'auto' | BackendName | Backend;
+export const BACKEND_NAMES: readonly BackendName[] = ['webgpu', 'gpujs', 'cpu'];
+
+/** Which backend ran a call, on which device, and why the ones before it did not. */
+export interface RunReport {
+  readonly backend: BackendName;
+  readonly device: string;
+  readonly skipped: readonly { readonly backend: BackendName; readonly reason: string }[];
+}
+
+const loaders: Record<BackendName, () => Promise<Backend>> = {
+  webgpu: async () => (await import('../backend/webgpu/index.js')).createWebGpuBackend(),
+  gpujs: async () => {
+    const b = await (await import('../backend/gpujs/index.js')).createGpuJsBackend();
+    // gpu.js without a GPU (its 'cpu' mode, as in Node) is plain JavaScript in float32: the CPU
+    // backend is faster and exact to float64, so 'auto' passes it by.
+    if (!b.onGpu) throw new BackendUnavailableError('gpujs', `gpu.js has no GPU mode here (${b.device})`);
+    return b;
+  },
+  cpu: async () => new CpuBackend(),
+};
+
+const cache = new Map<BackendName, Promise<Backend>>();
+
+/** One instance per backend, created on first use and reused (one GPU device per process). */
+export function getBackend(name: BackendName): Promise<Backend> {
+  if (!BACKEND_NAMES.includes(name)) {
+    throw new InvalidArgumentError(`unknown backend '${String(name)}' (known: auto, ${BACKEND_NAMES.join(', ')})`);
+  }
+  let p = cache.get(name);
+  if (!p) {
+    p = loaders[name]().catch((e: unknown) => {
+      cache.delete(name);
+      throw e instanceof BackendUnavailableError ? e : new BackendUnavailableError(name, e instanceof Error ? e.message : String(e));
+    });
+    cache.set(name, p);
+  }
+  return p;
+}
+
+/** Forgets a backend instance (after its device was lost, the next use makes a new one). */
+export function forgetBackend(name: BackendName): void {
+  cache.delete(name);
+}
+
+/**
+ * Runs `work` on the chosen backend. A backend named explicitly runs there or throws;
+ * 'auto' tries webgpu → gpujs → cpu, moving on when one is unavailable or its device is lost
+ * mid-run (the partial result is discarded), and reports what happened.
+ */
+export async function withBackend<T>(choice: BackendChoice | undefined, work: (b: Backend) => Promise<T>, onReport?: (r: RunReport) => void): Promise<T> {
+  if (choice !== undefined && typeof choice === 'object') {
+    const result = await work(choice);
+    onReport?.({ backend: choice.name, device: choice.device, skipped: [] });
+    return result;
+  }
+  const order: BackendName[] = choice === undefined || choice === 'auto' ? [...BACKEND_NAMES] : [choice];
+  if (choice !== undefined && choice !== 'auto' && !BACKEND_NAMES.includes(choice)) {
+    throw new InvalidArgumentError(`unknown backend '${String(choice)}' (known: auto, ${BACKEND_NAMES.join(', ')})`);
+  }
+  const skipped: { backend: BackendName; reason: string }[] = [];
+  for (const name of order) {
+    const last = name === order[order.length - 1];
+    let backend: Backend;
+    try {
+      backend = await getBackend(name);
+    } catch (e) {
+      if (last) throw e;
+      skipped.push({ backend: name, reason: (e as BackendUnavailableError).reason ?? String(e) });
+      continue;
+    }
+    try {
+      const result = await work(backend);
+      onReport?.({ backend: name, device: backend.device, skipped });
+      return result;
+    } catch (e) {
+      if (!(e instanceof DeviceLostError)) throw e;
+      forgetBackend(name);
+      if (last) throw e;
+      skipped.push({ backend: name, reason: `device lost mid-run (${e.reason}); re-ran on the next backend` });
+    }
+  }
+  throw new BackendUnavailableError('auto', 'no backend could run');
+}
