@@ -51,7 +51,7 @@ export function innerShape(t: KronSym, m: number, n: number): Shape {
   return [t.A ? t.A.shape[0] : r, t.B ? t.B.shape[1] : c];
 }
 
-export function extractTerms(tangent: Node | null, dX: Node): SymTerm[] {
+export function extractTerms(tangent: Node | null, dX: Node, key: (x: Node) => string = () => ''): SymTerm[] {
   if (!tangent) return [];
   const [m, n] = dX.shape;
   const memo = new Map<Node, SymTerm[]>();
@@ -63,7 +63,8 @@ export function extractTerms(tangent: Node | null, dX: Node): SymTerm[] {
     }
     return r;
   };
-  return mergeDense(walk(tangent));
+  const terms = mergeDense(walk(tangent));
+  return mergeTerms(terms.filter((t) => !(t.kind !== 'dense' && t.alpha === 0)), m, n, key);
 }
 
 /** All dense terms summed into one tangent expression (one forward-mode pass). */
@@ -258,4 +259,57 @@ function unitRow(size: number, j: number): Node {
 /** The matrix product of the non-null factors, in order (null when all are identities). */
 function product(factors: (Node | null)[]): Node | null {
   return factors.reduce<Node | null>((acc, f) => (f ? (acc ? N.matmul(acc, f) : f) : acc), null);
+}
+
+/**
+ * Fewer terms, same Jacobian, by bilinearity of ⊗:  α(Bᵀ⊗A) + β(Bᵀ⊗A') = Bᵀ⊗(αA + βA'),
+ * likewise for equal A factors, and α vec(U)vec(V)ᵀ + β vec(U)vec(V')ᵀ = vec(U) vec(αV + βV')ᵀ.
+ * Each merge removes one pass of factor reads from the fused assembly. Factors are compared by
+ * their text (formatNode) and shape, so equal subexpressions built by different rules match.
+ */
+export function mergeTerms(terms: readonly SymTerm[], m: number, n: number, key: (x: Node) => string): SymTerm[] {
+  const k = (x: Node | null): string => (x ? `${x.shape[0]}x${x.shape[1]}:${key(x)}` : 'I');
+  const out = [...terms];
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (let i = 0; i < out.length && !changed; i++) {
+      for (let j = i + 1; j < out.length && !changed; j++) {
+        const merged = mergePair(out[i]!, out[j]!, k, m, n);
+        if (merged) {
+          out.splice(j, 1);
+          out[i] = merged;
+          changed = true;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function mergePair(s: SymTerm, t: SymTerm, k: (x: Node | null) => string, m: number, n: number): SymTerm | null {
+  if (s.kind === 'dense' || t.kind === 'dense' || s.kind !== t.kind || k(s.gamma) !== k(t.gamma)) return null;
+  if (!same(s.shape, t.shape)) return null;
+  const combine = (x: Node | null, a: number, y: Node | null, b: number, size: number): Node => {
+    const X = x ?? N.eye(size);
+    const Y = y ?? N.eye(size);
+    return N.add(N.scaleBy(a, X), N.scaleBy(b, Y))!;
+  };
+  if (s.kind === 'outer' && t.kind === 'outer') {
+    if (k(s.U) === k(t.U)) return { ...s, alpha: 1, V: combine(s.V, s.alpha, t.V, t.alpha, 0) };
+    if (k(s.V) === k(t.V)) return { ...s, alpha: 1, U: combine(s.U, s.alpha, t.U, t.alpha, 0) };
+    return null;
+  }
+  if (s.kind !== 'kron' || t.kind !== 'kron') return null;
+  if (s.transposed !== t.transposed || k(s.C) !== k(t.C) || k(s.S) !== k(t.S)) return null;
+  const inner = innerShape(s, m, n);
+  const innerT = innerShape(t, m, n);
+  if (!same(inner, innerT)) return null;
+  const [r, c] = s.transposed ? [n, m] : [m, n];
+  const sameA = k(s.A) === k(t.A);
+  const sameB = k(s.B) === k(t.B);
+  if (sameA && sameB) return { ...s, alpha: s.alpha + t.alpha };
+  // A: p×r (identity needs p = r), B: c×q
+  if (sameB) return { ...s, alpha: 1, A: combine(s.A, s.alpha, t.A, t.alpha, r) };
+  if (sameA) return { ...s, alpha: 1, B: combine(s.B, s.alpha, t.B, t.alpha, c) };
+  return null;
 }

@@ -18,7 +18,7 @@ const loaders: Record<BackendName, () => Promise<Backend>> = {
     const b = await (await import('../backend/gpujs/index.js')).createGpuJsBackend();
     // gpu.js without a GPU (its 'cpu' mode, as in Node) is plain JavaScript in float32: the CPU
     // backend is faster and exact to float64, so 'auto' passes it by.
-    if (!b.onGpu) throw new BackendUnavailableError('gpujs', `gpu.js has no GPU mode here (${b.device})`);
+    if (!['gpu', 'webgl2', 'webgl', 'headlessgl', 'webgpu'].includes(b.mode)) throw new BackendUnavailableError('gpujs', `gpu.js has no GPU mode here (${b.device})`);
     return b;
   },
   cpu: async () => new CpuBackend(),

@@ -3,7 +3,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { Node } from '../expr/ast.js';
 import { formatNode } from '../expr/check.js';
 import { linearize } from '../diff/jvp.js';
-import { children, variable } from '../diff/nodes.js';
+import { children, transpose, variable } from '../diff/nodes.js';
 import { extractTerms, innerShape, type SymTerm } from '../diff/terms.js';
 import { pullback } from '../diff/vjp.js';
 
@@ -52,7 +52,7 @@ export function planJacobian(fn: Node, wrt: string, xShape: readonly [number, nu
     case 'structured':
     case 'auto': {
       const tangent = linearize(fn, wrt, dX);
-      const terms = extractTerms(tangent, dX);
+      const terms = extractTerms(tangent, dX, memoKey());
       const denseCount = terms.filter((t) => t.kind === 'dense').length;
       if (method === 'structured' || denseCount === 0) {
         const reason =
@@ -99,7 +99,6 @@ export function explainPlan(plan: JacobianPlan, bytesPerEntry = 4): Explanation 
   const out = m * n * p * q;
   const dims = plan.layout === 'denominator' ? `${m * n}×${p * q}` : `${p * q}×${m * n}`;
   const steps: ExplainStep[] = [];
-  const f = (x: Node | null): string => (x ? formatNode(x) : 'I');
   if (plan.method === 'structured') {
     const structured = plan.terms!.filter((t) => t.kind !== 'dense');
     for (const t of plan.terms!) {
@@ -107,17 +106,10 @@ export function explainPlan(plan: JacobianPlan, bytesPerEntry = 4): Explanation 
         steps.push({ step: 'forward mode (dense remainder)', formula: `dF ∋ ${formatNode(t.tangent)}`, launches: countOps(t.tangent), bytesWritten: out * bytesPerEntry, flops: 0 });
       }
     }
-    const formulas = structured.map((t) => {
-      const g = t.gamma ? `(${formatNode(t.gamma)})·` : '';
-      const a = t.alpha === 1 ? '' : t.alpha === -1 ? '−' : `${t.alpha}·`;
-      if (t.kind === 'outer') return `${a}${g}vec(${f(t.U)}) vec(${f(t.V)})ᵀ`;
-      const inner = innerShape(t, m, n);
-      const kronStr = `(${t.B ? `(${f(t.B)})ᵀ` : `I${inner[1]}`} ⊗ ${t.A ? f(t.A) : `I${inner[0]}`})`;
-      return `${a}${g}${t.S ? `diag(vec ${f(t.S)})·` : ''}${kronStr}${t.C ? `·diag(vec ${f(t.C)})` : ''}${t.transposed ? `·K${m}${n === m ? '' : ','}${n}` : ''}`;
-    });
+    const formulas = structured.map((t) => termFormula(t, plan.layout, m, n));
     steps.push({
       step: `assemble ${structured.length} term${structured.length === 1 ? '' : 's'} in one fused pass`,
-      formula: `J (numerator) = ${formulas.join(' + ') || '0'}`,
+      formula: `${plan.layout === 'denominator' ? 'D' : 'J'} = ${formulas.join(' + ') || '0'}`,
       launches: 1,
       bytesWritten: out * bytesPerEntry,
       flops: out * Math.max(1, structured.length) * 3,
@@ -138,6 +130,34 @@ export function explainPlan(plan: JacobianPlan, bytesPerEntry = 4): Explanation 
   return { method: plan.method, reason: plan.reason, jacobian, steps, text };
 }
 
+/**
+ * A term in the notation of the notes, in the requested layout:
+ *   numerator    α·diag(vec S)·(Bᵀ ⊗ A)·diag(vec C)·K_mn
+ *   denominator  α·K_nm·diag(vec C)·(B ⊗ Aᵀ)·diag(vec S)      (the transpose)
+ */
+function termFormula(t: Exclude<SymTerm, { kind: 'dense' }>, layout: Layout, m: number, n: number): string {
+  const f = (x: Node | null, size: number): string => {
+    if (!x) return `I${size}`;
+    const s = formatNode(x);
+    return /^[\w.()']+$/.test(s) ? s : `(${s})`;
+  };
+  const a = t.alpha === 1 ? '' : t.alpha === -1 ? '−' : `${t.alpha}·`;
+  const g = t.gamma ? `${f(t.gamma, 1)}·` : '';
+  if (t.kind === 'outer') {
+    const v = (x: Node): string => `vec(${formatNode(x)})`;
+    return layout === 'numerator' ? `${a}${g}${v(t.U)}·${v(t.V)}ᵀ` : `${a}${g}${v(t.V)}·${v(t.U)}ᵀ`;
+  }
+  const [p, q] = innerShape(t, m, n);
+  const K = t.transposed ? (layout === 'numerator' ? `K${m},${n}` : `K${n},${m}`) : '';
+  const S = t.S ? `diag(vec ${f(t.S, 0)})` : '';
+  const C = t.C ? `diag(vec ${f(t.C, 0)})` : '';
+  const parts =
+    layout === 'numerator'
+      ? [S, `(${f(transpose(t.B), q)} ⊗ ${f(t.A, p)})`, C, K]
+      : [K, C, `(${f(t.B, q)} ⊗ ${f(transpose(t.A), p)})`, S];
+  return a + g + parts.filter(Boolean).join('·');
+}
+
 function countOps(n: Node | null | undefined): number {
   if (!n) return 0;
   let k = 0;
@@ -150,6 +170,16 @@ function countOps(n: Node | null | undefined): number {
   };
   visit(n);
   return k;
+}
+
+/** A structural key for factors: their text, memoised per node. */
+function memoKey(): (x: Node) => string {
+  const memo = new Map<Node, string>();
+  return (x) => {
+    let s = memo.get(x);
+    if (s === undefined) memo.set(x, (s = formatNode(x)));
+    return s;
+  };
 }
 
 export function fmtBytes(b: number): string {

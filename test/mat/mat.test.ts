@@ -77,7 +77,7 @@ describe('Mat', () => {
     const u = Mat.random(10, 10, { seed: 3, lo: 2, hi: 3 });
     for (const v of u.data) expect(v >= 2 && v < 3).toBe(true);
     const g = Mat.random(50, 50, { seed: 3, dist: 'normal' });
-    const mean = g.data.reduce((s, v) => s + v, 0) / g.size;
+    const mean = Array.from(g.data).reduce((s, v) => s + v, 0) / g.size;
     expect(Math.abs(mean)).toBeLessThan(0.1);
     const r = mulberry32(5);
     const r2 = mulberry32(5);

@@ -4,7 +4,6 @@ import { ShapeError } from '../../src/errors.js';
 import { Mat, gemm, gemmBatch, matmul, matmulNaive, transpose } from '../../src/mat/index.js';
 import { FC, dim, expectClose, matOf, seedArb } from './helpers.js';
 
-const SIZES = [1, 2, 3, 4, 5, 7, 33, 65, 130, 257];
 
 /** Slices of a batch as Mats. */
 function slices(data: Float64Array, batch: number, m: number, n: number): Mat[] {

@@ -1,0 +1,592 @@
+/**
+ * The gpu.js backend: the `Backend` contract of ../backend.ts on gpu.js kernels (WebGL2/WebGL
+ * fragment shaders in browsers without WebGPU, WebAssembly SIMD in Node, plain JS as a last
+ * resort). Tensors are host Float32Arrays plus a shape: gpu.js takes typed arrays in and returns
+ * Float32Arrays, so every op uploads its operands and reads its result back. Arithmetic (matmul,
+ * elementwise, scale, kron, sums, gathers, transposes, the Jacobian assembly) runs in gpu.js
+ * kernels; pure copies (upload, concat, stack, unit batches) are host memcpys.
+ */
+import { InvalidArgumentError, ShapeError, TooLargeError, fmtShape, type Shape } from '../../errors.js';
+import { Mat } from '../../mat/mat.js';
+import type { AssembleOptions, Backend, JacobianShape, Layout, Tensor, Term } from '../backend.js';
+import { planGrid, scatterResult, type GridLimits } from './grid.js';
+import {
+  ASSEMBLE,
+  ASSEMBLE_ADD,
+  COLSUM,
+  ELEMENTWISE,
+  GATHER,
+  KRON,
+  LAUNCH_ARGS,
+  MATMUL,
+  SCALE,
+  TRANSPOSE,
+  type ElementwiseOp,
+  type KernelSpec,
+} from './kernels.js';
+
+/** The part of a gpu.js kernel the backend uses. */
+export interface GpuJsKernel {
+  (...args: unknown[]): unknown;
+  setOutput(output: number[]): unknown;
+  destroy?(removeCanvasReferences?: boolean): void;
+}
+
+/** The part of a gpu.js `GPU` instance the backend uses. */
+export interface GpuJsInstance {
+  mode?: string;
+  Kernel?: unknown;
+  createKernel(source: string, settings: Record<string, unknown>): GpuJsKernel;
+  destroy?(): unknown;
+}
+
+/** A gpu.js tensor: a batch of column-major matrices in one host Float32Array (slice t at t·rows·cols). */
+export class GpuJsTensor implements Tensor {
+  constructor(
+    readonly batch: number,
+    readonly rows: number,
+    readonly cols: number,
+    readonly data: Float32Array,
+  ) {
+    if (data.length !== batch * rows * cols) {
+      throw new InvalidArgumentError(`a ${batch}×${rows}×${cols} tensor needs ${batch * rows * cols} entries, got ${data.length}`);
+    }
+  }
+
+  get size(): number {
+    return this.rows * this.cols;
+  }
+}
+
+/** float32 represents every integer below 2^24 exactly; gpu.js's GL index arithmetic is float32. */
+const EXACT_INDEX = 2 ** 24;
+
+const shp = (t: Tensor): Shape => [t.rows, t.cols];
+const desc = (t: Tensor): string => `${t.batch > 1 ? `${t.batch}×` : ''}${fmtShape(shp(t))}`;
+
+function asGpuJs(t: Tensor, what: string): GpuJsTensor {
+  if (!(t instanceof GpuJsTensor)) throw new InvalidArgumentError(`${what}: the gpujs backend got a tensor from another backend`);
+  return t;
+}
+
+function broadcastBatch(what: string, a: Tensor, b: Tensor): number {
+  if (a.batch !== b.batch && a.batch !== 1 && b.batch !== 1) {
+    throw new ShapeError(`${what}: batch sizes ${a.batch} and ${b.batch} do not broadcast (${desc(a)} vs ${desc(b)})`, [shp(a), shp(b)]);
+  }
+  return Math.max(a.batch, b.batch);
+}
+
+export interface GpuJsBackendInit {
+  readonly gpu: GpuJsInstance;
+  /** The gpu.js backend that runs the kernels: 'webgl2', 'webgl', 'headlessgl', 'webasm' or 'cpu'. */
+  readonly mode: string;
+  readonly device: string;
+  readonly limits: GridLimits;
+}
+
+export class GpuJsBackend implements Backend {
+  readonly name = 'gpujs' as const;
+  readonly precision = 'f32' as const;
+  readonly device: string;
+  /** The gpu.js kernel backend in use: 'webgl2', 'webgl', 'headlessgl', 'webasm' or 'cpu'. */
+  readonly mode: string;
+  readonly limits: GridLimits;
+  private readonly gpu: GpuJsInstance;
+  private readonly kernels = new Map<string, GpuJsKernel>();
+  private static readonly MAX_CACHED_KERNELS = 128;
+  private destroyed = false;
+
+  constructor(init: GpuJsBackendInit) {
+    this.gpu = init.gpu;
+    this.mode = init.mode;
+    this.device = init.device;
+    this.limits = init.limits;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // kernel plumbing
+
+  private kernelFor(spec: KernelSpec, constants: Record<string, number>): GpuJsKernel {
+    if (this.destroyed) throw new InvalidArgumentError('gpujs: the backend was destroyed');
+    const key = `${spec.name}|${Object.entries(constants)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',')}`;
+    const hit = this.kernels.get(key);
+    if (hit) {
+      // Most recently used last.
+      this.kernels.delete(key);
+      this.kernels.set(key, hit);
+      return hit;
+    }
+    if (this.kernels.size >= GpuJsBackend.MAX_CACHED_KERNELS) {
+      const [oldKey, old] = this.kernels.entries().next().value as [string, GpuJsKernel];
+      this.kernels.delete(oldKey);
+      try {
+        old.destroy?.();
+      } catch {
+        // A kernel that cannot be destroyed is left to the garbage collector.
+      }
+    }
+    const argumentTypes: Record<string, string> = {};
+    for (const a of spec.arrays) argumentTypes[a] = 'Array';
+    for (const a of LAUNCH_ARGS) argumentTypes[a] = 'Integer';
+    const loops = Math.max(1000, ...Object.values(constants).map((v) => v + 1));
+    const k = this.gpu.createKernel(spec.source, {
+      output: [1, 1, 1],
+      constants,
+      argumentTypes,
+      dynamicOutput: true,
+      dynamicArguments: true,
+      precision: 'single',
+      tactic: 'precision',
+      loopMaxIterations: loops,
+    });
+    this.kernels.set(key, k);
+    return k;
+  }
+
+  /**
+   * Runs `spec` over the X×Y×Z grid in as many launches as the device's limits need and returns
+   * the grid as one Float32Array. `args(launch)` gives the array arguments of one launch.
+   */
+  private runGrid(
+    spec: KernelSpec,
+    constants: Record<string, number>,
+    X: number,
+    Y: number,
+    Z: number,
+    args: (y0: number, yEnd: number) => readonly Float32Array[],
+  ): Float32Array {
+    const out = new Float32Array(X * Y * Z);
+    const launches = planGrid(X, Y, Z, this.limits);
+    if (launches.length === 0) return out;
+    for (const [k, v] of Object.entries(constants)) {
+      if (!Number.isInteger(v) || Math.abs(v) >= EXACT_INDEX) {
+        throw new TooLargeError(`gpujs: ${spec.name} needs an index constant ${k} = ${v}, beyond the 2^24 exact in float32`, Math.abs(v) * 4);
+      }
+    }
+    const kernel = this.kernelFor(spec, constants);
+    for (const L of launches) {
+      const arrays = args(L.y0, L.yEnd);
+      for (const a of arrays) {
+        if (a.length >= EXACT_INDEX) {
+          throw new TooLargeError(
+            `gpujs: ${spec.name} needs an operand of ${a.length} entries; gpu.js indexes at most 2^24 (16.7M) entries per operand, tile the work`,
+            a.length * 4,
+          );
+        }
+      }
+      kernel.setOutput([L.lx, L.ly, L.lz]);
+      // Defensive: hand gpu.js whole, non-empty arrays (copies of offset subarrays).
+      const inputs = arrays.map((a) => (a.byteOffset === 0 && a.length > 0 ? a : a.length > 0 ? a.slice() : new Float32Array(1)));
+      const result = kernel(...inputs, L.y0, L.z0, L.cy, L.cz, L.yEnd);
+      scatterResult(result, L, X, Y, out);
+    }
+    return out;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Backend
+
+  upload(mats: Mat | readonly Mat[]): GpuJsTensor {
+    const list: readonly Mat[] = mats instanceof Mat ? [mats] : mats;
+    if (list.length === 0) throw new InvalidArgumentError('upload needs at least one matrix');
+    const first = list[0]!;
+    const s = first.size;
+    const data = new Float32Array(list.length * s);
+    list.forEach((M, t) => {
+      if (M.rows !== first.rows || M.cols !== first.cols) {
+        throw new ShapeError(`upload: matrix ${t} is ${fmtShape(M.shape)}, matrix 0 is ${fmtShape(first.shape)}`, [first.shape, M.shape]);
+      }
+      data.set(M.data, t * s);
+    });
+    return new GpuJsTensor(list.length, first.rows, first.cols, data);
+  }
+
+  unitBatch(m: number, n: number): GpuJsTensor {
+    const s = m * n;
+    const data = new Float32Array(s * s);
+    for (let t = 0; t < s; t++) data[t * s + t] = 1;
+    return new GpuJsTensor(s, m, n, data);
+  }
+
+  matmul(a: Tensor, b: Tensor, transA = false, transB = false): GpuJsTensor {
+    const A = asGpuJs(a, 'matmul');
+    const B = asGpuJs(b, 'matmul');
+    const m = transA ? A.cols : A.rows;
+    const k = transA ? A.rows : A.cols;
+    const k2 = transB ? B.cols : B.rows;
+    const n = transB ? B.rows : B.cols;
+    if (k !== k2) {
+      throw new ShapeError(
+        `matmul: inner dimensions differ, ${fmtShape([m, k])} · ${fmtShape([k2, n])} (operands ${desc(A)}${transA ? 'ᵀ' : ''} and ${desc(B)}${transB ? 'ᵀ' : ''})`,
+        [shp(A), shp(B)],
+      );
+    }
+    const batch = broadcastBatch('matmul', A, B);
+    if (k === 0) return new GpuJsTensor(batch, m, n, new Float32Array(batch * m * n));
+    const constants = {
+      K: k,
+      aBS: A.batch === 1 ? 0 : A.size,
+      sAi: transA ? A.rows : 1,
+      sAk: transA ? 1 : A.rows,
+      bBS: B.batch === 1 ? 0 : B.size,
+      sBk: transB ? B.rows : 1,
+      sBj: transB ? 1 : B.rows,
+    };
+    const data = this.runGrid(MATMUL, constants, m, n, batch, () => [A.data, B.data]);
+    return new GpuJsTensor(batch, m, n, data);
+  }
+
+  elementwise(op: ElementwiseOp, a: Tensor, b: Tensor): GpuJsTensor {
+    if (!Object.prototype.hasOwnProperty.call(ELEMENTWISE, op)) throw new InvalidArgumentError(`elementwise: unknown op '${String(op)}'`);
+    const A = asGpuJs(a, op);
+    const B = asGpuJs(b, op);
+    const batch = broadcastBatch(op, A, B);
+    const aScalar = A.rows === 1 && A.cols === 1;
+    const bScalar = B.rows === 1 && B.cols === 1;
+    if (!aScalar && !bScalar && (A.rows !== B.rows || A.cols !== B.cols)) {
+      throw new ShapeError(`${op}: shapes ${fmtShape(shp(A))} and ${fmtShape(shp(B))} do not match`, [shp(A), shp(B)]);
+    }
+    const [rows, cols] = aScalar ? [B.rows, B.cols] : [A.rows, A.cols];
+    const constants = {
+      X: rows,
+      aBS: A.batch === 1 ? 0 : A.size,
+      aS: aScalar ? 0 : 1,
+      bBS: B.batch === 1 ? 0 : B.size,
+      bS: bScalar ? 0 : 1,
+    };
+    const data = this.runGrid(ELEMENTWISE[op], constants, rows, cols, batch, () => [A.data, B.data]);
+    return new GpuJsTensor(batch, rows, cols, data);
+  }
+
+  scale(a: Tensor, alpha: number): GpuJsTensor {
+    const A = asGpuJs(a, 'scale');
+    const al = Float32Array.of(alpha);
+    const data = this.runGrid(SCALE, { X: A.rows, S: A.size }, A.rows, A.cols, A.batch, () => [A.data, al]);
+    return new GpuJsTensor(A.batch, A.rows, A.cols, data);
+  }
+
+  transpose(a: Tensor): GpuJsTensor {
+    const A = asGpuJs(a, 'transpose');
+    const data = this.runGrid(TRANSPOSE, { R: A.rows, S: A.size }, A.cols, A.rows, A.batch, () => [A.data]);
+    return new GpuJsTensor(A.batch, A.cols, A.rows, data);
+  }
+
+  gather(a: Tensor, idx: Int32Array, rows: number, cols: number): GpuJsTensor {
+    const A = asGpuJs(a, 'gather');
+    const s = rows * cols;
+    if (idx.length !== s) throw new ShapeError(`gather: ${idx.length} indices for a ${rows}×${cols} output (needs ${s})`, [[rows, cols]]);
+    const sa = A.size;
+    const fidx = new Float32Array(s);
+    for (let e = 0; e < s; e++) {
+      const k = idx[e]!;
+      if (k >= sa) throw new ShapeError(`gather: index ${k} is outside a ${fmtShape(shp(A))} input (${sa} entries)`, [shp(A)]);
+      fidx[e] = k < 0 ? -1 : k;
+    }
+    const data = this.runGrid(GATHER, { X: rows, S: sa }, rows, cols, A.batch, () => [A.data, fidx]);
+    return new GpuJsTensor(A.batch, rows, cols, data);
+  }
+
+  concat(blocks: readonly (readonly Tensor[])[]): GpuJsTensor {
+    if (blocks.length === 0 || blocks.some((r) => r.length === 0)) throw new ShapeError('concat: needs at least one block in every block row');
+    const rowsOf = blocks.map((r, bi) => {
+      const h = r[0]!.rows;
+      r.forEach((t, bj) => {
+        if (t.rows !== h) {
+          throw new ShapeError(`concat: block (${bi + 1}, ${bj + 1}) is ${fmtShape(shp(t))}, but block (${bi + 1}, 1) has ${h} rows`, [shp(r[0]!), shp(t)]);
+        }
+      });
+      return h;
+    });
+    const colsOf = blocks[0]!.map((t) => t.cols);
+    blocks.forEach((r, bi) => {
+      if (r.length !== colsOf.length) throw new ShapeError(`concat: block row ${bi + 1} has ${r.length} blocks, row 1 has ${colsOf.length}`);
+      r.forEach((t, bj) => {
+        if (t.cols !== colsOf[bj]) {
+          throw new ShapeError(
+            `concat: block (${bi + 1}, ${bj + 1}) is ${fmtShape(shp(t))}, but block (1, ${bj + 1}) has ${colsOf[bj]} columns`,
+            [shp(blocks[0]![bj]!), shp(t)],
+          );
+        }
+      });
+    });
+    let batch = 1;
+    for (const r of blocks) {
+      for (const t of r) {
+        if (t.batch !== 1) {
+          if (batch !== 1 && batch !== t.batch) throw new ShapeError(`concat: batch sizes ${batch} and ${t.batch} do not broadcast`);
+          batch = t.batch;
+        }
+      }
+    }
+    const R = rowsOf.reduce((x, y) => x + y, 0);
+    const C = colsOf.reduce((x, y) => x + y, 0);
+    const out = new Float32Array(batch * R * C);
+    for (let t = 0; t < batch; t++) {
+      const o = t * R * C;
+      let r0 = 0;
+      blocks.forEach((row, bi) => {
+        let c0 = 0;
+        row.forEach((blk) => {
+          const T = asGpuJs(blk, 'concat');
+          const src = T.batch === 1 ? 0 : t * T.size;
+          for (let j = 0; j < T.cols; j++) {
+            out.set(T.data.subarray(src + j * T.rows, src + (j + 1) * T.rows), o + r0 + (c0 + j) * R);
+          }
+          c0 += T.cols;
+        });
+        r0 += rowsOf[bi]!;
+      });
+    }
+    return new GpuJsTensor(batch, R, C, out);
+  }
+
+  kron(a: Tensor, b: Tensor): GpuJsTensor {
+    const A = asGpuJs(a, 'kron');
+    const B = asGpuJs(b, 'kron');
+    const batch = broadcastBatch('kron', A, B);
+    const X = A.rows * B.rows;
+    const Y = A.cols * B.cols;
+    // Row x = ia·rb + ib, column y = ja·cb + jb: A[ia, ja] at ia + ja·ra, B[ib, jb] at ib + jb·rb.
+    const rt = new Float32Array(2 * X);
+    for (let x = 0; x < X; x++) {
+      const ib = x % B.rows;
+      rt[x] = (x - ib) / B.rows;
+      rt[X + x] = ib;
+    }
+    const ct = new Float32Array(2 * Y);
+    for (let y = 0; y < Y; y++) {
+      const jb = y % B.cols;
+      ct[y] = ((y - jb) / B.cols) * A.rows;
+      ct[Y + y] = jb * B.rows;
+    }
+    const constants = { X, Y, aBS: A.batch === 1 ? 0 : A.size, bBS: B.batch === 1 ? 0 : B.size };
+    const data = this.runGrid(KRON, constants, X, Y, batch, () => [A.data, B.data, rt, ct]);
+    return new GpuJsTensor(batch, X, Y, data);
+  }
+
+  sumAll(a: Tensor): GpuJsTensor {
+    const A = asGpuJs(a, 'sumAll');
+    if (A.size === 0) return new GpuJsTensor(A.batch, 1, 1, new Float32Array(A.batch));
+    // Column sums, then the sum of the column sums: two short float32 reductions, not one long one.
+    const cols = this.runGrid(COLSUM, { R: A.rows, S: A.size }, 1, A.cols, A.batch, () => [A.data]);
+    if (A.cols === 1) return new GpuJsTensor(A.batch, 1, 1, cols);
+    const data = this.runGrid(COLSUM, { R: A.cols, S: A.cols }, 1, 1, A.batch, () => [cols]);
+    return new GpuJsTensor(A.batch, 1, 1, data);
+  }
+
+  stack(a: Tensor, transposed: boolean): GpuJsTensor {
+    const A = asGpuJs(a, 'stack');
+    const s = A.size;
+    // Slice t is already column t of the s×batch matrix (tensors are never written after creation).
+    if (!transposed) return new GpuJsTensor(1, s, A.batch, A.data);
+    return this.transpose(new GpuJsTensor(1, s, A.batch, A.data));
+  }
+
+  assemble(terms: readonly Term[], shape: JacobianShape, layout: Layout, opts: AssembleOptions = {}): GpuJsTensor {
+    const { m, n, p, q } = shape;
+    for (const d of [m, n, p, q]) {
+      if (!Number.isInteger(d) || d < 0) throw new InvalidArgumentError(`assemble: shape must be non-negative integers, got m=${m}, n=${n}, p=${p}, q=${q}`);
+    }
+    if (layout !== 'numerator' && layout !== 'denominator') throw new InvalidArgumentError(`assemble: unknown layout '${String(layout)}'`);
+    const mn = m * n;
+    const pq = p * q;
+    const numerator = layout === 'numerator';
+    const R = numerator ? pq : mn;
+    const totalCols = numerator ? mn : pq;
+    const col0 = opts.cols?.col0 ?? 0;
+    const count = opts.cols?.count ?? totalCols - col0;
+    if (!Number.isInteger(col0) || !Number.isInteger(count) || col0 < 0 || count < 0 || col0 + count > totalCols) {
+      throw new InvalidArgumentError(`assemble: column range [${col0}, ${col0 + count}) is outside the ${totalCols} columns of the ${layout} Jacobian`);
+    }
+    let add: Float32Array | null = null;
+    if (opts.add) {
+      const T = asGpuJs(opts.add, 'assemble');
+      if (T.batch !== 1 || T.rows !== R || T.cols !== count) {
+        throw new ShapeError(`assemble: 'add' is ${desc(T)}, the tile is ${R}×${count}`, [shp(T), [R, count]]);
+      }
+      add = T.data;
+    }
+    const prepared = prepareTerms(terms, shape);
+    if (prepared.factors.length >= EXACT_INDEX) {
+      throw new TooLargeError(`assemble: the terms' factors hold ${prepared.factors.length} entries, more than gpu.js can index (2^24)`, prepared.factors.length * 4);
+    }
+    const nT = prepared.terms.length;
+    if (nT === 0 || R === 0 || count === 0) {
+      return new GpuJsTensor(1, R, count, add ? add.slice() : new Float32Array(R * count));
+    }
+    // Index tables: the output row axis (x) and column axis (y) of the chosen layout.
+    const rt = new Float32Array(nT * 4 * R);
+    const ct = new Float32Array(nT * 4 * count);
+    const al = new Float32Array(nT);
+    prepared.terms.forEach((T, t) => {
+      al[t] = T.alpha;
+      for (let f = 0; f < 4; f++) {
+        const g = t * 4 + f;
+        const fa = T.factors[f]!;
+        if (numerator) {
+          // x = r (F index), y = c (X index).
+          for (let r = 0; r < R; r++) rt[g * R + r] = fa.base + fa.rPart(r % p, Math.floor(r / p), r);
+          for (let y = 0; y < count; y++) {
+            const c = col0 + y;
+            ct[g * count + y] = fa.cPart(c % m, Math.floor(c / m), c);
+          }
+        } else {
+          // x = c (X index), y = r (F index).
+          for (let c = 0; c < R; c++) rt[g * R + c] = fa.cPart(c % m, Math.floor(c / m), c);
+          for (let y = 0; y < count; y++) {
+            const r = col0 + y;
+            ct[g * count + y] = fa.base + fa.rPart(r % p, Math.floor(r / p), r);
+          }
+        }
+      }
+    });
+    const spec = add ? ASSEMBLE_ADD : ASSEMBLE;
+    const F = prepared.factors;
+    const addData = add;
+    const data = this.runGrid(spec, { nT, X: R, Yt: count }, R, count, 1, (y0, yEnd) =>
+      addData ? [F, rt, ct, al, addData.subarray(y0 * R, yEnd * R)] : [F, rt, ct, al],
+    );
+    return new GpuJsTensor(1, R, count, data);
+  }
+
+  read(t: Tensor): Promise<Mat> {
+    const T = asGpuJs(t, 'read');
+    if (T.batch !== 1) return Promise.reject(new ShapeError(`read: expects a batch-1 tensor, got a batch of ${T.batch} ${fmtShape(shp(T))}`));
+    return Promise.resolve(new Mat(T.rows, T.cols, T.data.slice()));
+  }
+
+  dispose(_t: Tensor): void {
+    // Host arrays: the garbage collector frees them.
+  }
+
+  sync(): Promise<void> {
+    // Every kernel call reads its result back before it returns.
+    return Promise.resolve();
+  }
+
+  /** Frees the compiled kernels and gpu.js's context (WebGL contexts are a scarce resource). */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const k of this.kernels.values()) {
+      try {
+        k.destroy?.();
+      } catch {
+        // ignore
+      }
+    }
+    this.kernels.clear();
+    try {
+      const r = this.gpu.destroy?.();
+      if (r && typeof (r as Promise<void>).catch === 'function') (r as Promise<void>).catch(() => undefined);
+    } catch {
+      // ignore
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// assemble: terms → one factor array and per-factor index parts
+
+/**
+ * One factor of a term: entry `F[base + rPart(k, l, r) + cPart(i, j, c)]` for the F index
+ * r = k + l·p and the X index c = i + j·m. A missing factor reads F[0] = 1.
+ */
+interface FactorIndex {
+  readonly base: number;
+  readonly rPart: (k: number, l: number, r: number) => number;
+  readonly cPart: (i: number, j: number, c: number) => number;
+}
+
+interface PreparedTerm {
+  readonly alpha: number;
+  readonly factors: readonly FactorIndex[];
+}
+
+const ONE: FactorIndex = { base: 0, rPart: () => 0, cPart: () => 0 };
+
+function checkFactor(what: string, M: Mat | null, rows: number, cols: number, nullOk: boolean, nullWhy: string): void {
+  if (M === null) {
+    if (!nullOk) throw new ShapeError(`assemble: ${what} = I needs ${nullWhy}`);
+    return;
+  }
+  if (M.rows !== rows || M.cols !== cols) {
+    throw new ShapeError(`assemble: ${what} is ${fmtShape(M.shape)}, expected ${rows}×${cols}`, [M.shape, [rows, cols]]);
+  }
+}
+
+function prepareTerms(terms: readonly Term[], shape: JacobianShape): { factors: Float32Array; terms: PreparedTerm[] } {
+  const { m, n, p, q } = shape;
+  const chunks: ArrayLike<number>[] = [[1]];
+  let length = 1;
+  const put = (data: ArrayLike<number>): number => {
+    const base = length;
+    chunks.push(data);
+    length += data.length;
+    return base;
+  };
+  const eyes = new Map<number, number>();
+  const eye = (k: number): number => {
+    let base = eyes.get(k);
+    if (base === undefined) {
+      const I = new Float32Array(k * k);
+      for (let d = 0; d < k; d++) I[d + d * k] = 1;
+      base = put(I);
+      eyes.set(k, base);
+    }
+    return base;
+  };
+  const prepared: PreparedTerm[] = terms.map((term) => {
+    if (term.kind === 'outer') {
+      if (term.U.size !== p * q) throw new ShapeError(`assemble: outer term U is ${fmtShape(term.U.shape)}, needs ${p * q} entries (F is ${p}×${q})`, [term.U.shape, [p, q]]);
+      if (term.V.size !== m * n) throw new ShapeError(`assemble: outer term V is ${fmtShape(term.V.shape)}, needs ${m * n} entries (X is ${m}×${n})`, [term.V.shape, [m, n]]);
+      const u = put(term.U.data);
+      const v = put(term.V.data);
+      return {
+        alpha: term.alpha,
+        factors: [
+          { base: u, rPart: (_k, _l, r) => r, cPart: () => 0 },
+          { base: v, rPart: () => 0, cPart: (_i, _j, c) => c },
+          ONE,
+          ONE,
+        ],
+      };
+    }
+    if (term.kind !== 'kron') throw new InvalidArgumentError(`assemble: unknown term kind '${String((term as { kind: unknown }).kind)}'`);
+    const t = term.transposed;
+    const ka = t ? n : m;
+    const kb = t ? m : n;
+    checkFactor('A', term.A, p, ka, p === ka, `p = ${t ? 'n' : 'm'} (F is ${p}×${q}, X is ${m}×${n}${t ? ', transposed' : ''})`);
+    checkFactor('B', term.B, kb, q, kb === q, `q = ${t ? 'm' : 'n'} (F is ${p}×${q}, X is ${m}×${n}${t ? ', transposed' : ''})`);
+    checkFactor('C', term.C, t ? n : m, t ? m : n, true, '');
+    checkFactor('S', term.S, p, q, true, '');
+    const aBase = term.A ? put(term.A.data) : eye(p);
+    const bBase = term.B ? put(term.B.data) : eye(q);
+    // S[k,l] at r; A p×ka; B kb×q; C m×n (n×m when transposed).
+    const S: FactorIndex = term.S ? { base: put(term.S.data), rPart: (_k, _l, r) => r, cPart: () => 0 } : ONE;
+    let A: FactorIndex;
+    let B: FactorIndex;
+    let C: FactorIndex;
+    if (!t) {
+      // A[k, i] · C[i, j] · B[j, l]
+      A = { base: aBase, rPart: (k) => k, cPart: (i) => i * p };
+      C = term.C ? { base: put(term.C.data), rPart: () => 0, cPart: (_i, _j, c) => c } : ONE;
+      B = { base: bBase, rPart: (_k, l) => l * n, cPart: (_i, j) => j };
+    } else {
+      // A[k, j] · C[j, i] · B[i, l]
+      A = { base: aBase, rPart: (k) => k, cPart: (_i, j) => j * p };
+      C = term.C ? { base: put(term.C.data), rPart: () => 0, cPart: (i, j) => j + i * n } : ONE;
+      B = { base: bBase, rPart: (_k, l) => l * m, cPart: (i) => i };
+    }
+    return { alpha: term.alpha, factors: [S, A, C, B] };
+  });
+  const factors = new Float32Array(length);
+  let o = 0;
+  for (const c of chunks) {
+    factors.set(c, o);
+    o += c.length;
+  }
+  return { factors, terms: prepared };
+}

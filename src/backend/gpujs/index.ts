@@ -1,0 +1,2 @@
+export { createGpuJsBackend } from './create.js';
+export { GpuJsBackend, GpuJsTensor } from './backend.js';

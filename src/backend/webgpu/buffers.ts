@@ -1,0 +1,130 @@
+/**
+ * GPU memory reuse. Storage buffers are pooled by size class; a buffer freed while commands that
+ * use it are still being recorded is quarantined until the next submit (only then may it be
+ * reused by `queue.writeBuffer`, which executes before not-yet-submitted commands, or destroyed).
+ * Uniform parameters of all dispatches of one command buffer live in a few arena buffers written
+ * once, right before the submit.
+ */
+
+export const STORAGE_USAGE = 0x80 | 0x04 | 0x08; // STORAGE | COPY_SRC | COPY_DST (GPUBufferUsage values)
+
+/** Size classes: multiples of 256 bytes up to 64 KiB, then four steps per power of two. */
+export function sizeClass(bytes: number, maxBytes: number): number {
+  const b = Math.max(256, bytes);
+  let c: number;
+  if (b <= 65536) c = Math.ceil(b / 256) * 256;
+  else {
+    const e = Math.floor(Math.log2(b));
+    const step = 2 ** (e - 2);
+    c = Math.ceil(b / step) * step;
+  }
+  return Math.min(c, Math.max(bytes, Math.floor(maxBytes / 4) * 4));
+}
+
+export class BufferPool {
+  private readonly free = new Map<number, GPUBuffer[]>();
+  private quarantine: GPUBuffer[] = [];
+  private pooledBytes = 0;
+  private readonly live = new Set<GPUBuffer>();
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly maxBufferSize: number,
+    /** Freed memory kept for reuse beyond this is destroyed. */
+    private readonly keepBytes = 512 * 1024 * 1024,
+  ) {}
+
+  acquire(bytes: number): GPUBuffer {
+    const size = sizeClass(bytes, this.maxBufferSize);
+    const list = this.free.get(size);
+    const reused = list?.pop();
+    if (reused) {
+      this.pooledBytes -= size;
+      this.live.add(reused);
+      return reused;
+    }
+    const buf = this.device.createBuffer({ size, usage: STORAGE_USAGE });
+    this.live.add(buf);
+    return buf;
+  }
+
+  /** The buffer may still be used by commands not yet submitted: reuse waits for `afterSubmit`. */
+  release(buf: GPUBuffer): void {
+    if (!this.live.delete(buf)) return;
+    this.quarantine.push(buf);
+  }
+
+  afterSubmit(): void {
+    for (const buf of this.quarantine) {
+      const size = buf.size;
+      if (this.pooledBytes + size > this.keepBytes) {
+        buf.destroy();
+        continue;
+      }
+      let list = this.free.get(size);
+      if (!list) this.free.set(size, (list = []));
+      list.push(buf);
+      this.pooledBytes += size;
+    }
+    this.quarantine = [];
+  }
+
+  destroyAll(): void {
+    for (const list of this.free.values()) for (const b of list) b.destroy();
+    for (const b of this.quarantine) b.destroy();
+    for (const b of this.live) b.destroy();
+    this.free.clear();
+    this.quarantine = [];
+    this.live.clear();
+    this.pooledBytes = 0;
+  }
+}
+
+/** Slots for dispatch parameters, written to the GPU in one `writeBuffer` per arena at submit time. */
+export class UniformArena {
+  private static readonly CHUNK = 65536;
+  private readonly chunks: { buf: GPUBuffer; data: Uint8Array; used: number }[] = [];
+  private current = 0;
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly align: number,
+  ) {}
+
+  /** Copies `params` into a slot; returns the binding for it. */
+  alloc(params: ArrayBuffer): GPUBufferBinding {
+    const size = Math.ceil(params.byteLength / 16) * 16;
+    let chunk = this.chunks[this.current];
+    if (chunk && chunk.used + size > UniformArena.CHUNK) {
+      this.current++;
+      chunk = this.chunks[this.current];
+    }
+    if (!chunk) {
+      chunk = {
+        buf: this.device.createBuffer({ size: UniformArena.CHUNK, usage: 0x40 | 0x08 }), // UNIFORM | COPY_DST
+        data: new Uint8Array(UniformArena.CHUNK),
+        used: 0,
+      };
+      this.chunks.push(chunk);
+    }
+    const offset = chunk.used;
+    chunk.data.set(new Uint8Array(params), offset);
+    chunk.used = Math.ceil((offset + size) / this.align) * this.align;
+    return { buffer: chunk.buf, offset, size };
+  }
+
+  /** Writes the used slots (before the submit that reads them) and starts over for the next one. */
+  flush(queue: GPUQueue): void {
+    for (let c = 0; c <= this.current && c < this.chunks.length; c++) {
+      const chunk = this.chunks[c]!;
+      if (chunk.used > 0) queue.writeBuffer(chunk.buf, 0, chunk.data, 0, Math.min(chunk.used, UniformArena.CHUNK));
+      chunk.used = 0;
+    }
+    this.current = 0;
+  }
+
+  destroy(): void {
+    for (const c of this.chunks) c.buf.destroy();
+    this.chunks.length = 0;
+  }
+}

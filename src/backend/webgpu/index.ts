@@ -1,0 +1,1 @@
+export { createWebGpuBackend, WebGpuBackend } from './backend.js';

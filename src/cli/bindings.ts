@@ -1,0 +1,82 @@
+import { InvalidArgumentError, ParseError } from '../errors.js';
+import { check } from '../expr/check.js';
+import { evaluateNode } from '../expr/eval.js';
+import { parse } from '../expr/parse.js';
+import { Mat } from '../mat/mat.js';
+
+/**
+ * Parses the CLI's `--at` text: `X=[1 2;3 4], A=rand(3,3), t=0.5`. Each value is a constant
+ * expression of the grammar (`[1 2; 3 4]'`, `2*[1;2]`), or a generator: `rand(m,n)` (uniform
+ * in [-1,1)), `randn(m,n)`, `randspd(n)` (symmetric positive definite), `eye(n)`, `zeros(m,n)`,
+ * `ones(m,n)`. Generators are seeded (`seed`), so a command line always means the same matrices.
+ */
+export function parseBindings(text: string, seed = 1): Record<string, Mat> {
+  const out: Record<string, Mat> = {};
+  let k = 0;
+  for (const part of splitTopLevel(text)) {
+    const eq = part.indexOf('=');
+    if (eq < 0) throw new InvalidArgumentError(`--at: expected name=value, got '${part.trim()}'`);
+    const name = part.slice(0, eq).trim();
+    if (!/^[A-Za-z_]\w*$/.test(name)) throw new InvalidArgumentError(`--at: '${name}' is not a name`);
+    out[name] = valueOf(part.slice(eq + 1).trim(), seed + 7919 * k++, name);
+  }
+  return out;
+}
+
+/** Splits on commas that are outside brackets and parentheses. */
+function splitTopLevel(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '[' || c === '(') depth++;
+    else if (c === ']' || c === ')') depth--;
+    else if (c === ',' && depth === 0) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts.filter((p) => p.trim().length > 0);
+}
+
+function valueOf(src: string, seed: number, name: string): Mat {
+  const gen = /^(rand|randn|randspd|eye|zeros|ones)\s*\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)$/.exec(src);
+  if (gen) {
+    const m = Number(gen[2]);
+    const n = gen[3] === undefined ? m : Number(gen[3]);
+    switch (gen[1]) {
+      case 'rand':
+        return Mat.random(m, n, { seed });
+      case 'randn':
+        return Mat.random(m, n, { seed, dist: 'normal' });
+      case 'randspd': {
+        if (gen[3] !== undefined && m !== n) throw new InvalidArgumentError(`--at: randspd(n) is square`);
+        const G = Mat.random(m, m, { seed });
+        const S = Mat.zeros(m, m);
+        for (let j = 0; j < m; j++)
+          for (let i = 0; i < m; i++) {
+            let s = i === j ? m : 0;
+            for (let k = 0; k < m; k++) s += G.data[i + k * m]! * G.data[j + k * m]!;
+            S.data[i + j * m] = s;
+          }
+        return S;
+      }
+      case 'eye':
+        if (m !== n) throw new InvalidArgumentError(`--at: eye(n) is square`);
+        return Mat.eye(m);
+      case 'zeros':
+        return Mat.zeros(m, n);
+      default:
+        return Mat.fromColumnMajor(m, n, new Float64Array(m * n).fill(1));
+    }
+  }
+  try {
+    const node = check(parse(src), {});
+    return evaluateNode(node, {});
+  } catch (e) {
+    if (e instanceof ParseError) throw new ParseError(`--at ${name}=${src}: ${e.message}`, e.pos, e.expected);
+    throw e;
+  }
+}
