@@ -140,13 +140,26 @@ export async function jacobian(expr: ExprLike, opts: DiffOptions): Promise<Mat> 
 
 /** How `jacobian` (or `hessian`, with `hessian: true`) would assemble this derivative: its terms and cost. */
 export function explain(expr: ExprLike, opts: Omit<DiffOptions, 'onReport'> & { readonly hessian?: boolean }): Explanation {
+  const { plan } = preparePlan(expr, opts);
+  const bytes = opts.backend === 'cpu' || (typeof opts.backend === 'object' && opts.backend.precision === 'f64') ? 8 : 4;
+  return explainPlan(plan, bytes);
+}
+
+/**
+ * The plan of a Jacobian (or, with `hessian`, of the Hessian) and a float64 evaluator of its
+ * primal factors: what `jacobian` runs, exposed for benchmarks that time the execution alone.
+ */
+export function preparePlan(
+  expr: ExprLike,
+  opts: Omit<DiffOptions, 'onReport'> & { readonly hessian?: boolean },
+): { plan: JacobianPlan; primal: () => Primal } {
   const { hessian: isHessian, ...rest } = opts;
   checkOptions(rest, DIFF_KEYS, 'explain');
   const c = compile(expr, opts.at);
   const wrt = resolveWrt(c, opts.wrt);
   const fn = isHessian ? gradientNode(c, wrt) : c.fn;
-  const bytes = opts.backend === 'cpu' || (typeof opts.backend === 'object' && opts.backend.precision === 'f64') ? 8 : 4;
-  return explainPlan(planJacobian(fn, wrt, xShape(c, wrt), opts.layout ?? 'denominator', opts.method ?? 'auto'), bytes);
+  const plan = planJacobian(fn, wrt, xShape(c, wrt), opts.layout ?? 'denominator', opts.method ?? 'auto');
+  return { plan, primal: () => primalOf(c.env) };
 }
 
 export interface GradOptions extends DiffOptions {

@@ -62,4 +62,8 @@ export type Node = { readonly shape: Shape; readonly pos?: number } & (
 );
 
 export type NodeOp = Node['op'];
-export type NodeOf<K extends NodeOp> = Extract<Node, { op: K }>;
+/**
+ * The node variant(s) for op K. (Not a plain `Extract<Node, { op: K }>`: variants whose `op` is a
+ * union, like `EwOp` or `'tr' | 'sum' | …`, would be dropped and `NodeOf<'add'>` would be never.)
+ */
+export type NodeOf<K extends NodeOp> = Node extends infer N ? (N extends { readonly op: infer O } ? (K extends O ? N & { readonly op: K } : never) : never) : never;

@@ -3,9 +3,9 @@
  *
  * `gemm` computes `out = op(a) · op(b)` with `op(a)` m×k and `op(b)` k×n (op = transpose when the
  * flag is set, in which case `a` is stored k×m, `b` stored n×k). The kernel is the column
- * ("axpy") form of the product, register-blocked: four output columns at a time and two steps of
- * the inner dimension at a time, so each load of a column of A feeds eight multiply-adds, and
- * cache-blocked over the inner dimension (KC) and the rows (MC) so the working panel of A and the
+ * ("axpy") form of the product, register-blocked: four output columns at a time and four steps of
+ * the inner dimension at a time (16 scalars of B in locals), so each load of an entry of A and
+ * each read-modify-write of C feeds four multiply-adds, and cache-blocked over the inner dimension (KC) and the rows (MC) so the working panel of A and the
  * four output column segments stay in cache. A transposed A is packed (transposed into a reused
  * scratch buffer) first, so the inner loop always runs down contiguous columns; a transposed B is
  * read through strides (it only supplies scalars).
@@ -15,7 +15,7 @@ import { Mat, type MatData } from './mat.js';
 import { f64, transposeInto } from './ops.js';
 
 const KC = 128;
-const MC = 256;
+const MC = 128;
 
 /** Reused scratch for packing a transposed left factor; grows, never shrinks. */
 let packBuf = new Float64Array(0);
@@ -27,6 +27,8 @@ function scratch(len: number): Float64Array {
 /**
  * The register/cache-blocked kernel: `out[oOff …] = A · op(B)`, A m×k contiguous column-major at
  * `aOff`, `op(B)[p, j] = b[bOff + p·bsp + j·bsj]`. Overwrites the m×n block of `out`.
+ * Per block of 4 output columns and 4 inner steps, the 16 scalars of op(B) sit in locals and the
+ * inner loop over rows does 4 loads of A and 4 read-modify-writes of C for 16 multiply-adds.
  */
 function kernelNN(
   out: Float64Array,
@@ -45,76 +47,105 @@ function kernelNN(
   if (m === 0 || k === 0) return;
   for (let j = 0; j < n; j += 4) {
     const nj = Math.min(4, n - j);
-    const c0 = oOff + j * m;
-    const c1 = c0 + m;
-    const c2 = c1 + m;
-    const c3 = c2 + m;
-    const bj = bOff + j * bsj;
     for (let p0 = 0; p0 < k; p0 += KC) {
       const p1 = Math.min(k, p0 + KC);
       for (let i0 = 0; i0 < m; i0 += MC) {
         const i1 = Math.min(m, i0 + MC);
-        if (nj === 4) {
-          let p = p0;
-          for (; p + 1 < p1; p += 2) {
-            const bp = bj + p * bsp;
-            const bq = bp + bsp;
-            const b00 = b[bp]!;
-            const b01 = b[bp + bsj]!;
-            const b02 = b[bp + 2 * bsj]!;
-            const b03 = b[bp + 3 * bsj]!;
-            const b10 = b[bq]!;
-            const b11 = b[bq + bsj]!;
-            const b12 = b[bq + 2 * bsj]!;
-            const b13 = b[bq + 3 * bsj]!;
-            const ap = aOff + p * m;
-            const aq = ap + m;
-            for (let i = i0; i < i1; i++) {
-              const x0 = a[ap + i]!;
-              const x1 = a[aq + i]!;
-              out[c0 + i]! += x0 * b00 + x1 * b10;
-              out[c1 + i]! += x0 * b01 + x1 * b11;
-              out[c2 + i]! += x0 * b02 + x1 * b12;
-              out[c3 + i]! += x0 * b03 + x1 * b13;
-            }
-          }
-          if (p < p1) {
-            const bp = bj + p * bsp;
-            const b00 = b[bp]!;
-            const b01 = b[bp + bsj]!;
-            const b02 = b[bp + 2 * bsj]!;
-            const b03 = b[bp + 3 * bsj]!;
-            const ap = aOff + p * m;
-            for (let i = i0; i < i1; i++) {
-              const x0 = a[ap + i]!;
-              out[c0 + i]! += x0 * b00;
-              out[c1 + i]! += x0 * b01;
-              out[c2 + i]! += x0 * b02;
-              out[c3 + i]! += x0 * b03;
-            }
-          }
-        } else {
-          // 1–3 trailing columns: one column at a time, two inner steps at a time.
-          for (let jj = 0; jj < nj; jj++) {
-            const c = c0 + jj * m;
-            const bjj = bj + jj * bsj;
-            let p = p0;
-            for (; p + 1 < p1; p += 2) {
-              const b0 = b[bjj + p * bsp]!;
-              const b1 = b[bjj + (p + 1) * bsp]!;
-              const ap = aOff + p * m;
-              const aq = ap + m;
-              for (let i = i0; i < i1; i++) out[c + i]! += a[ap + i]! * b0 + a[aq + i]! * b1;
-            }
-            if (p < p1) {
-              const b0 = b[bjj + p * bsp]!;
-              const ap = aOff + p * m;
-              for (let i = i0; i < i1; i++) out[c + i]! += a[ap + i]! * b0;
-            }
-          }
-        }
+        if (nj === 4) block4(out, oOff + j * m, a, aOff, b, bOff + j * bsj, bsp, bsj, m, p0, p1, i0, i1);
+        else for (let jj = 0; jj < nj; jj++) block1(out, oOff + (j + jj) * m, a, aOff, b, bOff + (j + jj) * bsj, bsp, m, p0, p1, i0, i1);
       }
     }
+  }
+}
+
+/** C[i0:i1, 0:4] += A[i0:i1, p0:p1] · op(B)[p0:p1, 0:4]; C at `c0` (4 columns of m), op(B) column 0 at `bj`. */
+function block4(
+  out: Float64Array,
+  c0: number,
+  a: MatData,
+  aOff: number,
+  b: MatData,
+  bj: number,
+  bsp: number,
+  bsj: number,
+  m: number,
+  p0: number,
+  p1: number,
+  i0: number,
+  i1: number,
+): void {
+  const c1 = c0 + m;
+  const c2 = c1 + m;
+  const c3 = c2 + m;
+  let p = p0;
+  for (; p + 3 < p1; p += 4) {
+    // bXY = op(B)[p + X, j + Y]
+    const r0 = bj + p * bsp;
+    const r1 = r0 + bsp;
+    const r2 = r1 + bsp;
+    const r3 = r2 + bsp;
+    const b00 = b[r0]!, b01 = b[r0 + bsj]!, b02 = b[r0 + 2 * bsj]!, b03 = b[r0 + 3 * bsj]!;
+    const b10 = b[r1]!, b11 = b[r1 + bsj]!, b12 = b[r1 + 2 * bsj]!, b13 = b[r1 + 3 * bsj]!;
+    const b20 = b[r2]!, b21 = b[r2 + bsj]!, b22 = b[r2 + 2 * bsj]!, b23 = b[r2 + 3 * bsj]!;
+    const b30 = b[r3]!, b31 = b[r3 + bsj]!, b32 = b[r3 + 2 * bsj]!, b33 = b[r3 + 3 * bsj]!;
+    const a0 = aOff + p * m;
+    const a1 = a0 + m;
+    const a2 = a1 + m;
+    const a3 = a2 + m;
+    for (let i = i0; i < i1; i++) {
+      const x0 = a[a0 + i]!;
+      const x1 = a[a1 + i]!;
+      const x2 = a[a2 + i]!;
+      const x3 = a[a3 + i]!;
+      out[c0 + i]! += x0 * b00 + x1 * b10 + x2 * b20 + x3 * b30;
+      out[c1 + i]! += x0 * b01 + x1 * b11 + x2 * b21 + x3 * b31;
+      out[c2 + i]! += x0 * b02 + x1 * b12 + x2 * b22 + x3 * b32;
+      out[c3 + i]! += x0 * b03 + x1 * b13 + x2 * b23 + x3 * b33;
+    }
+  }
+  for (; p < p1; p++) {
+    const r0 = bj + p * bsp;
+    const b00 = b[r0]!, b01 = b[r0 + bsj]!, b02 = b[r0 + 2 * bsj]!, b03 = b[r0 + 3 * bsj]!;
+    const a0 = aOff + p * m;
+    for (let i = i0; i < i1; i++) {
+      const x0 = a[a0 + i]!;
+      out[c0 + i]! += x0 * b00;
+      out[c1 + i]! += x0 * b01;
+      out[c2 + i]! += x0 * b02;
+      out[c3 + i]! += x0 * b03;
+    }
+  }
+}
+
+/** One trailing output column: C[i0:i1, j] += A[i0:i1, p0:p1] · op(B)[p0:p1, j], four inner steps at a time. */
+function block1(
+  out: Float64Array,
+  c: number,
+  a: MatData,
+  aOff: number,
+  b: MatData,
+  bj: number,
+  bsp: number,
+  m: number,
+  p0: number,
+  p1: number,
+  i0: number,
+  i1: number,
+): void {
+  let p = p0;
+  for (; p + 3 < p1; p += 4) {
+    const r0 = bj + p * bsp;
+    const b0 = b[r0]!, b1 = b[r0 + bsp]!, b2 = b[r0 + 2 * bsp]!, b3 = b[r0 + 3 * bsp]!;
+    const a0 = aOff + p * m;
+    const a1 = a0 + m;
+    const a2 = a1 + m;
+    const a3 = a2 + m;
+    for (let i = i0; i < i1; i++) out[c + i]! += a[a0 + i]! * b0 + a[a1 + i]! * b1 + a[a2 + i]! * b2 + a[a3 + i]! * b3;
+  }
+  for (; p < p1; p++) {
+    const b0 = b[bj + p * bsp]!;
+    const a0 = aOff + p * m;
+    for (let i = i0; i < i1; i++) out[c + i]! += a[a0 + i]! * b0;
   }
 }
 

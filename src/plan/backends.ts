@@ -42,6 +42,14 @@ export function getBackend(name: BackendName): Promise<Backend> {
   return p;
 }
 
+/** The default backend: the MATJAC_BACKEND environment variable in Node, else 'auto'. */
+function defaultChoice(): 'auto' | BackendName {
+  const env = typeof process !== 'undefined' ? process.env?.MATJAC_BACKEND : undefined;
+  if (env === undefined || env === '') return 'auto';
+  if (env === 'auto' || BACKEND_NAMES.includes(env as BackendName)) return env as 'auto' | BackendName;
+  throw new InvalidArgumentError(`MATJAC_BACKEND='${env}' is not a backend (known: auto, ${BACKEND_NAMES.join(', ')})`);
+}
+
 /** Forgets a backend instance (after its device was lost, the next use makes a new one). */
 export function forgetBackend(name: BackendName): void {
   cache.delete(name);
@@ -58,8 +66,9 @@ export async function withBackend<T>(choice: BackendChoice | undefined, work: (b
     onReport?.({ backend: choice.name, device: choice.device, skipped: [] });
     return result;
   }
-  const order: BackendName[] = choice === undefined || choice === 'auto' ? [...BACKEND_NAMES] : [choice];
-  if (choice !== undefined && choice !== 'auto' && !BACKEND_NAMES.includes(choice)) {
+  choice ??= defaultChoice();
+  const order: BackendName[] = choice === 'auto' ? [...BACKEND_NAMES] : [choice];
+  if (choice !== 'auto' && !BACKEND_NAMES.includes(choice)) {
     throw new InvalidArgumentError(`unknown backend '${String(choice)}' (known: auto, ${BACKEND_NAMES.join(', ')})`);
   }
   const skipped: { backend: BackendName; reason: string }[] = [];

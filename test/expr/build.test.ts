@@ -4,36 +4,9 @@ import type { Ast } from '../../src/expr/ast.js';
 import * as ex from '../../src/expr/build.js';
 import { E, stripPos, sym, toAst } from '../../src/expr/build.js';
 import { formatAst, parse } from '../../src/expr/parse.js';
+import { rebuild } from './arbitrary.js';
 
 const P = (s: string): Ast => stripPos(parse(s));
-
-/** Rebuilds an Ast through the builder functions only (proves every builder matches the parser). */
-function rebuild(a: Ast): E {
-  switch (a.kind) {
-    case 'name':
-      return sym(a.name);
-    case 'num':
-      return ex.num(a.value);
-    case 'neg':
-      return ex.neg(rebuild(a.a));
-    case 'transpose':
-      return ex.t(rebuild(a.a));
-    case 'index':
-      return ex.at(rebuild(a.a), a.i, a.j);
-    case 'concat':
-      return ex.concat(a.rows.map((r) => r.map(rebuild)));
-    case 'call': {
-      const args = a.args.map(rebuild);
-      return a.fn === 'kron' ? ex.kron(args[0]!, args[1]!) : (ex[a.fn] as (x: E) => E)(args[0]!);
-    }
-    case 'binary': {
-      const x = rebuild(a.a);
-      const y = rebuild(a.b);
-      const f = { '+': ex.add, '-': ex.sub, '*': ex.mul, '.*': ex.hadamard, './': ex.ediv, '.^': ex.epow, '^': ex.mpow }[a.op];
-      return f(x, y);
-    }
-  }
-}
 
 describe('builder ≡ parser', () => {
   const X = sym('X');

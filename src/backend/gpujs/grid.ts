@@ -66,26 +66,28 @@ export function planGrid(X: number, Y: number, Z: number, limits: GridLimits): L
   if (X === 0 || Y === 0 || Z === 0) return launches;
   const slice = X * Y;
   const single = (z: number): void => {
-    let yc = Math.floor(limits.maxOutputElements / X);
-    if (yc < 1 || !launchFits(X, 1, 1, limits)) {
+    if (!launchFits(X, 1, 1, limits)) {
       throw new TooLargeError(
-        `gpujs: one output column of ${X} entries exceeds the ${limits.maxOutputElements} entries a gpu.js launch may write; tile the output`,
+        `gpujs: one output column of ${X} entries exceeds what one gpu.js launch may write (${limits.maxOutputElements} entries, textures ≤ ${limits.maxTextureSize}²); tile the output`,
         X * 4,
       );
     }
-    const twoD = X <= limits.maxTextureSize;
-    if (twoD) yc = Math.min(yc, limits.maxTextureSize);
-    else if (yc >= 2) yc -= yc % 2;
-    for (let y0 = 0; y0 < Y; y0 += yc) {
-      const cnt = Math.min(yc, Y - y0);
-      if (twoD || cnt === 1) {
-        launches.push({ lx: X, ly: cnt, lz: 1, y0, z0: z, cy: 0, cz: 0, yEnd: y0 + cnt });
-      } else {
-        const ly = Math.ceil(cnt / 2);
-        if (!launchFits(X, ly, 2, limits)) {
-          throw new TooLargeError(`gpujs: a ${X}×${cnt} output tile does not fit the device's textures (max ${limits.maxTextureSize})`, X * cnt * 4);
+    const yc = Math.max(1, Math.floor(limits.maxOutputElements / X));
+    for (let y0 = 0; y0 < Y; ) {
+      // The widest column range from y0 that fits: flat ([X, c] or the closest square of X·c),
+      // else folded in two layers ([X, ⌈c/2⌉, 2], the closest square of X·2⌈c/2⌉).
+      for (let c = Math.min(yc, Y - y0); c >= 1; c--) {
+        if (launchFits(X, c, 1, limits)) {
+          launches.push({ lx: X, ly: c, lz: 1, y0, z0: z, cy: 0, cz: 0, yEnd: y0 + c });
+          y0 += c;
+          break;
         }
-        launches.push({ lx: X, ly, lz: 2, y0, z0: z, cy: ly, cz: 0, yEnd: y0 + cnt });
+        const ly = Math.ceil(c / 2);
+        if (c >= 2 && launchFits(X, ly, 2, limits)) {
+          launches.push({ lx: X, ly, lz: 2, y0, z0: z, cy: ly, cz: 0, yEnd: y0 + c });
+          y0 += c;
+          break;
+        }
       }
     }
   };
@@ -95,7 +97,8 @@ export function planGrid(X: number, Y: number, Z: number, limits: GridLimits): L
   }
   const zc = Math.min(Z, Math.floor(limits.maxOutputElements / slice));
   for (let z = 0; z < Z; ) {
-    const cnt = Math.min(zc, Z - z);
+    let cnt = Math.min(zc, Z - z);
+    while (cnt > 1 && !launchFits(X, Y, cnt, limits)) cnt--;
     if (launchFits(X, Y, cnt, limits)) {
       launches.push({ lx: X, ly: Y, lz: cnt, y0: 0, z0: z, cy: 0, cz: 1, yEnd: Y });
       z += cnt;

@@ -83,7 +83,7 @@ export class BufferPool {
 /** Slots for dispatch parameters, written to the GPU in one `writeBuffer` per arena at submit time. */
 export class UniformArena {
   private static readonly CHUNK = 65536;
-  private readonly chunks: { buf: GPUBuffer; data: Uint8Array; used: number }[] = [];
+  private readonly chunks: { buf: GPUBuffer; data: Uint8Array<ArrayBuffer>; used: number }[] = [];
   private current = 0;
 
   constructor(

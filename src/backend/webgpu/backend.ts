@@ -1,0 +1,843 @@
+/**
+ * The WebGPU backend: every op of the Backend contract as WGSL compute kernels (shaders/*.wgsl).
+ *
+ * Tensors: one GPUBuffer each (pooled by size class), float32, slices contiguous, column-major.
+ * Submission: ops return at once; their dispatches are recorded into one pending command encoder
+ * (one open compute pass), with their parameters in a uniform arena; `read()`/`sync()` (or a
+ * dispatch-count threshold) finish and submit it. `read()` is exactly one copy + one mapAsync.
+ * Limits: a tensor must fit one buffer (else TooLargeError); a kernel sees windows of its tensors
+ * no larger than the storage binding limit (optionally lowered with `maxBindingBytes`), so outputs
+ * larger than one binding are written by several dispatches at aligned binding offsets.
+ * Loss: `device.lost` and error scopes around every command buffer are observed; afterwards every
+ * call throws DeviceLostError and no pending `read` resolves with data.
+ */
+import { DeviceLostError, InvalidArgumentError, ShapeError, TooLargeError, fmtShape, type Shape } from '../../errors.js';
+import { Mat } from '../../mat/mat.js';
+import type { AssembleOptions, Backend, JacobianShape, Layout, Tensor, Term } from '../backend.js';
+import { BufferPool, UniformArena } from './buffers.js';
+import { grid2D, inputRange, pieces, planChunks, tooLargeForBinding, type InputSpec, type Range } from './chunks.js';
+import { acquireDevice, type AcquiredDevice, type WebGpuOptions } from './device.js';
+import { PipelineCache, type Constants } from './pipelines.js';
+import type { ShaderName } from './shaders.gen.js';
+
+export type { WebGpuOptions } from './device.js';
+
+let nextBackendId = 1;
+
+export class WebGpuTensor implements Tensor {
+  disposed = false;
+  constructor(
+    readonly backendId: number,
+    readonly batch: number,
+    readonly rows: number,
+    readonly cols: number,
+    readonly buffer: GPUBuffer,
+  ) {}
+  get sliceLen(): number {
+    return this.rows * this.cols;
+  }
+  get length(): number {
+    return this.batch * this.rows * this.cols;
+  }
+}
+
+const shp = (t: Tensor): Shape => [t.rows, t.cols];
+const desc = (t: Tensor): string => `${t.batch > 1 ? `${t.batch}×` : ''}${fmtShape(shp(t))}`;
+
+/** Outputs per invocation of the assembly kernel, and terms per dispatch (the uniform's array). */
+const ASSEMBLE_V = 8;
+const ASSEMBLE_MAX_TERMS = 8;
+// GPUBufferUsage / GPUMapMode values (the globals may be absent where a custom `gpu` is passed)
+const MAP_READ = 0x1;
+const COPY_DST = 0x8;
+const MAP_MODE_READ = 0x1;
+/** Dispatches recorded before the pending command buffer is submitted without waiting. */
+const FLUSH_EVERY = 2048;
+
+interface Binding {
+  readonly resource: GPUBufferBinding;
+  readonly base: number;
+}
+
+export class WebGpuBackend implements Backend {
+  readonly name = 'webgpu' as const;
+  readonly precision = 'f32' as const;
+  readonly device: string;
+  readonly limits: GPUSupportedLimits;
+  readonly features: ReadonlySet<string>;
+  readonly featureLevel: 'core' | 'compatibility';
+  /** The underlying device (tests destroy it to simulate a loss). */
+  readonly gpuDevice: GPUDevice;
+  /** Largest window a kernel binds, in elements (binding limit minus the offset alignment slack). */
+  readonly maxWindowElems: number;
+
+  private readonly id = nextBackendId++;
+  private readonly pool: BufferPool;
+  private readonly arena: UniformArena;
+  private readonly pipelines: PipelineCache;
+  private readonly alignElems: number;
+  private readonly maxPerDim: number;
+  private readonly wg: number;
+  private readonly poison: number | undefined;
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private dispatches = 0;
+  private scopes: Promise<GPUError | null>[] = [];
+  private lostInfo: { reason: string; message: string } | null = null;
+  private readonly lostPromise: Promise<never>;
+  private destroyed = false;
+
+  constructor(acq: AcquiredDevice, opts: WebGpuOptions = {}) {
+    const dev = acq.device;
+    this.gpuDevice = dev;
+    this.device = acq.description;
+    this.featureLevel = acq.featureLevel;
+    this.limits = dev.limits;
+    this.features = new Set([...dev.features].map(String));
+    const align = dev.limits.minStorageBufferOffsetAlignment;
+    this.alignElems = align / 4;
+    let maxBinding = Math.min(dev.limits.maxStorageBufferBindingSize, dev.limits.maxBufferSize);
+    if (opts.maxBindingBytes !== undefined) {
+      if (!(opts.maxBindingBytes >= 16 * align)) throw new InvalidArgumentError(`maxBindingBytes must be at least ${16 * align}, got ${opts.maxBindingBytes}`);
+      maxBinding = Math.min(maxBinding, opts.maxBindingBytes);
+    }
+    maxBinding = Math.floor(maxBinding / 4) * 4;
+    this.maxWindowElems = Math.floor(maxBinding / 4) - this.alignElems;
+    this.maxPerDim = dev.limits.maxComputeWorkgroupsPerDimension;
+    this.wg = Math.min(256, dev.limits.maxComputeInvocationsPerWorkgroup, dev.limits.maxComputeWorkgroupSizeX);
+    this.poison = opts.poison;
+    this.pool = new BufferPool(dev, dev.limits.maxBufferSize);
+    this.arena = new UniformArena(dev, dev.limits.minUniformBufferOffsetAlignment);
+    this.pipelines = new PipelineCache(dev);
+    this.lostPromise = dev.lost.then((info) => {
+      this.lostInfo = { reason: String(info.reason), message: info.message };
+      throw this.lostError();
+    });
+    this.lostPromise.catch(() => undefined);
+    dev.addEventListener('uncapturederror', (ev) => {
+      // Errors outside our scopes (none expected) are kept so that the next read fails.
+      const err = (ev as GPUUncapturedErrorEvent).error;
+      this.scopes.push(Promise.resolve(err));
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // plumbing
+
+  private lostError(): DeviceLostError {
+    const l = this.lostInfo;
+    return new DeviceLostError('webgpu', l ? `${l.reason}${l.message ? `: ${l.message}` : ''}` : 'the device stopped responding');
+  }
+
+  private alive(): void {
+    if (this.destroyed) throw new DeviceLostError('webgpu', 'the backend was destroyed');
+    if (this.lostInfo) throw this.lostError();
+  }
+
+  private own(t: Tensor, what: string): WebGpuTensor {
+    if (!(t instanceof WebGpuTensor) || t.backendId !== this.id) {
+      throw new InvalidArgumentError(`${what}: the tensor belongs to another backend`);
+    }
+    if (t.disposed) throw new InvalidArgumentError(`${what}: the tensor was disposed`);
+    return t;
+  }
+
+  /** Opens the pending command encoder (and its error scopes) if none is open. */
+  private open(): GPUCommandEncoder {
+    if (!this.encoder) {
+      const d = this.gpuDevice;
+      d.pushErrorScope('validation');
+      d.pushErrorScope('out-of-memory');
+      d.pushErrorScope('internal');
+      this.encoder = d.createCommandEncoder({ label: 'matjac' });
+    }
+    return this.encoder;
+  }
+
+  private computePass(): GPUComputePassEncoder {
+    const enc = this.open();
+    if (!this.pass) this.pass = enc.beginComputePass();
+    return this.pass;
+  }
+
+  private endPass(): GPUCommandEncoder {
+    const enc = this.open();
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
+    return enc;
+  }
+
+  /** Submits everything recorded so far. */
+  private flush(): void {
+    if (!this.encoder) return;
+    const enc = this.endPass();
+    const cb = enc.finish();
+    this.encoder = null;
+    this.dispatches = 0;
+    const d = this.gpuDevice;
+    this.arena.flush(d.queue);
+    d.queue.submit([cb]);
+    for (let k = 0; k < 3; k++) this.scopes.push(d.popErrorScope().catch(() => null));
+    this.pool.afterSubmit();
+  }
+
+  /** Resolves when the given promise does, rejects with DeviceLostError on loss, and checks the error scopes. */
+  private async settle<T>(p: Promise<T>): Promise<T> {
+    let v: T;
+    try {
+      v = await Promise.race([p, this.lostPromise]);
+    } catch (e) {
+      if (e instanceof DeviceLostError) throw e;
+      // A failed map or wait means the device went away (we own the buffers involved).
+      await Promise.race([this.lostPromise, new Promise((r) => setTimeout(r, 50))]).catch(() => undefined);
+      throw this.lostInfo ? this.lostError() : new DeviceLostError('webgpu', `the device failed: ${(e as Error).message ?? String(e)}`);
+    }
+    const errs = await Promise.all(this.scopes.splice(0));
+    if (this.lostInfo) throw this.lostError();
+    const err = errs.find((x) => x);
+    if (err) {
+      const kind = err.constructor?.name ?? 'GPUError';
+      if (kind === 'GPUOutOfMemoryError') throw new TooLargeError(`the GPU ran out of memory: ${err.message}`, 0);
+      throw new DeviceLostError('webgpu', `${kind}: ${err.message}`);
+    }
+    return v;
+  }
+
+  private newTensor(batch: number, rows: number, cols: number, poison = true): WebGpuTensor {
+    this.alive();
+    const elems = batch * rows * cols;
+    const bytes = elems * 4;
+    if (bytes > this.limits.maxBufferSize || elems >= 2 ** 32) {
+      throw new TooLargeError(
+        `a ${batch > 1 ? `${batch}×` : ''}${rows}×${cols} float32 result needs ${bytes} bytes (${(bytes / 2 ** 30).toFixed(2)} GiB), ` +
+          `more than this device's largest buffer (${this.limits.maxBufferSize} bytes); ` +
+          `assemble it in column tiles (assemble's cols option) or use the streaming API`,
+        bytes,
+      );
+    }
+    const t = new WebGpuTensor(this.id, batch, rows, cols, this.pool.acquire(Math.max(4, bytes)));
+    if (poison && this.poison !== undefined && elems > 0) this.fill(t, this.poison);
+    return t;
+  }
+
+  /** A binding of elements [e0, e1) of a tensor's buffer, starting at an aligned element. */
+  private window(t: WebGpuTensor | GPUBuffer, e0: number, e1: number): Binding {
+    const buffer = t instanceof WebGpuTensor ? t.buffer : t;
+    const base = Math.floor(e0 / this.alignElems) * this.alignElems;
+    const end = Math.max(e1, base + 1);
+    if (end - base > this.maxWindowElems + this.alignElems) throw tooLargeForBinding('a kernel operand', end - base, this.maxWindowElems);
+    return { resource: { buffer, offset: base * 4, size: (end - base) * 4 }, base };
+  }
+
+  private dispatch(name: ShaderName, constants: Constants, params: ArrayBuffer, bindings: readonly GPUBufferBinding[], groups: readonly [number, number, number]): void {
+    if (groups[0] === 0 || groups[1] === 0 || groups[2] === 0) return;
+    this.open();
+    const pipeline = this.pipelines.get(name, constants);
+    const uniform = this.arena.alloc(params);
+    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: uniform }];
+    bindings.forEach((resource, k) => entries.push({ binding: k + 1, resource }));
+    const bg = this.gpuDevice.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    const pass = this.computePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bg);
+    pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
+    if (++this.dispatches >= FLUSH_EVERY) this.flush();
+  }
+
+  /** A 1-D element-parallel dispatch of `count` invocations (WG per workgroup, `per` elements each). */
+  private linear(name: ShaderName, constants: Constants, params: ArrayBuffer, bindings: readonly GPUBufferBinding[], count: number, per = 1): void {
+    const wgs = Math.ceil(count / (this.wg * per));
+    const [x, y] = grid2D(wgs, this.maxPerDim);
+    this.dispatch(name, { WG: this.wg, ...constants }, params, bindings, [x, y, 1]);
+  }
+
+  private fill(t: WebGpuTensor, value: number): void {
+    const bits = new Uint32Array(new Float32Array([value]).buffer)[0]!;
+    for (const r of planChunks(t.length, t.length, [], this.maxWindowElems)) {
+      const o = this.window(t, r.e0, r.e1);
+      this.linear('fill', {}, u32s([r.e1 - r.e0, r.e0, o.base, bits]), [o.resource], r.e1 - r.e0);
+    }
+  }
+
+  private spec(t: WebGpuTensor, kind: InputSpec['kind'], what: string, sliceLen = t.sliceLen): InputSpec {
+    return { kind, sliceLen, length: t.length, what };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Backend
+
+  upload(mats: Mat | readonly Mat[]): WebGpuTensor {
+    this.alive();
+    const list: readonly Mat[] = mats instanceof Mat ? [mats] : mats;
+    if (list.length === 0) throw new InvalidArgumentError('upload needs at least one matrix');
+    const first = list[0]!;
+    const s = first.rows * first.cols;
+    const data = new Float32Array(list.length * s);
+    list.forEach((M, k) => {
+      if (M.rows !== first.rows || M.cols !== first.cols) {
+        throw new ShapeError(`upload: matrix ${k} is ${fmtShape(M.shape)}, matrix 0 is ${fmtShape(first.shape)}`, [first.shape, M.shape]);
+      }
+      data.set(M.data, k * s);
+    });
+    const t = this.newTensor(list.length, first.rows, first.cols, false);
+    this.open();
+    if (data.length > 0) this.gpuDevice.queue.writeBuffer(t.buffer, 0, data);
+    return t;
+  }
+
+  unitBatch(m: number, n: number): WebGpuTensor {
+    checkDims('unitBatch', m, n);
+    const mn = m * n;
+    const out = this.newTensor(mn, m, n);
+    for (const r of planChunks(out.length, out.length, [], this.maxWindowElems)) {
+      const o = this.window(out, r.e0, r.e1);
+      this.linear('unit_batch', {}, u32s([r.e1 - r.e0, r.e0, o.base, mn + 1]), [o.resource], r.e1 - r.e0);
+    }
+    return out;
+  }
+
+  matmul(a: Tensor, b: Tensor, transA = false, transB = false): WebGpuTensor {
+    const A = this.own(a, 'matmul');
+    const B = this.own(b, 'matmul');
+    const M = transA ? A.cols : A.rows;
+    const K = transA ? A.rows : A.cols;
+    const K2 = transB ? B.cols : B.rows;
+    const N = transB ? B.rows : B.cols;
+    if (K !== K2) {
+      throw new ShapeError(
+        `matmul: inner dimensions differ, ${fmtShape([M, K])} · ${fmtShape([K2, N])} (operands ${desc(A)}${transA ? 'ᵀ' : ''} and ${desc(B)}${transB ? 'ᵀ' : ''})`,
+        [shp(A), shp(B)],
+      );
+    }
+    const batch = broadcastBatch('matmul', A, B);
+    const out = this.newTensor(batch, M, N);
+    if (out.length === 0) return out;
+    if (K === 0) {
+      this.fill(out, 0);
+      return out;
+    }
+    const TM = M <= 16 ? 1 : M <= 32 ? 2 : 4;
+    const TN = N <= 16 ? 1 : N <= 32 ? 2 : 4;
+    const BM = 16 * TM;
+    const BN = 16 * TN;
+    const aSS = A.batch === 1 ? 0 : A.sliceLen;
+    const bSS = B.batch === 1 ? 0 : B.sliceLen;
+    const [aSi, aSk] = transA ? [A.rows, 1] : [1, A.rows];
+    const [bSk, bSj] = transB ? [B.rows, 1] : [1, B.rows];
+    const flags = (transA ? 1 : 0) | (transB ? 0 : 2);
+    const W = this.maxWindowElems;
+    const MN = M * N;
+    for (const [t, len] of [
+      [A, A.sliceLen],
+      [B, B.sliceLen],
+    ] as const) {
+      if (len > W) throw tooLargeForBinding(`a ${fmtShape(shp(t))} matmul operand`, len, W);
+    }
+    // Chunks: ranges of slices (whole slices fit), or column ranges of single slices.
+    const jobs: { s0: number; s1: number; j0: number; j1: number }[] = [];
+    if (MN <= W) {
+      let k = Math.floor(W / MN);
+      if (aSS) k = Math.min(k, Math.floor(W / A.sliceLen));
+      if (bSS) k = Math.min(k, Math.floor(W / B.sliceLen));
+      if (batch * MN <= W && (!aSS || A.length <= W) && (!bSS || B.length <= W)) k = batch;
+      k = Math.max(1, Math.min(k, this.maxPerDim));
+      for (const [s0, s1] of pieces(batch, k)) jobs.push({ s0, s1, j0: 0, j1: N });
+    } else {
+      if (M > W) throw tooLargeForBinding(`a column of a ${M}×${N} matmul result`, M, W);
+      const cpc = Math.max(1, Math.min(Math.floor(W / M), BN * this.maxPerDim));
+      for (let s = 0; s < batch; s++) for (const [j0, j1] of pieces(N, cpc)) jobs.push({ s0: s, s1: s + 1, j0, j1 });
+    }
+    for (const job of jobs) {
+      const { s0, s1, j0, j1 } = job;
+      const aw = aSS ? this.window(A, s0 * aSS, s1 * aSS) : this.window(A, 0, A.sliceLen);
+      const bw = bSS ? this.window(B, s0 * bSS, s1 * bSS) : this.window(B, 0, B.sliceLen);
+      const cw = this.window(out, s0 * MN + j0 * M, (s1 - 1) * MN + j1 * M);
+      const params = u32s([M, N, K, s0, aSS, aSi, aSk, aw.base, bSS, bSk, bSj, bw.base, MN, cw.base, j0, j1 - j0, flags, 0, 0, 0]);
+      const gx = Math.ceil(M / BM);
+      const gy = Math.ceil((j1 - j0) / BN);
+      if (gx > this.maxPerDim || gy > this.maxPerDim) throw new TooLargeError(`matmul of ${M}×${K} by ${K}×${N} exceeds the dispatch grid`, MN * 4);
+      this.dispatch('matmul_batched', { TM, TN }, params, [aw.resource, bw.resource, cw.resource], [gx, gy, s1 - s0]);
+    }
+    return out;
+  }
+
+  elementwise(op: 'add' | 'sub' | 'mul' | 'div', a: Tensor, b: Tensor): WebGpuTensor {
+    const OPS = { add: 0, sub: 1, mul: 2, div: 3 } as const;
+    const code = OPS[op];
+    if (code === undefined) throw new InvalidArgumentError(`elementwise: unknown op '${String(op)}'`);
+    const A = this.own(a, op);
+    const B = this.own(b, op);
+    const batch = broadcastBatch(op, A, B);
+    const aScalar = A.rows === 1 && A.cols === 1;
+    const bScalar = B.rows === 1 && B.cols === 1;
+    if (!aScalar && !bScalar && (A.rows !== B.rows || A.cols !== B.cols)) {
+      throw new ShapeError(`${op}: shapes ${fmtShape(shp(A))} and ${fmtShape(shp(B))} do not match`, [shp(A), shp(B)]);
+    }
+    const [rows, cols] = aScalar ? [B.rows, B.cols] : [A.rows, A.cols];
+    const out = this.newTensor(batch, rows, cols);
+    this.binary(code, 0, out, A, B);
+    return out;
+  }
+
+  scale(a: Tensor, alpha: number): WebGpuTensor {
+    const A = this.own(a, 'scale');
+    const out = this.newTensor(A.batch, A.rows, A.cols);
+    this.binary(4, alpha, out, A, A);
+    return out;
+  }
+
+  private binary(op: number, alpha: number, out: WebGpuTensor, A: WebGpuTensor, B: WebGpuTensor): void {
+    const len = out.sliceLen;
+    const operand = (T: WebGpuTensor, what: string): { spec: InputSpec; SS: number; ES: number } => {
+      const scalar = T.sliceLen === 1 && len !== 1;
+      const SS = T.batch === 1 && out.batch > 1 ? 0 : T.sliceLen;
+      const ES = scalar ? 0 : 1;
+      let kind: InputSpec['kind'] = 'slices';
+      if (SS === 0) kind = 'whole';
+      else if (!scalar) kind = 'same';
+      return { spec: this.spec(T, kind, what), SS, ES };
+    };
+    const oa = operand(A, 'an elementwise operand');
+    const ob = operand(B, 'an elementwise operand');
+    const f = new Float32Array([alpha]);
+    const alphaBits = new Uint32Array(f.buffer)[0]!;
+    for (const r of planChunks(out.length, len, [oa.spec, ob.spec], this.maxWindowElems)) {
+      const o = this.window(out, r.e0, r.e1);
+      const ra = inputRange(oa.spec, r, len);
+      const rb = inputRange(ob.spec, r, len);
+      const aw = this.window(A, ra.e0, ra.e1);
+      const bw = this.window(B, rb.e0, rb.e1);
+      const params = u32s([r.e1 - r.e0, r.e0, o.base, len, oa.SS, oa.ES, aw.base, ob.SS, ob.ES, bw.base, alphaBits, 0]);
+      this.linear('elementwise', { OP: op }, params, [aw.resource, bw.resource, o.resource], r.e1 - r.e0);
+    }
+  }
+
+  transpose(a: Tensor): WebGpuTensor {
+    const A = this.own(a, 'transpose');
+    const out = this.newTensor(A.batch, A.cols, A.rows);
+    this.transposeInto(A, out, A.batch, A.rows, A.cols);
+    return out;
+  }
+
+  /** out_s = in_sᵀ for `batch` slices of R×C, in tiles that keep both windows within a binding. */
+  private transposeInto(inp: WebGpuTensor, out: WebGpuTensor, batch: number, R: number, C: number): void {
+    const RC = R * C;
+    if (RC === 0 || batch === 0) return;
+    const W = this.maxWindowElems;
+    const TMAX = 32 * this.maxPerDim;
+    const run = (s0: number, s1: number, r0: number, r1: number, c0: number, c1: number): void => {
+      const inW = this.window(inp, s0 * RC + c0 * R, (s1 - 1) * RC + c1 * R);
+      const outW = this.window(out, s0 * RC + r0 * C, (s1 - 1) * RC + r1 * C);
+      const params = u32s([R, C, r0, r1 - r0, c0, c1 - c0, s0, inW.base, outW.base, 0, 0, 0]);
+      this.dispatch('transpose', {}, params, [inW.resource, outW.resource], [Math.ceil((r1 - r0) / 32), Math.ceil((c1 - c0) / 32), s1 - s0]);
+    };
+    if (RC <= W && R <= TMAX && C <= TMAX) {
+      const k = Math.max(1, Math.min(Math.floor(W / RC), this.maxPerDim));
+      for (const [s0, s1] of pieces(batch, k)) run(s0, s1, 0, R, 0, C);
+      return;
+    }
+    if (R > W || C > W) throw tooLargeForBinding(`a column of a ${R}×${C} transpose`, Math.max(R, C), W);
+    const nc = Math.max(1, Math.min(Math.floor(W / R), TMAX));
+    const nr = Math.max(1, Math.min(Math.floor(W / C), TMAX));
+    for (let s = 0; s < batch; s++) {
+      for (const [r0, r1] of pieces(R, nr)) for (const [c0, c1] of pieces(C, nc)) run(s, s + 1, r0, r1, c0, c1);
+    }
+  }
+
+  gather(a: Tensor, idx: Int32Array, rows: number, cols: number): WebGpuTensor {
+    const A = this.own(a, 'gather');
+    checkDims('gather', rows, cols);
+    const len = rows * cols;
+    if (idx.length !== len) throw new ShapeError(`gather: ${idx.length} indices for a ${rows}×${cols} output (needs ${len})`, [[rows, cols]]);
+    const sa = A.sliceLen;
+    for (let e = 0; e < len; e++) {
+      if (idx[e]! >= sa) throw new ShapeError(`gather: index ${idx[e]} is outside a ${fmtShape(shp(A))} input (${sa} entries)`, [shp(A)]);
+    }
+    const out = this.newTensor(A.batch, rows, cols);
+    if (out.length === 0) return out;
+    const W = this.maxWindowElems;
+    if (len > W) throw tooLargeForBinding('a gather index map', len, W);
+    const ib = this.pool.acquire(len * 4);
+    this.open();
+    this.gpuDevice.queue.writeBuffer(ib, 0, Int32Array.from(idx));
+    const aSpec = this.spec(A, A.batch === 1 ? 'whole' : 'slices', 'a gather input');
+    for (const r of planChunks(out.length, len, [aSpec], W)) {
+      const o = this.window(out, r.e0, r.e1);
+      const ra = inputRange(aSpec, r, len);
+      const aw = this.window(A, ra.e0, ra.e1);
+      const params = u32s([r.e1 - r.e0, r.e0, o.base, len, A.batch === 1 ? 0 : sa, aw.base, 0, 0]);
+      this.linear('gather', {}, params, [aw.resource, { buffer: ib, offset: 0, size: len * 4 }, o.resource], r.e1 - r.e0);
+    }
+    this.pool.release(ib);
+    return out;
+  }
+
+  concat(blocks: readonly (readonly Tensor[])[]): WebGpuTensor {
+    if (blocks.length === 0 || blocks.some((r) => r.length === 0)) throw new ShapeError('concat: needs at least one block in every block row');
+    const T = blocks.map((row) => row.map((t) => this.own(t, 'concat')));
+    const rowsOf = T.map((r, bi) => {
+      const h = r[0]!.rows;
+      r.forEach((t, bj) => {
+        if (t.rows !== h) throw new ShapeError(`concat: block (${bi + 1}, ${bj + 1}) is ${fmtShape(shp(t))}, but block (${bi + 1}, 1) has ${h} rows`, [shp(r[0]!), shp(t)]);
+      });
+      return h;
+    });
+    const colsOf = T[0]!.map((t) => t.cols);
+    T.forEach((r, bi) => {
+      if (r.length !== colsOf.length) throw new ShapeError(`concat: block row ${bi + 1} has ${r.length} blocks, row 1 has ${colsOf.length}`);
+      r.forEach((t, bj) => {
+        if (t.cols !== colsOf[bj]) {
+          throw new ShapeError(`concat: block (${bi + 1}, ${bj + 1}) is ${fmtShape(shp(t))}, but block (1, ${bj + 1}) has ${colsOf[bj]} columns`, [shp(T[0]![bj]!), shp(t)]);
+        }
+      });
+    });
+    let batch = 1;
+    for (const r of T) {
+      for (const t of r) {
+        if (t.batch !== 1) {
+          if (batch !== 1 && batch !== t.batch) throw new ShapeError(`concat: batch sizes ${batch} and ${t.batch} do not broadcast`);
+          batch = t.batch;
+        }
+      }
+    }
+    const R = rowsOf.reduce((x, y) => x + y, 0);
+    const C = colsOf.reduce((x, y) => x + y, 0);
+    const out = this.newTensor(batch, R, C);
+    const W = this.maxWindowElems;
+    const RC = R * C;
+    let r0 = 0;
+    T.forEach((row, bi) => {
+      let c0 = 0;
+      for (const blk of row) {
+        const h = blk.rows;
+        const w = blk.cols;
+        if (h * w > 0) {
+          if (h > W) throw tooLargeForBinding('a concat block column', h, W);
+          const bcast = blk.batch === 1 && batch > 1;
+          if (bcast && blk.sliceLen > W) throw tooLargeForBinding('a broadcast concat block', blk.sliceLen, W);
+          const U = batch * w;
+          const outIdx = (u: number, i: number): number => Math.floor(u / w) * RC + (c0 + (u % w)) * R + r0 + i;
+          const fits = (u0: number, L: number): boolean => outIdx(u0 + L - 1, h - 1) + 1 - outIdx(u0, 0) <= W && L * h <= W;
+          for (let u0 = 0; u0 < U; ) {
+            let L = U - u0;
+            if (!fits(u0, L)) {
+              let lo = 1;
+              let hi = L;
+              while (lo < hi) {
+                const mid = Math.ceil((lo + hi) / 2);
+                if (fits(u0, mid)) lo = mid;
+                else hi = mid - 1;
+              }
+              L = lo;
+            }
+            const ow = this.window(out, outIdx(u0, 0), outIdx(u0 + L - 1, h - 1) + 1);
+            const iw = bcast ? this.window(blk, 0, blk.sliceLen) : this.window(blk, u0 * h, (u0 + L) * h);
+            const params = u32s([L * h, u0 * h, ow.base, h, w, R, C, r0, c0, bcast ? 0 : blk.sliceLen, iw.base, 0]);
+            this.linear('place_block', {}, params, [iw.resource, ow.resource], L * h);
+            u0 += L;
+          }
+        }
+        c0 += w;
+      }
+      r0 += rowsOf[bi]!;
+    });
+    return out;
+  }
+
+  kron(a: Tensor, b: Tensor): WebGpuTensor {
+    const A = this.own(a, 'kron');
+    const B = this.own(b, 'kron');
+    const batch = broadcastBatch('kron', A, B);
+    const out = this.newTensor(batch, A.rows * B.rows, A.cols * B.cols);
+    const len = out.sliceLen;
+    const as = this.spec(A, A.batch === 1 ? 'whole' : 'slices', 'a kron factor');
+    const bs = this.spec(B, B.batch === 1 ? 'whole' : 'slices', 'a kron factor');
+    for (const r of planChunks(out.length, len, [as, bs], this.maxWindowElems)) {
+      const o = this.window(out, r.e0, r.e1);
+      const ra = inputRange(as, r, len);
+      const rb = inputRange(bs, r, len);
+      const aw = this.window(A, ra.e0, ra.e1);
+      const bw = this.window(B, rb.e0, rb.e1);
+      const params = u32s([r.e1 - r.e0, r.e0, o.base, A.rows, A.cols, B.rows, B.cols, A.batch === 1 ? 0 : A.sliceLen, aw.base, B.batch === 1 ? 0 : B.sliceLen, bw.base, 0]);
+      this.linear('kron', {}, params, [aw.resource, bw.resource, o.resource], r.e1 - r.e0);
+    }
+    return out;
+  }
+
+  /**
+   * `K_mn v` for every column v (length mn) of every slice: the commutation matrix as a
+   * permutation (not part of the Backend contract; the plan may use it for `… K_mn` products).
+   */
+  commute(a: Tensor, m: number, n: number): WebGpuTensor {
+    const A = this.own(a, 'commute');
+    checkDims('commute', m, n);
+    if (A.rows !== m * n) throw new ShapeError(`commute: K_${m},${n} needs columns of length ${m * n}, got ${desc(A)}`, [shp(A)]);
+    const out = this.newTensor(A.batch, A.rows, A.cols);
+    const mn = m * n;
+    const spec: InputSpec = { kind: 'slices', sliceLen: mn, length: A.length, what: 'a commutation operand' };
+    for (const r of planChunks(out.length, mn, [spec], this.maxWindowElems)) {
+      const o = this.window(out, r.e0, r.e1);
+      const ri = inputRange(spec, r, mn);
+      const iw = this.window(A, ri.e0, ri.e1);
+      this.linear('commutation', {}, u32s([r.e1 - r.e0, r.e0, o.base, iw.base, m, n, 0, 0]), [iw.resource, o.resource], r.e1 - r.e0);
+    }
+    return out;
+  }
+
+  sumAll(a: Tensor): WebGpuTensor {
+    const A = this.own(a, 'sumAll');
+    let cur = A;
+    let len = A.sliceLen;
+    const W = this.maxWindowElems;
+    const partMax = Math.min(8192, W);
+    for (;;) {
+      const nparts = Math.max(1, Math.ceil(len / partMax));
+      const partLen = nparts === 1 ? Math.max(1, len) : partMax;
+      const next = nparts === 1 ? this.newTensor(A.batch, 1, 1) : this.newTensor(A.batch, nparts, 1);
+      const nwork = A.batch * nparts;
+      const perChunk = Math.max(1, Math.floor(W / partLen));
+      for (const [w0, w1] of pieces(nwork, perChunk)) {
+        const start = (w: number): number => Math.floor(w / nparts) * len + (w % nparts) * partLen;
+        const end = (w: number): number => Math.floor(w / nparts) * len + Math.min(len, (w % nparts + 1) * partLen);
+        const iw = len === 0 ? this.window(cur, 0, 1) : this.window(cur, start(w0), end(w1 - 1));
+        const ow = this.window(next, w0, w1);
+        const [x, y] = grid2D(w1 - w0, this.maxPerDim);
+        const params = u32s([w1 - w0, w0, len, nparts, partLen, iw.base, ow.base, 0]);
+        this.dispatch('sum_all', { WG: this.wg }, params, [iw.resource, ow.resource], [x, y, 1]);
+      }
+      if (cur !== A) this.dispose(cur);
+      if (nparts === 1) return next;
+      cur = next;
+      len = nparts;
+    }
+  }
+
+  stack(a: Tensor, transposed: boolean): WebGpuTensor {
+    const A = this.own(a, 'stack');
+    const s = A.sliceLen;
+    if (!transposed) {
+      const out = this.newTensor(1, s, A.batch);
+      if (out.length > 0) this.endPass().copyBufferToBuffer(A.buffer, 0, out.buffer, 0, out.length * 4);
+      return out;
+    }
+    const out = this.newTensor(1, A.batch, s);
+    this.transposeInto(A, out, 1, s, A.batch);
+    return out;
+  }
+
+  assemble(terms: readonly Term[], shape: JacobianShape, layout: Layout, opts: AssembleOptions = {}): WebGpuTensor {
+    this.alive();
+    const { m, n, p, q } = shape;
+    for (const d of [m, n, p, q]) {
+      if (!Number.isInteger(d) || d < 0) throw new InvalidArgumentError(`assemble: shape must be non-negative integers, got m=${m}, n=${n}, p=${p}, q=${q}`);
+    }
+    if (layout !== 'numerator' && layout !== 'denominator') throw new InvalidArgumentError(`assemble: unknown layout '${String(layout)}'`);
+    const num = layout === 'numerator';
+    const mn = m * n;
+    const pq = p * q;
+    const R = num ? pq : mn;
+    const totalCols = num ? mn : pq;
+    const col0 = opts.cols?.col0 ?? 0;
+    const count = opts.cols?.count ?? totalCols - col0;
+    if (!Number.isInteger(col0) || !Number.isInteger(count) || col0 < 0 || count < 0 || col0 + count > totalCols) {
+      throw new InvalidArgumentError(`assemble: column range [${col0}, ${col0 + count}) is outside the ${totalCols} columns of the ${layout} Jacobian`);
+    }
+    let add: WebGpuTensor | null = null;
+    if (opts.add) {
+      add = this.own(opts.add, 'assemble');
+      if (add.batch !== 1 || add.rows !== R || add.cols !== count) {
+        throw new ShapeError(`assemble: 'add' is ${desc(add)}, the tile is ${R}×${count}`, [shp(add), [R, count]]);
+      }
+    }
+    const packed = packTerms(terms, shape, num);
+    const out = this.newTensor(1, R, count);
+    const total = R * count;
+    if (total === 0) return out;
+    const W = this.maxWindowElems;
+    if (packed.data.length > W) throw tooLargeForBinding('the packed assemble factors', packed.data.length, W);
+    const fb = this.pool.acquire(Math.max(4, packed.data.length * 4));
+    this.open();
+    if (packed.data.length > 0) this.gpuDevice.queue.writeBuffer(fb, 0, packed.data);
+    const fBind: GPUBufferBinding = { buffer: fb, offset: 0, size: Math.max(4, packed.data.length * 4) };
+    const [rMod, rDiv, cMod] = num ? [p, q, m] : [m, n, p];
+    const WG = this.wg;
+    const dR = WG % R;
+    const dCol = Math.floor(WG / R);
+    const steps = [dR % rMod, Math.floor(dR / rMod), dCol % cMod, Math.floor(dCol / cMod)];
+    const addSpec: InputSpec[] = add ? [{ kind: 'same', sliceLen: total, length: total, what: "assemble's add tile" }] : [];
+    const nt = packed.descs.length;
+    const groups = Math.max(1, Math.ceil(nt / ASSEMBLE_MAX_TERMS));
+    for (const r of planChunks(total, total, addSpec, W)) {
+      const o = this.window(out, r.e0, r.e1);
+      const aw = add ? this.window(add, r.e0, r.e1) : null;
+      for (let g = 0; g < groups; g++) {
+        const tds = packed.descs.slice(g * ASSEMBLE_MAX_TERMS, (g + 1) * ASSEMBLE_MAX_TERMS);
+        const mode = (g === 0 && aw ? 1 : 0) | (g > 0 ? 2 : 0);
+        const head = [r.e1 - r.e0, r.e0, o.base, aw ? aw.base : 0, R, col0, tds.length, mode, rMod, rDiv, cMod, m, ...steps, p, 0, 0, 0];
+        const buf = new ArrayBuffer(80 + 64 * ASSEMBLE_MAX_TERMS);
+        new Uint32Array(buf).set(head, 0);
+        tds.forEach((d, k) => new Uint32Array(buf, 80 + 64 * k, 16).set(d));
+        this.linear('kron_assemble', { V: ASSEMBLE_V, NUMERATOR: num ? 1 : 0 }, buf, [fBind, aw ? aw.resource : fBind, o.resource], r.e1 - r.e0, ASSEMBLE_V);
+      }
+    }
+    this.pool.release(fb);
+    return out;
+  }
+
+  async read(t: Tensor): Promise<Mat> {
+    const T = this.own(t, 'read');
+    this.alive();
+    if (T.batch !== 1) throw new InvalidArgumentError(`read: expects a batch-1 tensor, got a batch of ${T.batch} ${fmtShape(shp(T))}`);
+    const bytes = T.length * 4;
+    if (bytes === 0) {
+      await this.sync();
+      return new Mat(T.rows, T.cols, new Float32Array(0));
+    }
+    const staging = this.gpuDevice.createBuffer({ size: bytes, usage: MAP_READ | COPY_DST });
+    try {
+      this.endPass().copyBufferToBuffer(T.buffer, 0, staging, 0, bytes);
+      this.flush();
+      await this.settle(staging.mapAsync(MAP_MODE_READ));
+      const data = new Float32Array(staging.getMappedRange().slice(0));
+      staging.unmap();
+      return new Mat(T.rows, T.cols, data);
+    } finally {
+      staging.destroy();
+    }
+  }
+
+  dispose(t: Tensor): void {
+    if (!(t instanceof WebGpuTensor) || t.backendId !== this.id || t.disposed) return;
+    t.disposed = true;
+    this.pool.release(t.buffer);
+  }
+
+  async sync(): Promise<void> {
+    this.alive();
+    this.flush();
+    await this.settle(this.gpuDevice.queue.onSubmittedWorkDone());
+  }
+
+  /** Frees all GPU memory and the device; the backend is unusable afterwards. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.encoder = null;
+    this.pass = null;
+    this.pool.destroyAll();
+    this.arena.destroy();
+    this.gpuDevice.destroy();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function checkDims(what: string, rows: number, cols: number): void {
+  if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0) {
+    throw new InvalidArgumentError(`${what}: dimensions must be non-negative integers, got ${rows}×${cols}`);
+  }
+}
+
+function broadcastBatch(what: string, a: Tensor, b: Tensor): number {
+  if (a.batch !== b.batch && a.batch !== 1 && b.batch !== 1) {
+    throw new ShapeError(`${what}: batch sizes ${a.batch} and ${b.batch} do not broadcast (${desc(a)} vs ${desc(b)})`, [shp(a), shp(b)]);
+  }
+  return Math.max(a.batch, b.batch);
+}
+
+function u32s(values: readonly number[]): ArrayBuffer {
+  const u = new Uint32Array(Math.ceil(values.length / 4) * 4);
+  values.forEach((v, k) => (u[k] = v >>> 0));
+  return u.buffer;
+}
+
+/** Term descriptors (16 u32 each, alpha as f32 bits) and the factors packed into one array. */
+export function packTerms(terms: readonly Term[], shape: JacobianShape, numerator: boolean): { descs: Uint32Array[]; data: Float32Array<ArrayBuffer> } {
+  const { m, n, p, q } = shape;
+  const chunks: Float32Array[] = [];
+  let len = 0;
+  const push = (M: Mat, transpose: boolean): number => {
+    const off = len;
+    let d: Float32Array;
+    if (!transpose) d = Float32Array.from(M.data);
+    else {
+      d = new Float32Array(M.rows * M.cols);
+      for (let j = 0; j < M.cols; j++) for (let i = 0; i < M.rows; i++) d[j + i * M.cols] = M.data[i + j * M.rows]!;
+    }
+    chunks.push(d);
+    len += d.length;
+    return off;
+  };
+  const f32bits = (x: number): number => new Uint32Array(new Float32Array([x]).buffer)[0]!;
+  const check = (what: string, M: Mat | null, rows: number, cols: number, nullOk: boolean, nullWhy: string): void => {
+    if (M === null) {
+      if (!nullOk) throw new ShapeError(`assemble: ${what} = I needs ${nullWhy}`);
+      return;
+    }
+    if (M.rows !== rows || M.cols !== cols) throw new ShapeError(`assemble: ${what} is ${fmtShape(M.shape)}, expected ${rows}×${cols}`, [M.shape, [rows, cols]]);
+  };
+  const descs = terms.map((term) => {
+    const d = new Uint32Array(16);
+    d[0] = f32bits(term.alpha);
+    if (term.kind === 'outer') {
+      if (term.U.rows * term.U.cols !== p * q) throw new ShapeError(`assemble: outer term U is ${fmtShape(term.U.shape)}, needs ${p * q} entries (F is ${p}×${q})`, [term.U.shape, [p, q]]);
+      if (term.V.rows * term.V.cols !== m * n) throw new ShapeError(`assemble: outer term V is ${fmtShape(term.V.shape)}, needs ${m * n} entries (X is ${m}×${n})`, [term.V.shape, [m, n]]);
+      d[1] = 32;
+      d[2] = push(term.U, false);
+      d[5] = push(term.V, false);
+      return d;
+    }
+    if (term.kind !== 'kron') throw new InvalidArgumentError(`assemble: unknown term kind '${String((term as { kind: unknown }).kind)}'`);
+    const t = term.transposed;
+    const ka = t ? n : m;
+    const kb = t ? m : n;
+    const why = `(F is ${p}×${q}, X is ${m}×${n}${t ? ', transposed' : ''})`;
+    check('A', term.A, p, ka, p === ka, `p = ${t ? 'n' : 'm'} ${why}`);
+    check('B', term.B, kb, q, kb === q, `q = ${t ? 'm' : 'n'} ${why}`);
+    check('C', term.C, ka, kb, true, '');
+    check('S', term.S, p, q, true, '');
+    let flags = t ? 16 : 0;
+    // The fastest-varying index along the output column: k (numerator), i (denominator), which
+    // is a when not transposed and b when transposed. Factors indexed by it are packed so that
+    // index has stride 1.
+    if (term.A) {
+      flags |= 1;
+      const packT = !numerator && !t; // A[k,a] with a fast: store Aᵀ
+      d[2] = push(term.A, packT);
+      [d[3], d[4]] = packT ? [ka, 1] : [1, p];
+    }
+    if (term.B) {
+      flags |= 2;
+      d[5] = push(term.B, false);
+      [d[6], d[7]] = [1, kb];
+    }
+    if (term.C) {
+      flags |= 4;
+      const packT = !numerator && t; // C[a,b] with b fast: store Cᵀ
+      d[8] = push(term.C, packT);
+      [d[9], d[10]] = packT ? [kb, 1] : [1, ka];
+    }
+    if (term.S) {
+      flags |= 8;
+      d[11] = push(term.S, false);
+      [d[12], d[13]] = [1, p];
+    }
+    d[1] = flags;
+    return d;
+  });
+  const data = new Float32Array(len);
+  let o = 0;
+  for (const c of chunks) {
+    data.set(c, o);
+    o += c.length;
+  }
+  return { descs, data };
+}
+
+/** Creates the WebGPU backend (see WebGpuOptions); rejects with BackendUnavailableError without an adapter. */
+export async function createWebGpuBackend(opts: WebGpuOptions = {}): Promise<WebGpuBackend> {
+  const acq = await acquireDevice(opts);
+  return new WebGpuBackend(acq, opts);
+}
