@@ -128,17 +128,9 @@ export async function buildBundle(entry: string, opts: BuildOptions = {}): Promi
     if (owned) rmSync(dir, { recursive: true, force: true });
     throw e;
   }
-  const html = `<!doctype html>
-<html><head><meta charset="utf-8"><title>matjac browser test</title></head>
-<body>
-<script type="module">
-  import('./bundle.js').then(
-    () => { window.__bundleLoaded = true; },
-    (e) => { window.__bundleError = String((e && e.stack) || e); },
+  const html = PAGE_HTML(
+    "import('./bundle.js').then(() => { window.__bundleLoaded = true; }, (e) => { window.__bundleError = String((e && e.stack) || e); });",
   );
-</script>
-</body></html>
-`;
   writeFileSync(path.join(dir, 'index.html'), html);
   return {
     dir,
@@ -147,6 +139,22 @@ export async function buildBundle(entry: string, opts: BuildOptions = {}): Promi
       if (owned) rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+const PAGE_HTML = (script: string): string => `<!doctype html>
+<html><head><meta charset="utf-8"><title>matjac browser test</title></head>
+<body>
+<script type="module">
+${script}
+</script>
+</body></html>
+`;
+
+/** A folder with a page that loads nothing (for environment checks). */
+export function emptyPage(): Bundle {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'matjac-page-'));
+  writeFileSync(path.join(dir, 'index.html'), PAGE_HTML('window.__bundleLoaded = true;'));
+  return { dir, page: 'index.html', remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 // -------------------------------------------------------------------------------------------
@@ -274,8 +282,11 @@ export async function evaluateJson<A, R>(page: Page, fn: PageFunction<A, R>, arg
 // (e) a session that owns all of it
 
 export interface SessionOptions {
-  /** Entry module to bundle (relative to the repository root); it should put what tests need on `window`. */
-  readonly entry: string;
+  /**
+   * Entry module to bundle (relative to the repository root); it should put what tests need on
+   * `window`. Without one the page is empty (environment checks).
+   */
+  readonly entry?: string;
   readonly variant: BrowserVariant;
   readonly build?: BuildOptions;
   /** How long to wait for the bundle to load (ms, default 60 s). */
@@ -297,7 +308,7 @@ export class BrowserSession {
     const parts: { bundle?: Bundle; server?: StaticServer; browser?: LaunchedBrowser } = {};
     const logs: string[] = [];
     try {
-      parts.bundle = await buildBundle(opts.entry, opts.build);
+      parts.bundle = opts.entry !== undefined ? await buildBundle(opts.entry, opts.build) : emptyPage();
       parts.server = await serveDir(parts.bundle.dir);
       parts.browser = await launchChromium(opts.variant);
       const page = await parts.browser.browser.newPage();
