@@ -7,10 +7,11 @@
 // columns [j0, j0 + ncols) of each (column ranges let an output larger than one binding be
 // written in pieces).
 //
-// Tiling: a workgroup of 16×16 invocations owns a BM×BN = (16·TM)×(16·TN) tile of C; K is walked
-// in steps of BK = 16 through workgroup-memory tiles As (BK×BM) and Bs (BK×BN); each invocation
-// keeps a TM×TN register block, rows tx + 16·u and columns ty + 16·v, so neighbouring invocations
-// write neighbouring addresses of C. Tiles are loaded "k fastest" or "i/j fastest" depending on
+// Tiling: a workgroup of 16×16 invocations owns a 64×64 tile of C; K is walked in steps of
+// BK = 16 through workgroup-memory tiles As (BK×64) and Bs (BK×64) (8 KiB, within compatibility
+// limits); each invocation keeps a 4×4 register block (four vec4 accumulators), rows tx + 16·u and
+// columns ty + 16·v, so neighbouring invocations write neighbouring addresses of C. The block is
+// written out explicitly (no private arrays), which keeps software drivers' compile times low. Tiles are loaded "k fastest" or "i/j fastest" depending on
 // which stride is 1 (flags bit 0 for A, bit 1 for B), so global loads coalesce either way.
 // Any M, N, K (1, 7, 33, 65, 129, …): out-of-range loads read 0, out-of-range writes are skipped.
 //
@@ -19,7 +20,6 @@
 //   1  storage  a  array<f32> (read), window from element aBase
 //   2  storage  b  array<f32> (read), window from element bBase
 //   3  storage  c  array<f32> (read_write), window from element cBase
-// Overrides: TM, TN ∈ {1, 2, 4, 8} (register block).
 
 struct Params {
   M: u32,
@@ -49,50 +49,60 @@ struct Params {
 @group(0) @binding(2) var<storage, read> bBuf: array<f32>;
 @group(0) @binding(3) var<storage, read_write> cBuf: array<f32>;
 
-override TM: u32 = 4u;
-override TN: u32 = 4u;
 const BK: u32 = 16u;
-const MAXB: u32 = 128u; // 16 · max(TM, TN)
+const BM: u32 = 64u;
+const BN: u32 = 64u;
 
-var<workgroup> As: array<f32, 2048>; // BK × BM, As[kk·BM + ii]
-var<workgroup> Bs: array<f32, 2048>; // BK × BN, Bs[kk·BN + jj]
+var<workgroup> As: array<f32, 1024>; // BK × BM, As[kk·BM + ii]
+var<workgroup> Bs: array<f32, 1024>; // BK × BN, Bs[kk·BN + jj]
+
+fn storeC(base: u32, gi0: u32, jl: u32, col: u32, c: vec4<f32>) {
+  if (jl >= P.ncols) {
+    return;
+  }
+  if (gi0 < P.M) { cBuf[base + gi0 + col] = c.x; }
+  if (gi0 + 16u < P.M) { cBuf[base + gi0 + 16u + col] = c.y; }
+  if (gi0 + 32u < P.M) { cBuf[base + gi0 + 32u + col] = c.z; }
+  if (gi0 + 48u < P.M) { cBuf[base + gi0 + 48u + col] = c.w; }
+}
 
 @compute @workgroup_size(16, 16, 1)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lidv: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
-  let BM = 16u * TM;
-  let BN = 16u * TN;
   let s = P.s0 + wid.z;
   let i0 = wid.x * BM;
   let jl0 = wid.y * BN;          // local column (within the ncols range)
-  let jend = P.ncols;
   let tx = lidv.x;
   let ty = lidv.y;
   let aOff = s * P.aSS;
   let bOff = s * P.bSS;
   let aKFast = (P.flags & 1u) != 0u;
   let bKFast = (P.flags & 2u) != 0u;
-
-  var acc: array<f32, 64>;
-  for (var u = 0u; u < TM * TN; u = u + 1u) {
-    acc[u] = 0.0;
+  // load coordinates of this invocation's 4 entries of each tile (t = 0..3 adds 4 to kk or 16 to ii/jj)
+  var aii = lid % BM;
+  var akk = lid / BM;
+  if (aKFast) {
+    akk = lid % BK;
+    aii = lid / BK;
   }
-  var ar: array<f32, 8>;
-  var br: array<f32, 8>;
+  var bjj = lid % BN;
+  var bkk = lid / BN;
+  if (bKFast) {
+    bkk = lid % BK;
+    bjj = lid / BK;
+  }
+
+  var c0 = vec4<f32>(0.0);
+  var c1 = vec4<f32>(0.0);
+  var c2 = vec4<f32>(0.0);
+  var c3 = vec4<f32>(0.0);
 
   for (var k0 = 0u; k0 < P.K; k0 = k0 + BK) {
-    // load As: BK·BM entries, 256 invocations, TM each
-    for (var t = 0u; t < TM; t = t + 1u) {
-      let idx = lid + 256u * t;
-      var kk: u32;
-      var ii: u32;
-      if (aKFast) {
-        kk = idx % BK;
-        ii = idx / BK;
-      } else {
-        ii = idx % BM;
-        kk = idx / BM;
-      }
+    for (var t = 0u; t < 4u; t = t + 1u) {
+      // 256 invocations × 4 = 1024 entries per tile
+      var ii = aii;
+      var kk = akk;
+      if (aKFast) { ii = ii + 16u * t; } else { kk = kk + 4u * t; }
       let gi = i0 + ii;
       let gk = k0 + kk;
       var v = 0.0;
@@ -100,54 +110,35 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         v = aBuf[aOff + gi * P.aSi + gk * P.aSk - P.aBase];
       }
       As[kk * BM + ii] = v;
-    }
-    for (var t = 0u; t < TN; t = t + 1u) {
-      let idx = lid + 256u * t;
-      var kk: u32;
-      var jj: u32;
-      if (bKFast) {
-        kk = idx % BK;
-        jj = idx / BK;
-      } else {
-        jj = idx % BN;
-        kk = idx / BN;
-      }
+      var jj = bjj;
+      var kb = bkk;
+      if (bKFast) { jj = jj + 16u * t; } else { kb = kb + 4u * t; }
       let gj = jl0 + jj;
-      let gk = k0 + kk;
-      var v = 0.0;
-      if (gj < jend && gk < P.K) {
-        v = bBuf[bOff + gk * P.bSk + (P.j0 + gj) * P.bSj - P.bBase];
+      let gkb = k0 + kb;
+      var w = 0.0;
+      if (gj < P.ncols && gkb < P.K) {
+        w = bBuf[bOff + gkb * P.bSk + (P.j0 + gj) * P.bSj - P.bBase];
       }
-      Bs[kk * BN + jj] = v;
+      Bs[kb * BN + jj] = w;
     }
     workgroupBarrier();
     for (var kk = 0u; kk < BK; kk = kk + 1u) {
-      for (var u = 0u; u < TM; u = u + 1u) {
-        ar[u] = As[kk * BM + tx + 16u * u];
-      }
-      for (var v = 0u; v < TN; v = v + 1u) {
-        br[v] = Bs[kk * BN + ty + 16u * v];
-      }
-      for (var u = 0u; u < TM; u = u + 1u) {
-        for (var v = 0u; v < TN; v = v + 1u) {
-          acc[u * TN + v] = fma(ar[u], br[v], acc[u * TN + v]);
-        }
-      }
+      let ao = kk * BM + tx;
+      let a = vec4<f32>(As[ao], As[ao + 16u], As[ao + 32u], As[ao + 48u]);
+      let bo = kk * BN + ty;
+      c0 = fma(a, vec4<f32>(Bs[bo]), c0);
+      c1 = fma(a, vec4<f32>(Bs[bo + 16u]), c1);
+      c2 = fma(a, vec4<f32>(Bs[bo + 32u]), c2);
+      c3 = fma(a, vec4<f32>(Bs[bo + 48u]), c3);
     }
     workgroupBarrier();
   }
 
-  let cOff = s * P.cSS;
-  for (var v = 0u; v < TN; v = v + 1u) {
-    let jl = jl0 + ty + 16u * v;
-    if (jl < jend) {
-      let col = (P.j0 + jl) * P.M;
-      for (var u = 0u; u < TM; u = u + 1u) {
-        let gi = i0 + tx + 16u * u;
-        if (gi < P.M) {
-          cBuf[cOff + gi + col - P.cBase] = acc[u * TN + v];
-        }
-      }
-    }
-  }
+  let base = s * P.cSS - P.cBase;
+  let gi0 = i0 + tx;
+  let jl = jl0 + ty;
+  storeC(base, gi0, jl, (P.j0 + jl) * P.M, c0);
+  storeC(base, gi0, jl + 16u, (P.j0 + jl + 16u) * P.M, c1);
+  storeC(base, gi0, jl + 32u, (P.j0 + jl + 32u) * P.M, c2);
+  storeC(base, gi0, jl + 48u, (P.j0 + jl + 48u) * P.M, c3);
 }

@@ -32,14 +32,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
         @builtin(local_invocation_index) lid: u32) {
   let wl = wid.x + wid.y * nwg.x;
   // the grid may be padded to a rectangle: surplus workgroups do nothing (uniformly)
-  let active = wl < P.nwork;
+  let live = wl < P.nwork;
   let w = P.w0 + wl;
   let s = w / P.nparts;
   let q = w - s * P.nparts;
   let start = q * P.partLen;
   let end = min(P.len, start + P.partLen);
   var acc = 0.0;
-  if (active) {
+  if (live) {
     for (var x = start + lid; x < end; x = x + WG) {
       acc = acc + inBuf[s * P.len + x - P.inBase];
     }
@@ -52,7 +52,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     }
     workgroupBarrier();
   }
-  if (active && lid == 0u) {
+  if (live && lid == 0u) {
     outBuf[w - P.outBase] = red[0];
   }
 }

@@ -46,8 +46,6 @@ function pair(g: GpuJsBackend, mats: Mat[]): [Tensor, Tensor] {
   return [g.upload(mats), cpu.upload(mats)];
 }
 
-const AWKWARD = [1, 2, 7, 33];
-
 interface Variant {
   readonly label: string;
   readonly make: () => Promise<GpuJsBackend>;

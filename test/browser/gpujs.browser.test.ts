@@ -64,7 +64,15 @@ describe.skipIf(chromium === null)('gpujs backend in Chromium without WebGPU (We
     expectAllClose(tiled);
   });
 
-  it('assemble of a 1600² Jacobian (2.56M entries) at the device limits', async () => {
-    expectAllClose(await s.evaluate((n) => (window as unknown as Win).__gpujsTest.bigAssemble({ n, opts: { mode: 'webgl2' } }), 40));
+  it.each(['webgl', 'webasm', 'cpu'] as const)('gpu.js mode %s in the page matches the CPU too', async (mode) => {
+    const info = await s.evaluate((mode) => (window as unknown as Win).__gpujsTest.info({ mode }), mode);
+    expect(info.mode).toBe(mode);
+    expect(info.device).toContain(`${mode} mode, browser`);
+    expectAllClose(await s.evaluate((mode) => (window as unknown as Win).__gpujsTest.ops({ mode }), mode));
+    expectAllClose(await s.evaluate((mode) => (window as unknown as Win).__gpujsTest.assemble({ mode }), mode));
+  });
+
+  it('assemble of a 576×576 Jacobian at the device limits', async () => {
+    expectAllClose(await s.evaluate((n) => (window as unknown as Win).__gpujsTest.bigAssemble({ n, opts: { mode: 'webgl2' } }), 24));
   });
 });

@@ -21,7 +21,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import puppeteer, { type Browser, type EvaluateFunc, type Page } from 'puppeteer-core';
 
 /** The repository root (two levels above this file). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -274,7 +274,7 @@ export type PageFunction<A, R> = (arg: A) => R | Promise<R>;
  */
 export async function evaluateJson<A, R>(page: Page, fn: PageFunction<A, R>, arg: A): Promise<R> {
   // puppeteer serialises `fn` with toString(), runs it in the page and returns the JSON value.
-  const value = await page.evaluate(fn as (a: A) => Promise<R>, arg);
+  const value: unknown = await page.evaluate(fn as unknown as EvaluateFunc<[unknown]>, arg as unknown);
   return value as R;
 }
 

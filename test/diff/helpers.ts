@@ -50,6 +50,12 @@ export function plus(...Ms: Mat[]): Mat {
   for (const M of Ms) for (let k = 0; k < out.size; k++) out.data[k]! += M.data[k]!;
   return out;
 }
+/** Σ a_k b_k over the column-major entries. */
+export function dot(a: Mat, b: Mat): number {
+  let s = 0;
+  for (let k = 0; k < a.size; k++) s += a.data[k]! * b.data[k]!;
+  return s;
+}
 export function times(s: number, M: Mat): Mat {
   return emap(M, (x) => s * x);
 }

@@ -28,6 +28,7 @@ import {
   EXACT_TOL,
   FD_TOL,
   diagOf,
+  dot,
   emap,
   expectClose,
   expectGradAllMethods,
@@ -44,7 +45,7 @@ const sig = (x: number): number => 1 / (1 + Math.exp(-x));
 /** softmax of a column vector, written out here (independent of the engine). */
 function softmaxCol(z: Mat): Mat {
   const e = emap(z, Math.exp);
-  const s = e.data.reduce((a, b) => a + b, 0);
+  const s = dot(e, emap(e, () => 1));
   return emap(e, (v) => v / s);
 }
 

@@ -82,6 +82,13 @@ export interface GpuJsBackendInit {
   readonly mode: string;
   readonly device: string;
   readonly limits: GridLimits;
+  /**
+   * Compiled kernels kept (default 128). In webasm mode every kernel holds WebAssembly memories,
+   * and a browser renderer runs out of address space for them long before Node does.
+   */
+  readonly maxCachedKernels?: number;
+  /** webasm only: compiled modules (one per launch size) a kernel keeps (gpu.js's default is 8). */
+  readonly moduleCacheLimit?: number;
 }
 
 export class GpuJsBackend implements Backend {
@@ -93,7 +100,8 @@ export class GpuJsBackend implements Backend {
   readonly limits: GridLimits;
   private readonly gpu: GpuJsInstance;
   private readonly kernels = new Map<string, GpuJsKernel>();
-  private static readonly MAX_CACHED_KERNELS = 128;
+  private readonly maxCachedKernels: number;
+  private readonly moduleCacheLimit: number | undefined;
   private destroyed = false;
 
   constructor(init: GpuJsBackendInit) {
@@ -101,6 +109,8 @@ export class GpuJsBackend implements Backend {
     this.mode = init.mode;
     this.device = init.device;
     this.limits = init.limits;
+    this.maxCachedKernels = Math.max(1, init.maxCachedKernels ?? 128);
+    this.moduleCacheLimit = init.moduleCacheLimit;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -118,7 +128,7 @@ export class GpuJsBackend implements Backend {
       this.kernels.set(key, hit);
       return hit;
     }
-    if (this.kernels.size >= GpuJsBackend.MAX_CACHED_KERNELS) {
+    if (this.kernels.size >= this.maxCachedKernels) {
       const [oldKey, old] = this.kernels.entries().next().value as [string, GpuJsKernel];
       this.kernels.delete(oldKey);
       try {
@@ -141,6 +151,10 @@ export class GpuJsBackend implements Backend {
       tactic: 'precision',
       loopMaxIterations: loops,
     });
+    if (this.moduleCacheLimit !== undefined) {
+      const inner = (k as unknown as { kernel?: { moduleCacheLimit?: number } }).kernel;
+      if (inner && typeof inner.moduleCacheLimit === 'number') inner.moduleCacheLimit = this.moduleCacheLimit;
+    }
     this.kernels.set(key, k);
     return k;
   }

@@ -156,5 +156,6 @@ export async function createGpuJsBackend(opts: GpuJsBackendOptions = {}): Promis
   const defaultOut = gl ? Math.min(2 ** 22, Math.floor((maxTextureSize - 2) ** 2 / 2)) : 2 ** 24;
   const limits: GridLimits = { maxTextureSize, maxOutputElements: opts.limits?.maxOutputElements ?? defaultOut };
   const device = `gpu.js (${actual} mode, ${env}${info.renderer ? `: ${info.renderer}` : ''})`;
-  return new GpuJsBackend({ gpu, mode: actual, device, limits });
+  const wasm = actual === 'webasm';
+  return new GpuJsBackend({ gpu, mode: actual, device, limits, ...(wasm ? { maxCachedKernels: 24, moduleCacheLimit: 2 } : {}) });
 }

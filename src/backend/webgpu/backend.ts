@@ -11,11 +11,11 @@
  * Loss: `device.lost` and error scopes around every command buffer are observed; afterwards every
  * call throws DeviceLostError and no pending `read` resolves with data.
  */
-import { DeviceLostError, InvalidArgumentError, ShapeError, TooLargeError, fmtShape, type Shape } from '../../errors.js';
+import { DeviceLostError, InvalidArgumentError, MatjacError, ShapeError, TooLargeError, fmtShape, type Shape } from '../../errors.js';
 import { Mat } from '../../mat/mat.js';
 import type { AssembleOptions, Backend, JacobianShape, Layout, Tensor, Term } from '../backend.js';
 import { BufferPool, UniformArena } from './buffers.js';
-import { grid2D, inputRange, pieces, planChunks, tooLargeForBinding, type InputSpec, type Range } from './chunks.js';
+import { grid2D, inputRange, pieces, planChunks, tooLargeForBinding, type InputSpec } from './chunks.js';
 import { acquireDevice, type AcquiredDevice, type WebGpuOptions } from './device.js';
 import { PipelineCache, type Constants } from './pipelines.js';
 import type { ShaderName } from './shaders.gen.js';
@@ -23,6 +23,17 @@ import type { ShaderName } from './shaders.gen.js';
 export type { WebGpuOptions } from './device.js';
 
 let nextBackendId = 1;
+
+/**
+ * A WebGPU validation or internal error: the device refused work, so no result of that plan can
+ * be trusted. Carries code E_DEVICE_LOST so that callers treat it like a loss (fall back, never
+ * return the matrix).
+ */
+export class WebGpuError extends MatjacError {
+  constructor(message: string) {
+    super('E_DEVICE_LOST', message);
+  }
+}
 
 export class WebGpuTensor implements Tensor {
   disposed = false;
@@ -72,6 +83,8 @@ export class WebGpuBackend implements Backend {
   readonly maxWindowElems: number;
 
   private readonly id = nextBackendId++;
+  /** Strong references: Dawn's instance must outlive the device (see AcquiredDevice.gpu). */
+  private readonly keepAlive: readonly unknown[];
   private readonly pool: BufferPool;
   private readonly arena: UniformArena;
   private readonly pipelines: PipelineCache;
@@ -89,6 +102,7 @@ export class WebGpuBackend implements Backend {
 
   constructor(acq: AcquiredDevice, opts: WebGpuOptions = {}) {
     const dev = acq.device;
+    this.keepAlive = [acq.gpu, acq.adapter];
     this.gpuDevice = dev;
     this.device = acq.description;
     this.featureLevel = acq.featureLevel;
@@ -200,7 +214,7 @@ export class WebGpuBackend implements Backend {
     if (err) {
       const kind = err.constructor?.name ?? 'GPUError';
       if (kind === 'GPUOutOfMemoryError') throw new TooLargeError(`the GPU ran out of memory: ${err.message}`, 0);
-      throw new DeviceLostError('webgpu', `${kind}: ${err.message}`);
+      throw new WebGpuError(`the webgpu device reported a ${kind}; the results of this plan were discarded: ${err.message}`);
     }
     return v;
   }
@@ -318,10 +332,8 @@ export class WebGpuBackend implements Backend {
       this.fill(out, 0);
       return out;
     }
-    const TM = M <= 16 ? 1 : M <= 32 ? 2 : 4;
-    const TN = N <= 16 ? 1 : N <= 32 ? 2 : 4;
-    const BM = 16 * TM;
-    const BN = 16 * TN;
+    const BM = 64;
+    const BN = 64;
     const aSS = A.batch === 1 ? 0 : A.sliceLen;
     const bSS = B.batch === 1 ? 0 : B.sliceLen;
     const [aSi, aSk] = transA ? [A.rows, 1] : [1, A.rows];
@@ -358,7 +370,7 @@ export class WebGpuBackend implements Backend {
       const gx = Math.ceil(M / BM);
       const gy = Math.ceil((j1 - j0) / BN);
       if (gx > this.maxPerDim || gy > this.maxPerDim) throw new TooLargeError(`matmul of ${M}×${K} by ${K}×${N} exceeds the dispatch grid`, MN * 4);
-      this.dispatch('matmul_batched', { TM, TN }, params, [aw.resource, bw.resource, cw.resource], [gx, gy, s1 - s0]);
+      this.dispatch('matmul_batched', {}, params, [aw.resource, bw.resource, cw.resource], [gx, gy, s1 - s0]);
     }
     return out;
   }

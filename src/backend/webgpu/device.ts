@@ -26,6 +26,12 @@ export interface WebGpuOptions {
 }
 
 export interface AcquiredDevice {
+  /**
+   * The GPU object (in Node: Dawn's instance). Whoever holds the device must keep this alive:
+   * if Dawn's instance is garbage-collected, its pending promises never settle (and SwiftShader
+   * may abort the process).
+   */
+  readonly gpu: GPU;
   readonly adapter: GPUAdapter;
   readonly device: GPUDevice;
   /** `vendor / architecture / device` (empty parts omitted). */
@@ -113,5 +119,5 @@ export async function acquireDevice(opts: WebGpuOptions = {}): Promise<AcquiredD
   }
   const info = adapter.info as GPUAdapterInfo | undefined;
   const description = info ? [info.vendor, info.architecture, info.device].filter((s) => s && s.length > 0).join(' / ') || info.description || 'unknown adapter' : 'unknown adapter';
-  return { adapter, device, description, featureLevel: (adapter as { featureLevel?: string }).featureLevel === 'compatibility' ? 'compatibility' : featureLevel };
+  return { gpu, adapter, device, description, featureLevel: (adapter as { featureLevel?: string }).featureLevel === 'compatibility' ? 'compatibility' : featureLevel };
 }

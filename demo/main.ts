@@ -1,0 +1,251 @@
+/**
+ * The matjac browser demo: a Jacobian or a Hessian of an expression at seeded random inputs, on
+ * the chosen backend, shown as a heat map with the plan (`explain`) and, for Hessians, the
+ * eigenvalue summary. Tests drive it through `document.body.dataset.status` and
+ * `window.__matjacDemo` (see test/browser/demo.browser.test.ts).
+ */
+import { MatjacError, explain, hessian, jacobian, type BackendChoice, type Layout, type Mat, type Method, type RunReport } from '../src/index.js';
+import { MAX_EIG_ORDER, eigenSummary, type EigenSummary } from './eig.js';
+import { paintHeatmap, paintLegend, poolMaxAbs } from './heatmap.js';
+import { checksum, parseInputs } from './inputs.js';
+
+export type DemoStatus = 'loading' | 'ready' | 'busy' | 'done' | 'error';
+export type DemoKind = 'jacobian' | 'hessian';
+
+export interface DemoResult {
+  readonly kind: DemoKind;
+  readonly expr: string;
+  readonly rows: number;
+  readonly cols: number;
+  readonly backend: string;
+  readonly device: string;
+  readonly skipped: readonly { readonly backend: string; readonly reason: string }[];
+  /** Wall time of the awaited jacobian/hessian call (ms). */
+  readonly ms: number;
+  /** Σ_k w_k·x_k over the column-major data (demo/inputs.ts `checksum`). */
+  readonly checksum: number;
+  /** Σ_k w_k·|x_k|: the scale for comparing float32 and float64 results. */
+  readonly absChecksum: number;
+  readonly precision: 'f32' | 'f64';
+  readonly bytes: number;
+  readonly layout: Layout;
+  readonly method: Method;
+  /** Size of the heat-map image (≤ 512×512). */
+  readonly heatmap: { readonly width: number; readonly height: number };
+  /** Hessians only: the eigen-summary, or null when mn > 400. */
+  readonly eig?: EigenSummary | null;
+}
+
+export interface DemoState {
+  /** Increments when a run starts. */
+  runs: number;
+  lastResult: DemoResult | null;
+  lastError: { readonly code: string; readonly name: string; readonly message: string } | null;
+}
+
+declare global {
+  interface Window {
+    __matjacDemo: DemoState;
+  }
+}
+
+const state: DemoState = { runs: 0, lastResult: null, lastError: null };
+window.__matjacDemo = state;
+
+function el<T extends HTMLElement>(id: string): T {
+  const e = document.getElementById(id);
+  if (!e) throw new Error(`demo: #${id} is missing from index.html`);
+  return e as T;
+}
+
+const ui = {
+  form: el<HTMLFormElement>('controls'),
+  expr: el<HTMLInputElement>('expr'),
+  hexpr: el<HTMLInputElement>('hexpr'),
+  wrt: el<HTMLInputElement>('wrt'),
+  layout: el<HTMLSelectElement>('layout'),
+  backend: el<HTMLSelectElement>('backend'),
+  method: el<HTMLSelectElement>('method'),
+  bindings: el<HTMLTextAreaElement>('bindings'),
+  jacobianBtn: el<HTMLButtonElement>('btn-jacobian'),
+  hessianBtn: el<HTMLButtonElement>('btn-hessian'),
+  status: el<HTMLParagraphElement>('status'),
+  error: el<HTMLDivElement>('error'),
+  result: el<HTMLElement>('result'),
+  what: el<HTMLElement>('r-what'),
+  backendOut: el<HTMLElement>('r-backend'),
+  skipped: el<HTMLElement>('r-skipped'),
+  time: el<HTMLElement>('r-time'),
+  size: el<HTMLElement>('r-size'),
+  eig: el<HTMLDivElement>('eig'),
+  heatmap: el<HTMLCanvasElement>('heatmap'),
+  heatCaption: el<HTMLElement>('heat-caption'),
+  legend: el<HTMLCanvasElement>('legend'),
+  legendMin: el<HTMLElement>('legend-min'),
+  legendMax: el<HTMLElement>('legend-max'),
+  heatRange: el<HTMLElement>('heat-range'),
+  explain: el<HTMLPreElement>('explain'),
+};
+
+function setStatus(s: DemoStatus, text: string): void {
+  document.body.dataset.status = s;
+  ui.status.textContent = text;
+}
+
+const fmt = (v: number): string => (Number.isFinite(v) ? (v === 0 ? '0' : Math.abs(v) >= 1e4 || Math.abs(v) < 1e-3 ? v.toExponential(3) : v.toPrecision(4)) : String(v));
+
+function fmtBytes(b: number): string {
+  if (b >= 1024 * 1024) return `${(b / (1024 * 1024)).toFixed(2)} MB`;
+  if (b >= 1024) return `${(b / 1024).toFixed(1)} kB`;
+  return `${b} B`;
+}
+
+function showError(e: unknown): void {
+  const err =
+    e instanceof MatjacError
+      ? { code: e.code, name: e.name, message: e.message }
+      : { code: 'E_INTERNAL', name: e instanceof Error ? e.name : 'Error', message: e instanceof Error ? e.message : String(e) };
+  state.lastError = err;
+  ui.error.textContent = `${err.name} [${err.code}]\n${err.message}`;
+  ui.error.hidden = false;
+  setStatus('error', `failed: ${err.code}`);
+}
+
+/** Lets the browser paint (status text, disabled buttons) before long synchronous work. */
+const nextFrame = (): Promise<void> => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+
+let running = false;
+/** Backends that have run once already: their first call includes start-up (device, shaders). */
+const warmed = new Set<string>();
+
+async function run(kind: DemoKind): Promise<void> {
+  if (running) return;
+  running = true;
+  state.runs++;
+  state.lastError = null;
+  ui.error.hidden = true;
+  ui.jacobianBtn.disabled = true;
+  ui.hessianBtn.disabled = true;
+  setStatus('busy', kind === 'jacobian' ? 'computing the Jacobian…' : 'computing the Hessian…');
+  try {
+    await nextFrame();
+    const expr = (kind === 'jacobian' ? ui.expr : ui.hexpr).value;
+    const wrt = ui.wrt.value.trim() || undefined;
+    const layout = ui.layout.value as Layout;
+    const method = ui.method.value as Method;
+    const backend = ui.backend.value as BackendChoice;
+    const inputs = parseInputs(ui.bindings.value);
+    const opts = { wrt, at: inputs.at, layout, method, backend };
+
+    let report: RunReport | null = null;
+    const onReport = (r: RunReport): void => {
+      report = r;
+    };
+    const t0 = performance.now();
+    const D: Mat = kind === 'jacobian' ? await jacobian(expr, { ...opts, onReport }) : await hessian(expr, { ...opts, onReport });
+    const ms = performance.now() - t0;
+    const plan = explain(expr, { ...opts, hessian: kind === 'hessian' });
+
+    const rep = report as RunReport | null;
+    const precision = D.data instanceof Float32Array ? 'f32' : 'f64';
+    const bytes = D.rows * D.cols * D.data.BYTES_PER_ELEMENT;
+    const sums = checksum(D.data);
+
+    // Output facts.
+    const X = inputs.at[wrt ?? 'X'];
+    const xs = X ? `${X.rows}×${X.cols}` : '?';
+    ui.what.textContent = `${kind === 'jacobian' ? 'Jacobian of' : 'Hessian of'} ${expr} with respect to ${wrt ?? '(its one name)'} (${xs}), ${layout} layout, n = ${inputs.n}, seed = ${inputs.seed}${inputs.custom.length ? `, given: ${inputs.custom.join(', ')}` : ''}`;
+    ui.backendOut.textContent = rep ? `${rep.backend} — ${rep.device}` : 'unknown (no report)';
+    ui.skipped.textContent = !rep
+      ? '—'
+      : rep.skipped.length > 0
+        ? rep.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')
+        : backend === 'auto'
+          ? 'none (the first choice ran)'
+          : `none (backend '${backend}' chosen explicitly)`;
+    const firstOnBackend = rep !== null && !warmed.has(rep.backend);
+    if (rep) warmed.add(rep.backend);
+    ui.time.textContent = `${ms.toFixed(2)} ms (${kind}() call, awaited${firstOnBackend && rep.backend !== 'cpu' ? `; the first call on ${rep.backend} includes its start-up: adapter, device, shader compilation` : ''})`;
+    ui.size.textContent = `${D.rows}×${D.cols} = ${(D.rows * D.cols).toLocaleString('en')} entries, ${fmtBytes(bytes)} (${precision})`;
+    ui.explain.textContent = plan.text;
+
+    // Heat map.
+    const pooled = poolMaxAbs(D.data, D.rows, D.cols);
+    const scale = paintHeatmap(ui.heatmap, pooled);
+    paintLegend(ui.legend);
+    ui.legendMin.textContent = fmt(-scale);
+    ui.legendMax.textContent = fmt(scale);
+    ui.heatCaption.textContent =
+      pooled.blockRows === 1 && pooled.blockCols === 1
+        ? `${D.rows}×${D.cols}, one pixel an entry`
+        : `${D.rows}×${D.cols} pooled to ${pooled.height}×${pooled.width} (max |·| over ${pooled.blockRows}×${pooled.blockCols} blocks)`;
+    ui.heatRange.textContent = `min ${fmt(pooled.min)}, max ${fmt(pooled.max)}`;
+    ui.result.hidden = false;
+
+    // Hessian: eigenvalues.
+    let eig: EigenSummary | null | undefined;
+    if (kind === 'hessian') {
+      ui.eig.hidden = false;
+      if (D.rows > MAX_EIG_ORDER) {
+        eig = null;
+        ui.eig.textContent = `Eigenvalues: the Hessian is ${D.rows}×${D.cols}, too large for the demo's eigen-solver (mn ≤ ${MAX_EIG_ORDER}).`;
+      } else {
+        setStatus('busy', 'computing eigenvalues (cyclic Jacobi)…');
+        await nextFrame();
+        const e0 = performance.now();
+        eig = eigenSummary(D.data, D.rows, precision === 'f32' ? 2 ** -24 : 2 ** -53);
+        const eMs = performance.now() - e0;
+        ui.eig.textContent = eig
+          ? `Eigenvalues of the ${eig.order}×${eig.order} Hessian: ${eig.positive} positive, ${eig.negative} negative, ${eig.zero} zero (|λ| ≤ ${fmt(eig.zeroTol)}) → ${eig.definiteness}. ` +
+            `λ_min = ${fmt(eig.min)}, λ_max = ${fmt(eig.max)}. (cyclic Jacobi, ${eig.sweeps} sweeps, ${eMs.toFixed(1)} ms; asymmetry ${fmt(eig.asymmetry)})`
+          : `Eigenvalues: too large for the demo's eigen-solver (mn ≤ ${MAX_EIG_ORDER}).`;
+      }
+    } else {
+      ui.eig.hidden = true;
+      ui.eig.textContent = '';
+    }
+
+    state.lastResult = {
+      kind,
+      expr,
+      rows: D.rows,
+      cols: D.cols,
+      backend: rep?.backend ?? 'unknown',
+      device: rep?.device ?? 'unknown',
+      skipped: rep?.skipped ?? [],
+      ms,
+      checksum: sums.sum,
+      absChecksum: sums.abs,
+      precision,
+      bytes,
+      layout,
+      method,
+      heatmap: { width: pooled.width, height: pooled.height },
+      ...(kind === 'hessian' ? { eig } : {}),
+    };
+    setStatus('done', `done: ${kind} ${D.rows}×${D.cols} on ${rep?.backend ?? '?'} in ${ms.toFixed(1)} ms`);
+  } catch (e) {
+    showError(e);
+  } finally {
+    running = false;
+    ui.jacobianBtn.disabled = false;
+    ui.hessianBtn.disabled = false;
+  }
+}
+
+ui.form.addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  void run('jacobian');
+});
+ui.hessianBtn.addEventListener('click', () => void run('hessian'));
+ui.hexpr.addEventListener('keydown', (ev) => {
+  if (ev.key === 'Enter') {
+    ev.preventDefault();
+    void run('hessian');
+  }
+});
+// Anything that escapes still lands in the page, not only in the console.
+window.addEventListener('unhandledrejection', (ev) => showError(ev.reason));
+window.addEventListener('error', (ev) => showError(ev.error ?? ev.message));
+
+setStatus('ready', 'ready');
