@@ -7,22 +7,25 @@
 //                index swap, never a matrix); a null A/B is the identity (δ_ka / δ_bl), a null
 //                C/S is all ones.
 //   outer:       J[r,c] = α · U[k + l·p] · V[i + j·m]
-// The output is a tile of `ncols` consecutive columns starting at column col0 of the chosen
-// layout; column length R (= pq or mn). Element e of the tile (column-major, e = row + R·col')
-// is written by exactly one invocation: a workgroup covers WG·V consecutive elements, its
-// invocations write consecutive addresses (stride WG between an invocation's V outputs), so the
-// kernel is one coalesced pass over the output. Index pairs are advanced incrementally with
-// host-computed steps (no division per element).
+// The output is a tile of consecutive columns starting at column col0 of the chosen layout;
+// column length R (= pq or mn). Element e of the tile (column-major, e = row + R·col') is written
+// by exactly one invocation, as part of a vec4 of 4 consecutive elements (a vec4 may straddle two
+// columns). A workgroup covers WG·V consecutive vec4s, its invocations write consecutive vec4
+// addresses (stride WG between an invocation's V vec4s), so the kernel is one coalesced pass of
+// 16-byte stores over the output. Index tuples are advanced incrementally with host-computed
+// steps (no division per element). Dispatch chunks start at multiples of 4 elements; the last
+// vec4 of a tile may run into the buffer's padding (never into another chunk).
 //
 // Bindings (group 0):
 //   0  uniform  P    Params below (≤ 8 terms per dispatch; more terms → further dispatches with
 //                    mode bit 2 = accumulate onto the output)
 //   1  storage  F    array<f32> (read): all factors packed; each term's strides let the host pack a
 //                    factor transposed so the fastest-varying index reads consecutive addresses
-//   2  storage  addB array<f32> (read): the optional `add` tile (window from element addBase);
-//                    bound to F and unused when absent
-//   3  storage  out  array<f32> (read_write): output window starting at tile element outBase
-// Overrides: WG (invocations per workgroup), V (outputs per invocation), NUMERATOR (layout).
+//   2  storage  addB array<vec4<f32>> (read): the optional `add` tile (window from element
+//                    addBase, a multiple of 4); bound to F and unused when absent
+//   3  storage  out  array<vec4<f32>> (read_write): output window from tile element outBase
+//                    (a multiple of 4)
+// Overrides: WG (invocations per workgroup), V (vec4s per invocation), NUMERATOR (layout).
 
 struct Term {
   alpha: f32,
@@ -44,8 +47,8 @@ struct Term {
 }
 
 struct Params {
-  count: u32,   // elements written by this dispatch
-  e0: u32,      // first tile element of this dispatch
+  count: u32,   // elements written by this dispatch (rounded up to vec4s)
+  e0: u32,      // first tile element of this dispatch (a multiple of 4)
   outBase: u32, // tile element at which the out binding starts
   addBase: u32, // tile element at which the add binding starts
   R: u32,       // column length of the output
@@ -56,8 +59,8 @@ struct Params {
   rDiv: u32,    //                      (numerator: q, denominator: n)
   cMod: u32,    // col = y0 + y1·cMod   (numerator: m, denominator: p)
   m: u32,
-  dR0: u32,     // the stride WG as steps of (x0, x1, column): WG mod R split by rMod, and WG / R
-  dR1: u32,     //   split into dC0 = (WG / R) mod cMod, dC1 = (WG / R) / cMod
+  dR0: u32,     // the stride 4·WG as steps of (x0, x1, column): 4·WG mod R split by rMod, and
+  dR1: u32,     //   4·WG / R split into dC0 = (4·WG / R) mod cMod, dC1 = (4·WG / R) / cMod
   dC0: u32,
   dC1: u32,
   p: u32,
@@ -69,8 +72,8 @@ struct Params {
 
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> F: array<f32>;
-@group(0) @binding(2) var<storage, read> addB: array<f32>;
-@group(0) @binding(3) var<storage, read_write> outBuf: array<f32>;
+@group(0) @binding(2) var<storage, read> addB: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> outBuf: array<vec4<f32>>;
 
 override WG: u32 = 256;
 override V: u32 = 8;
@@ -105,47 +108,80 @@ fn termValue(t: u32, i: u32, j: u32, k: u32, l: u32) -> f32 {
   return v;
 }
 
+struct Idx {
+  i: u32,
+  j: u32,
+  k: u32,
+  l: u32,
+}
+
+fn toIdx(x0: u32, x1: u32, y0: u32, y1: u32) -> Idx {
+  if (NUMERATOR) {
+    return Idx(y0, y1, x0, x1);
+  }
+  return Idx(x0, x1, y0, y1);
+}
+
+fn value(t: u32, d: Idx) -> f32 {
+  return termValue(t, d.i, d.j, d.k, d.l);
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
-  let first = (wid.x + wid.y * nwg.x) * (WG * V) + lid;
-  if (first >= P.count) {
+  let nvec = (P.count + 3u) / 4u;
+  let first = (wid.x + wid.y * nwg.x) * (WG * V) + lid; // vec4 index within this dispatch
+  if (first >= nvec) {
     return;
   }
-  let e = P.e0 + first;
+  let e = P.e0 + 4u * first;
   let row = e % P.R;
   let col = P.col0 + e / P.R;
   var x0 = row % P.rMod;
   var x1 = row / P.rMod;
   var y0 = col % P.cMod;
   var y1 = col / P.cMod;
+  let ob = (P.e0 - P.outBase) / 4u;
+  let ab = (P.e0 - P.addBase) / 4u;
   for (var s = 0u; s < V; s = s + 1u) {
     let loc = first + s * WG;
-    if (loc >= P.count) {
+    if (loc >= nvec) {
       break;
     }
-    var i: u32;
-    var j: u32;
-    var k: u32;
-    var l: u32;
-    if (NUMERATOR) {
-      k = x0; l = x1; i = y0; j = y1;
-    } else {
-      i = x0; j = x1; k = y0; l = y1;
+    // the 4 consecutive elements: (x0, x1, y0, y1) advanced by one element at a time
+    var a0 = x0;
+    var a1 = x1;
+    var b0 = y0;
+    var b1 = y1;
+    var d: array<Idx, 4>;
+    for (var u = 0u; u < 4u; u = u + 1u) {
+      d[u] = toIdx(a0, a1, b0, b1);
+      a0 = a0 + 1u;
+      if (a0 == P.rMod) {
+        a0 = 0u;
+        a1 = a1 + 1u;
+        if (a1 == P.rDiv) {
+          a1 = 0u;
+          b0 = b0 + 1u;
+          if (b0 == P.cMod) {
+            b0 = 0u;
+            b1 = b1 + 1u;
+          }
+        }
+      }
     }
-    let te = P.e0 + loc;
-    var acc = 0.0;
+    var acc = vec4<f32>(0.0);
     if ((P.mode & 1u) != 0u) {
-      acc = addB[te - P.addBase];
+      acc = addB[ab + loc];
     }
     if ((P.mode & 2u) != 0u) {
-      acc = acc + outBuf[te - P.outBase];
+      acc = acc + outBuf[ob + loc];
     }
     for (var t = 0u; t < P.nterms; t = t + 1u) {
-      acc = acc + termValue(t, i, j, k, l);
+      acc = acc + vec4<f32>(value(t, d[0]), value(t, d[1]), value(t, d[2]), value(t, d[3]));
     }
-    outBuf[te - P.outBase] = acc;
-    // advance (x0, x1, y0, y1) by WG elements
+    outBuf[ob + loc] = acc;
+    // advance (x0, x1, y0, y1) by 4·WG elements
     x0 = x0 + P.dR0;
     x1 = x1 + P.dR1;
     var carry = 0u;

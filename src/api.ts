@@ -9,10 +9,10 @@ import { linearize } from './diff/jvp.js';
 import { constant, num, variable } from './diff/nodes.js';
 import { pullback } from './diff/vjp.js';
 import { withBackend, type BackendChoice, type RunReport } from './plan/backends.js';
-import { executeJacobian, runJacobian, type Primal } from './plan/execute.js';
+import { checkSize, executeJacobian, runJacobian, type Primal } from './plan/execute.js';
 import { fdJacobian } from './plan/fd.js';
 import { evalLinear } from './plan/linear.js';
-import { METHODS, explainPlan, planJacobian, type Explanation, type JacobianPlan, type Method } from './plan/plan.js';
+import { METHODS, domainNodes, explainPlan, planJacobian, type Explanation, type JacobianPlan, type Method } from './plan/plan.js';
 
 /** Values for the names of an expression: matrices, numbers (1×1), row arrays, or plain arrays (columns). */
 export type Bindings = Readonly<Record<string, Mat | number | readonly number[] | readonly (readonly number[])[]>>;
@@ -45,6 +45,8 @@ const DEFAULT_MAX_BYTES = 2 ** 31;
 interface Compiled {
   readonly fn: Node;
   readonly env: Record<string, Mat>;
+  /** The function whose domain guards the result, when `fn` is derived from it (a gradient). */
+  readonly domainOf?: Node;
 }
 
 function checkOptions(opts: object | undefined, allowed: readonly string[], fnName: string): void {
@@ -107,6 +109,9 @@ async function runPlan(plan: JacobianPlan, c: Compiled, opts: DiffOptions): Prom
     if (opts.backend !== undefined && opts.backend !== 'auto' && opts.backend !== 'cpu') {
       throw new InvalidArgumentError(`method 'fd' runs on the CPU in float64; it cannot run on backend '${typeof opts.backend === 'string' ? opts.backend : opts.backend.name}'`);
     }
+    checkSize(plan, 'cpu', 8, opts.maxBytes ?? DEFAULT_MAX_BYTES);
+    const primal = primalOf(c.env);
+    for (const n of plan.domainChecks) primal(n);
     const J = fdJacobian(plan.fn, plan.wrt, c.env);
     opts.onReport?.({ backend: 'cpu', device: 'cpu (float64)', skipped: [] });
     return plan.layout === 'numerator' ? J : transposeMat(J);
@@ -158,7 +163,7 @@ export function preparePlan(
   const c = compile(expr, opts.at);
   const wrt = resolveWrt(c, opts.wrt);
   const fn = isHessian ? gradientNode(c, wrt) : c.fn;
-  const plan = planJacobian(fn, wrt, xShape(c, wrt), opts.layout ?? 'denominator', opts.method ?? 'auto');
+  const plan = planJacobian(fn, wrt, xShape(c, wrt), opts.layout ?? 'denominator', opts.method ?? 'auto', c.fn);
   return { plan, primal: () => primalOf(c.env) };
 }
 
@@ -196,10 +201,15 @@ function gradientNode(c: Compiled, wrt: string): Node {
   return pullback(c.fn, wrt, num(1)) ?? constant(Mat.zeros(m, n));
 }
 
-/** Evaluates a linear expression with its seed bound to one value, on a backend; reads it back. */
+/**
+ * Evaluates a linear expression (a tangent or an adjoint of `c.fn`) with its seed bound to one
+ * value, on a backend; reads it back. The domain of `c.fn` is checked first.
+ */
 async function runLinear(b: Backend, e: Node, seedName: string | null, seedValue: Mat, c: Compiled): Promise<Mat> {
+  const primal = primalOf(c.env);
+  for (const n of domainNodes(c.domainOf ?? c.fn)) primal(n);
   const seed = b.upload(seedValue);
-  const out = evalLinear(e, seedName ?? '', seed, b, primalOf(c.env));
+  const out = evalLinear(e, seedName ?? '', seed, b, primal);
   try {
     return await b.read(out);
   } finally {
@@ -274,7 +284,7 @@ export async function hessian(expr: ExprLike, opts: DiffOptions): Promise<Mat> {
   const c = compile(expr, opts.at);
   const wrt = resolveWrt(c, opts.wrt);
   const g = gradientNode(c, wrt);
-  const plan = planJacobian(g, wrt, xShape(c, wrt), opts.layout ?? 'denominator', opts.method ?? 'auto');
+  const plan = planJacobian(g, wrt, xShape(c, wrt), opts.layout ?? 'denominator', opts.method ?? 'auto', c.fn);
   return runPlan(plan, { fn: g, env: c.env }, opts);
 }
 
@@ -289,7 +299,7 @@ export async function hvp(expr: ExprLike, opts: HvpOptions): Promise<Mat> {
   const c = compile(expr, opts.at);
   const wrt = resolveWrt(c, opts.wrt);
   const g = gradientNode(c, wrt);
-  return tangentOf({ fn: g, env: c.env }, wrt, seedMat('v', opts.v, xShape(c, wrt)), opts);
+  return tangentOf({ fn: g, env: c.env, domainOf: c.fn }, wrt, seedMat('v', opts.v, xShape(c, wrt)), opts);
 }
 
 export interface CheckResult {
@@ -347,14 +357,18 @@ export async function* jacobianTiles(expr: ExprLike, opts: DiffOptions & { reado
   checkOptions(rest, DIFF_KEYS, 'jacobianTiles');
   const c = compile(expr, opts.at);
   const wrt = resolveWrt(c, opts.wrt);
-  const plan = planJacobian(c.fn, wrt, xShape(c, wrt), opts.layout ?? 'denominator', opts.method === undefined || opts.method === 'auto' ? 'structured' : opts.method);
-  if (plan.method !== 'structured' || plan.terms!.some((t) => t.kind === 'dense')) {
-    throw new NotDifferentiableError(`jacobianTiles streams structured plans; '${plan.method}' with an unstructured remainder cannot be tiled yet (use jacobian with method 'forward' or 'reverse')`);
+  const layout = opts.layout ?? 'denominator';
+  let plan = planJacobian(c.fn, wrt, xShape(c, wrt), layout, opts.method ?? 'auto');
+  if (plan.method === 'fd') throw new InvalidArgumentError("jacobianTiles does not stream finite differences; use method 'auto', 'structured', 'forward' or 'reverse'");
+  if (!(plan.method === 'structured' && plan.terms!.every((t) => t.kind !== 'dense'))) {
+    // a column tile is a set of tangent directions (numerator) or cotangent directions (denominator)
+    plan = planJacobian(c.fn, wrt, xShape(c, wrt), layout, layout === 'numerator' ? 'forward' : 'reverse');
   }
   const { m, n, p, q } = plan.shape;
   const totalCols = plan.layout === 'denominator' ? p * q : m * n;
   const rows = plan.layout === 'denominator' ? m * n : p * q;
-  const step = Math.max(1, tileCols ?? Math.max(1, Math.floor(2 ** 27 / Math.max(rows, 1))));
+  // by default, tiles of at most a quarter of maxBytes (in float64, the larger entry size)
+  const step = Math.max(1, tileCols ?? Math.floor((opts.maxBytes ?? DEFAULT_MAX_BYTES) / 4 / 8 / Math.max(rows, 1)));
   const b = await withBackend(opts.backend, async (backend) => backend, opts.onReport);
   const primal = primalOf(c.env);
   for (let col0 = 0; col0 < totalCols; col0 += step) {

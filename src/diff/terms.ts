@@ -167,7 +167,7 @@ function extract(t: Node, walk: (t: Node) => SymTerm[], dX: Node, m: number, n: 
       const isReshape = t.idx.length === size && t.idx.every((v, k) => v === k);
       const single = t.idx.length === 1 && t.idx[0]! >= 0 ? t.idx[0]! : -1;
       return each(walk(t.a), (s) => {
-        if (isReshape) return { ...s, shape: t.shape };
+        if (isReshape) return s.kind === 'outer' ? { ...s, U: N.reshape(s.U, t.shape[0], t.shape[1])!, shape: t.shape } : { ...s, shape: t.shape };
         if (s.kind === 'outer') return { ...s, U: N.gather(s.U, t.idx, t.shape[0], t.shape[1])!, shape: t.shape };
         if (single >= 0) return entryToOuter(s, single, m, n);
         return null;

@@ -336,6 +336,15 @@ class Parser {
   private parseIndex(a: Ast, open: Tok): Ast {
     this.ctx.push('(');
     try {
+      const first = this.peek();
+      if (a.kind === 'name' && (first.kind === 'name' || first.kind === '(' || first.kind === '[')) {
+        // `foo(X)`: either a function the grammar does not know, or a non-numeric index
+        throw new ParseError(
+          `expected a numeric index at ${first.pos}, found '${first.text}': '${a.name}' is not a function (known: ${FN_NAMES.join(' ')}), and indices are numeric literals`,
+          first.pos,
+          'a positive integer index (a numeric literal)',
+        );
+      }
       const i = this.parseIndexNumber(open);
       let j: number | undefined;
       let t = this.peek();

@@ -1,6 +1,6 @@
 import type { Backend, BackendName } from '../backend/backend.js';
 import { CpuBackend } from '../backend/cpu.js';
-import { BackendUnavailableError, DeviceLostError, InvalidArgumentError } from '../errors.js';
+import { BackendUnavailableError, DeviceLostError, InvalidArgumentError, TooLargeError } from '../errors.js';
 
 export type BackendChoice = 'auto' | BackendName | Backend;
 export const BACKEND_NAMES: readonly BackendName[] = ['webgpu', 'gpujs', 'cpu'];
@@ -14,13 +14,7 @@ export interface RunReport {
 
 const loaders: Record<BackendName, () => Promise<Backend>> = {
   webgpu: async () => (await import('../backend/webgpu/index.js')).createWebGpuBackend(),
-  gpujs: async () => {
-    const b = await (await import('../backend/gpujs/index.js')).createGpuJsBackend();
-    // gpu.js without a GPU (its 'cpu' mode, as in Node) is plain JavaScript in float32: the CPU
-    // backend is faster and exact to float64, so 'auto' passes it by.
-    if (!['gpu', 'webgl2', 'webgl', 'headlessgl', 'webgpu'].includes(b.mode)) throw new BackendUnavailableError('gpujs', `gpu.js has no GPU mode here (${b.device})`);
-    return b;
-  },
+  gpujs: async () => (await import('../backend/gpujs/index.js')).createGpuJsBackend(),
   cpu: async () => new CpuBackend(),
 };
 
@@ -40,6 +34,18 @@ export function getBackend(name: BackendName): Promise<Backend> {
     cache.set(name, p);
   }
   return p;
+}
+
+/**
+ * Why 'auto' passes a working backend by: gpu.js without a GPU (its WebAssembly or JavaScript
+ * modes, as in Node) computes in float32 and is slower than the float64 CPU backend.
+ */
+function passOver(b: Backend): string | undefined {
+  const mode = (b as { mode?: string }).mode;
+  if (b.name === 'gpujs' && mode !== undefined && !['gpu', 'webgl2', 'webgl', 'headlessgl'].includes(mode)) {
+    return `gpu.js runs in its ${mode} mode here (no GPU); the CPU backend is faster and float64 (ask for backend 'gpujs' to use it anyway)`;
+  }
+  return undefined;
 }
 
 /** The default backend: the MATJAC_BACKEND environment variable in Node, else 'auto'. */
@@ -82,15 +88,25 @@ export async function withBackend<T>(choice: BackendChoice | undefined, work: (b
       skipped.push({ backend: name, reason: (e as BackendUnavailableError).reason ?? String(e) });
       continue;
     }
+    if (choice === 'auto' && !last) {
+      const why = passOver(backend);
+      if (why) {
+        skipped.push({ backend: name, reason: why });
+        continue;
+      }
+    }
     try {
       const result = await work(backend);
       onReport?.({ backend: name, device: backend.device, skipped });
       return result;
     } catch (e) {
-      if (!(e instanceof DeviceLostError)) throw e;
-      forgetBackend(name);
-      if (last) throw e;
-      skipped.push({ backend: name, reason: `device lost mid-run (${e.reason}); re-ran on the next backend` });
+      if (last || choice !== 'auto' || !(e instanceof DeviceLostError || e instanceof TooLargeError)) throw e;
+      if (e instanceof DeviceLostError) {
+        forgetBackend(name);
+        skipped.push({ backend: name, reason: `device lost mid-run (${e.reason}); re-ran on the next backend` });
+      } else {
+        skipped.push({ backend: name, reason: `${e.message}; re-ran on the next backend` });
+      }
     }
   }
   throw new BackendUnavailableError('auto', 'no backend could run');

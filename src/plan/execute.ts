@@ -1,20 +1,26 @@
-import type { Backend, Tensor, Term } from '../backend/backend.js';
+import type { Backend, JacobianShape, Tensor, Term } from '../backend/backend.js';
 import { TooLargeError } from '../errors.js';
 import type { Node } from '../expr/ast.js';
 import { Mat } from '../mat/mat.js';
-import { innerShape, type SymTerm } from '../diff/terms.js';
+import { innerShape, type KronSym, type SymTerm } from '../diff/terms.js';
 import { evalLinear } from './linear.js';
-import { cotangentName, tangentName, type JacobianPlan } from './plan.js';
+import { cotangentName, fmtBytes, tangentName, type JacobianPlan } from './plan.js';
 
 /** Evaluates a primal (seed-free) expression in float64, memoised across one plan. */
 export type Primal = (n: Node) => Mat;
+
+/** A range of output columns (of the plan's layout). */
+export interface ColumnRange {
+  readonly col0: number;
+  readonly count: number;
+}
 
 /**
  * Runs a plan on a backend and returns the Jacobian in the plan's layout. All GPU work of the
  * plan is enqueued first and read back once at the end.
  */
 export async function executeJacobian(plan: JacobianPlan, backend: Backend, primal: Primal, maxBytes: number): Promise<Mat> {
-  checkSize(plan, backend, maxBytes);
+  checkSize(plan, backend.name, backend.precision === 'f64' ? 8 : 4, maxBytes);
   const out = runJacobian(plan, backend, primal);
   try {
     return await backend.read(out);
@@ -23,41 +29,62 @@ export async function executeJacobian(plan: JacobianPlan, backend: Backend, prim
   }
 }
 
-/** Enqueues a plan's work on the backend; the returned tensor is the whole Jacobian. */
-export function runJacobian(plan: JacobianPlan, backend: Backend, primal: Primal, cols?: { col0: number; count: number }): Tensor {
-  const { m, n, p, q } = plan.shape;
+/**
+ * Enqueues a plan's work on the backend; the returned tensor is the Jacobian (or, with `cols`,
+ * that column tile of it). The function's domain is checked first (log of a positive argument,
+ * logdet of a positive determinant, …): a derivative is never returned where F is undefined.
+ */
+export function runJacobian(plan: JacobianPlan, backend: Backend, primal: Primal, cols?: ColumnRange): Tensor {
+  for (const n of plan.domainChecks) primal(n);
   const denominator = plan.layout === 'denominator';
+  const fully = plan.method === 'structured' && !plan.terms!.some((t) => t.kind === 'dense');
+  if (cols && !fully) {
+    // a column tile of the numerator is a set of tangent directions, of the denominator a set of cotangent directions
+    return denominator ? reverse(plan, backend, primal, cols) : forward(plan.tangent ?? null, plan, backend, primal, cols);
+  }
   switch (plan.method) {
-    case 'structured': {
-      const dense = plan.terms!.find((t) => t.kind === 'dense');
-      const add = dense && stackForward(dense.tangent, plan, backend, primal);
-      const terms = plan.terms!.filter((t) => t.kind !== 'dense').map((t) => materialize(t, primal, m, n));
-      const out = backend.assemble(terms, plan.shape, plan.layout, { ...(add && { add }), ...(cols && { cols }) });
-      if (add) backend.dispose(add);
-      return out;
-    }
+    case 'structured':
+      return structured(plan, backend, primal, cols);
     case 'forward':
-      return stackForward(plan.tangent ?? null, plan, backend, primal);
-    case 'reverse': {
-      if (!plan.adjoint) return backend.assemble([], plan.shape, plan.layout);
-      const seed = backend.unitBatch(p, q);
-      const pulled = evalLinear(plan.adjoint, cotangentName, seed, backend, primal);
-      // slice r is row r of the numerator Jacobian, i.e. column r of the denominator one
-      const out = backend.stack(pulled, !denominator);
-      backend.dispose(pulled);
-      backend.dispose(seed);
-      return out;
-    }
+      return forward(plan.tangent ?? null, plan, backend, primal);
+    case 'reverse':
+      return reverse(plan, backend, primal);
     case 'fd':
       throw new Error('internal: finite differences run through fdJacobian, not a backend');
   }
 }
 
-/** Forward mode: dX bound to all mn unit matrices, stacked into the Jacobian's layout. */
-function stackForward(tangent: Node | null, plan: JacobianPlan, backend: Backend, primal: Primal): Tensor {
+/**
+ * The structured terms, one fused pass per group of terms that share an inner shape (terms of
+ * a reshaped result, e.g. vec(A*X*B), index their output by their own p×q: the vec order is
+ * the same). The dense remainder, in forward mode, is added in the first pass.
+ */
+function structured(plan: JacobianPlan, backend: Backend, primal: Primal, cols?: ColumnRange): Tensor {
   const { m, n } = plan.shape;
-  if (!tangent) return backend.assemble([], plan.shape, plan.layout);
-  const seed = backend.unitBatch(m, n);
+  const dense = plan.terms!.find((t) => t.kind === 'dense');
+  let acc = dense ? forward(dense.tangent, plan, backend, primal) : undefined;
+  const groups = new Map<string, { shape: JacobianShape; terms: Term[] }>();
+  for (const t of plan.terms!) {
+    if (t.kind === 'dense') continue;
+    const [p, q] = t.kind === 'kron' ? innerShape(t, m, n) : [plan.shape.p, plan.shape.q];
+    const key = `${p}x${q}`;
+    if (!groups.has(key)) groups.set(key, { shape: { m, n, p, q }, terms: [] });
+    groups.get(key)!.terms.push(materialize(t, primal, m, n));
+  }
+  if (groups.size === 0) groups.set('', { shape: plan.shape, terms: [] });
+  for (const { shape, terms } of groups.values()) {
+    const out = backend.assemble(terms, shape, plan.layout, { ...(acc && { add: acc }), ...(cols && { cols }) });
+    if (acc) backend.dispose(acc);
+    acc = out;
+  }
+  return acc!;
+}
+
+/** Forward mode: dX bound to the unit matrices (all mn, or those of a column tile), stacked into the layout. */
+function forward(tangent: Node | null, plan: JacobianPlan, backend: Backend, primal: Primal, cols?: ColumnRange): Tensor {
+  const { m, n } = plan.shape;
+  if (!tangent) return backend.assemble([], plan.shape, plan.layout, cols && { cols });
+  const seed = cols ? unitSubset(backend, m, n, cols) : backend.unitBatch(m, n);
   const pushed = evalLinear(tangent, tangentName(plan.wrt), seed, backend, primal);
   // slice t is column t of the numerator Jacobian
   const out = backend.stack(pushed, plan.layout === 'denominator');
@@ -66,26 +93,53 @@ function stackForward(tangent: Node | null, plan: JacobianPlan, backend: Backend
   return out;
 }
 
+/** Reverse mode: F̄ bound to the unit cotangents (all pq, or those of a column tile). */
+function reverse(plan: JacobianPlan, backend: Backend, primal: Primal, cols?: ColumnRange): Tensor {
+  const { p, q } = plan.shape;
+  if (!plan.adjoint) return backend.assemble([], plan.shape, plan.layout, cols && { cols });
+  const seed = cols ? unitSubset(backend, p, q, cols) : backend.unitBatch(p, q);
+  const pulled = evalLinear(plan.adjoint, cotangentName, seed, backend, primal);
+  // slice r is row r of the numerator Jacobian, i.e. column r of the denominator one
+  const out = backend.stack(pulled, plan.layout === 'numerator');
+  if (pulled !== seed) backend.dispose(pulled);
+  backend.dispose(seed);
+  return out;
+}
+
+/** The unit matrices E_t for t in a column range (a tile's seeds). */
+function unitSubset(backend: Backend, rows: number, cols: number, range: ColumnRange): Tensor {
+  const units: Mat[] = [];
+  for (let t = range.col0; t < range.col0 + range.count; t++) {
+    const E = Mat.zeros(rows, cols);
+    E.data[t] = 1;
+    units.push(E);
+  }
+  return backend.upload(units);
+}
+
 /** A symbolic term's factors evaluated (float64) into a backend term. */
 export function materialize(t: Exclude<SymTerm, { kind: 'dense' }>, primal: Primal, m: number, n: number): Term {
   const alpha = t.alpha * (t.gamma ? primal(t.gamma).data[0]! : 1);
   const val = (x: Node | null): Mat | null => (x ? primal(x) : null);
   if (t.kind === 'outer') return { kind: 'outer', alpha, U: primal(t.U), V: primal(t.V) };
-  const inner = innerShape(t, m, n);
-  // S multiplies the inner product A·Y·B entrywise; a reshaped term keeps S in the inner shape
+  return kronTerm(t, alpha, val, m, n);
+}
+
+function kronTerm(t: KronSym, alpha: number, val: (x: Node | null) => Mat | null, m: number, n: number): Term {
+  const [p, q] = innerShape(t, m, n);
   const S = val(t.S);
-  return { kind: 'kron', alpha, A: val(t.A), B: val(t.B), C: val(t.C), S: S && S.rows !== inner[0] ? Mat.fromColumnMajor(inner[0], inner[1], S.data) : S, transposed: t.transposed };
+  return { kind: 'kron', alpha, A: val(t.A), B: val(t.B), C: val(t.C), S: S && (S.rows !== p || S.cols !== q) ? Mat.fromColumnMajor(p, q, S.data) : S, transposed: t.transposed };
 }
 
 /** Refuses a Jacobian that does not fit, saying how large it is and what to do instead. */
-export function checkSize(plan: JacobianPlan, backend: Backend, maxBytes: number): void {
+export function checkSize(plan: JacobianPlan, where: string, bytesPerEntry: number, maxBytes: number): void {
   const { m, n, p, q } = plan.shape;
-  const bytes = m * n * p * q * (backend.precision === 'f64' ? 8 : 4);
+  const bytes = m * n * p * q * bytesPerEntry;
   // forward/reverse modes hold a second copy (the batch before stacking)
-  const need = plan.method === 'structured' && !plan.terms!.some((t) => t.kind === 'dense') ? bytes : 2 * bytes;
+  const need = plan.method === 'fd' || (plan.method === 'structured' && !plan.terms!.some((t) => t.kind === 'dense')) ? bytes : 2 * bytes;
   if (need > maxBytes) {
     throw new TooLargeError(
-      `the ${m * n}×${p * q} Jacobian needs ${(need / 2 ** 30).toFixed(2)} GiB on the ${backend.name} backend, more than the ${(maxBytes / 2 ** 30).toFixed(2)} GiB allowed (option maxBytes); ` +
+      `the ${m * n}×${p * q} Jacobian needs ${fmtBytes(need)} on the ${where} backend, more than the ${fmtBytes(maxBytes)} allowed (option maxBytes); ` +
         'stream it in column tiles with jacobianTiles() instead',
       need,
     );

@@ -53,8 +53,11 @@ function step(n: Node, val: (n: Node) => Tensor, b: Backend): Tensor {
       return b.transpose(val(n.a));
     case 'gather':
       return b.gather(val(n.a), n.idx, n.shape[0], n.shape[1]);
-    case 'concat':
-      return b.concat(n.blocks.map((row) => row.map(val)));
+    case 'concat': {
+      // rows first, then the rows stacked: block rows need not split their columns alike
+      const rows = n.blocks.map((row) => (row.length === 1 ? val(row[0]!) : b.concat([row.map(val)])));
+      return rows.length === 1 ? rows[0]! : b.concat(rows.map((r) => [r]));
+    }
     case 'kron':
       return b.kron(val(n.a), val(n.b));
     case 'sum':

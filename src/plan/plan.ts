@@ -30,18 +30,27 @@ export interface JacobianPlan {
   readonly reason: string;
   /** structured: the terms; a 'dense' term is evaluated in forward mode and added in the same pass. */
   readonly terms?: readonly SymTerm[];
+  /**
+   * Subexpressions of the function whose domain is restricted (log, sqrt, logdet, inv, ./, .^):
+   * evaluated before anything runs, so a derivative is never returned where F is undefined.
+   */
+  readonly domainChecks: readonly Node[];
   /** forward: dF as an expression of the tangent seed. */
   readonly tangent?: Node | null;
   /** reverse: X̄ as an expression of the cotangent seed. */
   readonly adjoint?: Node | null;
 }
 
-export function planJacobian(fn: Node, wrt: string, xShape: readonly [number, number], layout: Layout, method: Method): JacobianPlan {
+/**
+ * `domainOf`: the function whose domain guards the result (for a Hessian, f itself rather than
+ * its gradient, which no longer contains logdet or log).
+ */
+export function planJacobian(fn: Node, wrt: string, xShape: readonly [number, number], layout: Layout, method: Method, domainOf: Node = fn): JacobianPlan {
   const [m, n] = xShape;
   const [p, q] = fn.shape;
   const shape: JacobianShape = { m, n, p, q };
   const dX = variable(tangentName(wrt), xShape);
-  const base = { fn, wrt, shape, layout };
+  const base = { fn, wrt, shape, layout, domainChecks: domainNodes(domainOf) };
   switch (method) {
     case 'fd':
       return { ...base, method, reason: 'requested: central finite differences (float64, CPU)' };
@@ -74,6 +83,26 @@ export function planJacobian(fn: Node, wrt: string, xShape: readonly [number, nu
     default:
       throw new InvalidArgumentError(`unknown method '${String(method)}' (known: ${METHODS.join(', ')})`);
   }
+}
+
+/** The nodes of f whose evaluation checks a domain restriction. */
+export function domainNodes(f: Node): Node[] {
+  const out: Node[] = [];
+  const seen = new Set<Node>();
+  const visit = (x: Node): void => {
+    if (seen.has(x)) return;
+    seen.add(x);
+    children(x).forEach(visit);
+    const restricted =
+      (x.op === 'fn' && (x.fn === 'log' || x.fn === 'sqrt')) ||
+      x.op === 'logdet' ||
+      x.op === 'inv' ||
+      x.op === 'div' ||
+      (x.op === 'pow' && (!Number.isInteger(x.p) || x.p < 0));
+    if (restricted) out.push(x);
+  };
+  visit(f);
+  return out;
 }
 
 /** One line per step: what is written, its cost. */

@@ -91,6 +91,7 @@ function allEntryPoints(e: string, at: Record<string, Mat | number>, wrt?: strin
       ['grad', () => grad(e, { ...w, at, backend: cpu })],
       ['vjp', () => vjp(e, { ...w, at, backend: cpu, cotangent: 1 })],
       ['hessian', () => hessian(e, { ...w, at, backend: cpu })],
+      ['hessian fd', () => hessian(e, { ...w, at, backend: cpu, method: 'fd' })],
       ['hvp', () => hvp(e, { ...w, at, backend: cpu, v: x })],
     );
   }
@@ -438,6 +439,28 @@ describe('a Jacobian larger than maxBytes', () => {
     expect(err.bytes).toBe(512 * 512 * 8);
     expect(err.message).not.toMatch(/\b0\.00 GiB/);
     expect(err.message).toMatch(/2(\.0+)? MiB|2097152/);
+  });
+  it('the tiles it offers exist: a refused Jacobian of any expression streams through jacobianTiles', async () => {
+    // kron, concatenation and exp(A*X)*A are assembled in forward mode; jacobianTiles refuses them
+    // (NotDifferentiableError, though they are differentiable) while TooLargeError points there
+    for (const [e, at] of [
+      ['kron(X, A)', { X: X9, A: Mat.random(2, 2, { seed: 10 }) }],
+      ['[X, A]', { X: X9, A }],
+      ['exp(A*X)*A', { X: X9, A }],
+    ] as const) {
+      const err = await expectError<TooLargeError>(() => jacobian(e, { at, wrt: 'X', backend: cpu, maxBytes: 64 }), TooLargeError, 'E_TOO_LARGE');
+      expect(err.message, e).toContain('jacobianTiles');
+      for (const layout of ['denominator', 'numerator'] as const) {
+        const full = await jacobian(e, { at, wrt: 'X', backend: cpu, layout });
+        const cols: number[] = [];
+        try {
+          for await (const t of jacobianTiles(e, { at, wrt: 'X', backend: cpu, layout, tileCols: 2, maxBytes: 64 })) cols.push(...t.tile.data);
+        } catch (x) {
+          throw new Error(`${e} (${layout}): jacobianTiles threw ${(x as Error).name}: ${(x as Error).message}`);
+        }
+        expect(relError(Mat.fromColumnMajor(full.rows, full.cols, cols), full), e).toBeLessThanOrEqual(1e-12);
+      }
+    }
   });
 });
 

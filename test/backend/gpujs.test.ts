@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JacobianShape, KronTerm, Layout, OuterTerm, Tensor, Term } from '../../src/backend/backend.js';
 import { CpuBackend, CpuTensor, materializeKronDense } from '../../src/backend/cpu.js';
 import { createGpuJsBackend, GpuJsBackend, GpuJsTensor, launchFits, outputTextureSize, planGrid, type GridLimits } from '../../src/backend/gpujs/index.js';
-import { BackendUnavailableError, InvalidArgumentError, ShapeError } from '../../src/errors.js';
+import { BackendUnavailableError, InvalidArgumentError, ShapeError, TooLargeError } from '../../src/errors.js';
 import { Mat } from '../../src/mat/mat.js';
 
 const TOL = 1e-4;
@@ -90,6 +90,13 @@ describe('createGpuJsBackend', () => {
     expect((err as Error).message).toContain(mode);
   });
 
+  it('asynchronous gpu.js modes are refused, unknown modes are an invalid argument', async () => {
+    for (const mode of ['webgpu', 'async', 'dev']) {
+      await expect(createGpuJsBackend({ mode: mode as never })).rejects.toBeInstanceOf(BackendUnavailableError);
+    }
+    await expect(createGpuJsBackend({ mode: 'vulkan' as never })).rejects.toBeInstanceOf(InvalidArgumentError);
+  });
+
   it('a gpu.js that cannot start or computes garbage gives BackendUnavailableError', async () => {
     class Throws {
       constructor() {
@@ -143,6 +150,16 @@ describe('planGrid', () => {
 
   it('one whole launch when the grid fits', () => {
     expect(planGrid(7, 5, 3, { maxTextureSize: Infinity, maxOutputElements: 1 << 24 })).toEqual([{ lx: 7, ly: 5, lz: 3, y0: 0, z0: 0, cy: 0, cz: 1, yEnd: 5 }]);
+  });
+
+  it('columns taller than a texture row fold into two layers; a column too tall for any launch is TooLargeError', () => {
+    const launches = planGrid(144, 50, 1, { maxTextureSize: 24, maxOutputElements: 300 });
+    expect(launches.some((L) => L.lz === 2 && L.cy === L.ly)).toBe(true);
+    expect(() => planGrid(1000, 2, 1, { maxTextureSize: 24, maxOutputElements: 300 })).toThrow(TooLargeError);
+    // The real WebGL2 defaults (8192 textures, 2^22 cells per launch): a 9216² Jacobian tiles.
+    const big = planGrid(9216, 9216, 1, { maxTextureSize: 8192, maxOutputElements: 2 ** 22 });
+    expect(big.length).toBeGreaterThan(1);
+    for (const L of big) expect(L.lx * L.ly * L.lz).toBeLessThanOrEqual(2 ** 22);
   });
 });
 

@@ -5,7 +5,7 @@
  * headless-gl where it is installed (it is not, here), else WebAssembly, else CPU mode.
  * `backend.device` and `backend.mode` say which one runs.
  */
-import { BackendUnavailableError } from '../../errors.js';
+import { BackendUnavailableError, InvalidArgumentError } from '../../errors.js';
 import { GpuJsBackend, type GpuJsInstance, type GpuJsKernel } from './backend.js';
 import type { GridLimits } from './grid.js';
 import { SMOKE } from './kernels.js';
@@ -101,7 +101,16 @@ function glInfo(kernel: GpuJsKernel): { maxTextureSize?: number; renderer?: stri
   }
 }
 
+const MODES: readonly string[] = ['auto', 'gpu', 'webgl2', 'webgl', 'headlessgl', 'webasm', 'cpu'];
+
 export async function createGpuJsBackend(opts: GpuJsBackendOptions = {}): Promise<GpuJsBackend> {
+  const m = opts.mode as string | undefined;
+  if (m === 'webgpu' || m === 'async' || m === 'dev') {
+    // gpu.js's WebGPU and 'async' kernels return Promises; this backend's ops are synchronous
+    // (WebGPU is matjac's own 'webgpu' backend), and 'dev' does not transpile at all.
+    throw new BackendUnavailableError('gpujs', `gpu.js mode '${m}' is not supported by the gpujs backend (its kernels must run synchronously); use one of ${MODES.join(', ')}`);
+  }
+  if (m !== undefined && !MODES.includes(m)) throw new InvalidArgumentError(`gpujs: unknown gpu.js mode '${m}' (known: ${MODES.join(', ')})`);
   const loaded = opts.GPU ? { GPU: opts.GPU, module: {} as Record<string, unknown> } : await loadGpuJs();
   const { GPU, module } = loaded;
   const requested = opts.mode ?? 'auto';

@@ -55,8 +55,10 @@ export class WebGpuTensor implements Tensor {
 const shp = (t: Tensor): Shape => [t.rows, t.cols];
 const desc = (t: Tensor): string => `${t.batch > 1 ? `${t.batch}×` : ''}${fmtShape(shp(t))}`;
 
-/** Outputs per invocation of the assembly kernel, and terms per dispatch (the uniform's array). */
-const ASSEMBLE_V = 8;
+/** vec4s (of 4 outputs) per invocation of the assembly kernel, and terms per dispatch (the uniform's array). */
+const ASSEMBLE_V = 2;
+/** vec4s per invocation of the fill kernel. */
+const FILL_V = 4;
 const ASSEMBLE_MAX_TERMS = 8;
 // GPUBufferUsage / GPUMapMode values (the globals may be absent where a custom `gpu` is passed)
 const MAP_READ = 0x1;
@@ -92,6 +94,8 @@ export class WebGpuBackend implements Backend {
   private readonly maxPerDim: number;
   private readonly wg: number;
   private readonly poison: number | undefined;
+  private readonly assembleV: number;
+  private readonly fillV: number;
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private dispatches = 0;
@@ -118,8 +122,11 @@ export class WebGpuBackend implements Backend {
     maxBinding = Math.floor(maxBinding / 4) * 4;
     this.maxWindowElems = Math.floor(maxBinding / 4) - this.alignElems;
     this.maxPerDim = dev.limits.maxComputeWorkgroupsPerDimension;
-    this.wg = Math.min(256, dev.limits.maxComputeInvocationsPerWorkgroup, dev.limits.maxComputeWorkgroupSizeX);
+    this.wg = Math.min(opts.tuning?.workgroupSize ?? 256, dev.limits.maxComputeInvocationsPerWorkgroup, dev.limits.maxComputeWorkgroupSizeX);
+    if (this.wg & (this.wg - 1)) throw new InvalidArgumentError(`tuning.workgroupSize must be a power of two, got ${this.wg}`);
     this.poison = opts.poison;
+    this.assembleV = Math.max(1, Math.floor(opts.tuning?.assembleV ?? ASSEMBLE_V));
+    this.fillV = Math.max(1, Math.floor(opts.tuning?.fillV ?? FILL_V));
     this.pool = new BufferPool(dev, dev.limits.maxBufferSize);
     this.arena = new UniformArena(dev, dev.limits.minUniformBufferOffsetAlignment);
     this.pipelines = new PipelineCache(dev);
@@ -231,16 +238,18 @@ export class WebGpuBackend implements Backend {
         bytes,
       );
     }
-    const t = new WebGpuTensor(this.id, batch, rows, cols, this.pool.acquire(Math.max(4, bytes)));
+    // capacity rounded up to whole vec4s: vec4 kernels may write the padding of the last one
+    const t = new WebGpuTensor(this.id, batch, rows, cols, this.pool.acquire(Math.max(16, Math.ceil(elems / 4) * 16)));
     if (poison && this.poison !== undefined && elems > 0) this.fill(t, this.poison);
     return t;
   }
 
   /** A binding of elements [e0, e1) of a tensor's buffer, starting at an aligned element. */
-  private window(t: WebGpuTensor | GPUBuffer, e0: number, e1: number): Binding {
+  private window(t: WebGpuTensor | GPUBuffer, e0: number, e1: number, vec4 = false): Binding {
     const buffer = t instanceof WebGpuTensor ? t.buffer : t;
     const base = Math.floor(e0 / this.alignElems) * this.alignElems;
-    const end = Math.max(e1, base + 1);
+    let end = Math.max(e1, base + 1);
+    if (vec4) end = base + Math.ceil((end - base) / 4) * 4;
     if (end - base > this.maxWindowElems + this.alignElems) throw tooLargeForBinding('a kernel operand', end - base, this.maxWindowElems);
     return { resource: { buffer, offset: base * 4, size: (end - base) * 4 }, base };
   }
@@ -267,11 +276,16 @@ export class WebGpuBackend implements Backend {
     this.dispatch(name, { WG: this.wg, ...constants }, params, bindings, [x, y, 1]);
   }
 
+  /** Window size for vec4 kernels: chunks start at multiples of 4 and may round their end up to 4. */
+  private get maxVec4Window(): number {
+    return Math.floor((this.maxWindowElems - 4) / 4) * 4;
+  }
+
   private fill(t: WebGpuTensor, value: number): void {
     const bits = new Uint32Array(new Float32Array([value]).buffer)[0]!;
-    for (const r of planChunks(t.length, t.length, [], this.maxWindowElems)) {
-      const o = this.window(t, r.e0, r.e1);
-      this.linear('fill', {}, u32s([r.e1 - r.e0, r.e0, o.base, bits]), [o.resource], r.e1 - r.e0);
+    for (const r of planChunks(t.length, t.length, [], this.maxVec4Window)) {
+      const o = this.window(t, r.e0, r.e1, true);
+      this.linear('fill', { V: this.fillV }, u32s([r.e1 - r.e0, r.e0, o.base, bits]), [o.resource], r.e1 - r.e0, 4 * this.fillV);
     }
   }
 
@@ -669,21 +683,22 @@ export class WebGpuBackend implements Backend {
     if (total === 0) return out;
     const W = this.maxWindowElems;
     if (packed.data.length > W) throw tooLargeForBinding('the packed assemble factors', packed.data.length, W);
-    const fb = this.pool.acquire(Math.max(4, packed.data.length * 4));
+    const fb = this.pool.acquire(Math.max(16, Math.ceil(packed.data.length / 4) * 16));
     this.open();
     if (packed.data.length > 0) this.gpuDevice.queue.writeBuffer(fb, 0, packed.data);
-    const fBind: GPUBufferBinding = { buffer: fb, offset: 0, size: Math.max(4, packed.data.length * 4) };
+    // (also bound as the absent add tile, an array of vec4: whole vec4s)
+    const fBind: GPUBufferBinding = { buffer: fb, offset: 0, size: Math.max(16, Math.ceil(packed.data.length / 4) * 16) };
     const [rMod, rDiv, cMod] = num ? [p, q, m] : [m, n, p];
-    const WG = this.wg;
-    const dR = WG % R;
-    const dCol = Math.floor(WG / R);
+    const stride = 4 * this.wg; // elements between an invocation's consecutive vec4s
+    const dR = stride % R;
+    const dCol = Math.floor(stride / R);
     const steps = [dR % rMod, Math.floor(dR / rMod), dCol % cMod, Math.floor(dCol / cMod)];
     const addSpec: InputSpec[] = add ? [{ kind: 'same', sliceLen: total, length: total, what: "assemble's add tile" }] : [];
     const nt = packed.descs.length;
     const groups = Math.max(1, Math.ceil(nt / ASSEMBLE_MAX_TERMS));
-    for (const r of planChunks(total, total, addSpec, W)) {
-      const o = this.window(out, r.e0, r.e1);
-      const aw = add ? this.window(add, r.e0, r.e1) : null;
+    for (const r of planChunks(total, total, addSpec, this.maxVec4Window)) {
+      const o = this.window(out, r.e0, r.e1, true);
+      const aw = add ? this.window(add, r.e0, r.e1, true) : null;
       for (let g = 0; g < groups; g++) {
         const tds = packed.descs.slice(g * ASSEMBLE_MAX_TERMS, (g + 1) * ASSEMBLE_MAX_TERMS);
         const mode = (g === 0 && aw ? 1 : 0) | (g > 0 ? 2 : 0);
@@ -691,11 +706,25 @@ export class WebGpuBackend implements Backend {
         const buf = new ArrayBuffer(80 + 64 * ASSEMBLE_MAX_TERMS);
         new Uint32Array(buf).set(head, 0);
         tds.forEach((d, k) => new Uint32Array(buf, 80 + 64 * k, 16).set(d));
-        this.linear('kron_assemble', { V: ASSEMBLE_V, NUMERATOR: num ? 1 : 0 }, buf, [fBind, aw ? aw.resource : fBind, o.resource], r.e1 - r.e0, ASSEMBLE_V);
+        this.linear('kron_assemble', { V: this.assembleV, NUMERATOR: num ? 1 : 0 }, buf, [fBind, aw ? aw.resource : fBind, o.resource], r.e1 - r.e0, 4 * this.assembleV);
       }
     }
     this.pool.release(fb);
     return out;
+  }
+
+  /** A batch of matrices filled with one value (zeros by default); not part of the Backend contract. */
+  full(batch: number, rows: number, cols: number, value = 0): WebGpuTensor {
+    checkDims('full', rows, cols);
+    const out = this.newTensor(batch, rows, cols, false);
+    if (out.length > 0) this.fill(out, value);
+    return out;
+  }
+
+  /** Submits the work recorded so far without waiting (benchmarks; read/sync do it anyway). */
+  submit(): void {
+    this.alive();
+    this.flush();
   }
 
   async read(t: Tensor): Promise<Mat> {
@@ -723,7 +752,8 @@ export class WebGpuBackend implements Backend {
   dispose(t: Tensor): void {
     if (!(t instanceof WebGpuTensor) || t.backendId !== this.id || t.disposed) return;
     t.disposed = true;
-    this.pool.release(t.buffer);
+    // with nothing recorded since the last submit, no pending command can still use the buffer
+    this.pool.release(t.buffer, this.encoder === null);
   }
 
   async sync(): Promise<void> {

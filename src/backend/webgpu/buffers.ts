@@ -24,6 +24,8 @@ export function sizeClass(bytes: number, maxBytes: number): number {
 export class BufferPool {
   private readonly free = new Map<number, GPUBuffer[]>();
   private quarantine: GPUBuffer[] = [];
+  /** Pooled buffers in the order they were released (stale entries are skipped). */
+  private order: GPUBuffer[] = [];
   private pooledBytes = 0;
   private readonly live = new Set<GPUBuffer>();
 
@@ -48,25 +50,40 @@ export class BufferPool {
     return buf;
   }
 
-  /** The buffer may still be used by commands not yet submitted: reuse waits for `afterSubmit`. */
-  release(buf: GPUBuffer): void {
+  /**
+   * The buffer may still be used by commands not yet submitted: reuse waits for `afterSubmit`,
+   * unless `idle` says that nothing has been recorded since the last submit.
+   */
+  release(buf: GPUBuffer, idle = false): void {
     if (!this.live.delete(buf)) return;
     this.quarantine.push(buf);
+    if (idle) this.afterSubmit();
   }
 
   afterSubmit(): void {
     for (const buf of this.quarantine) {
       const size = buf.size;
-      if (this.pooledBytes + size > this.keepBytes) {
-        buf.destroy();
-        continue;
+      // Keep up to keepBytes, evicting the oldest pooled buffers to make room for the newest
+      // (a large output released now is the likeliest to be needed again at once; a fresh buffer
+      // would also cost Dawn's lazy zero-initialisation pass).
+      while (this.pooledBytes > 0 && this.pooledBytes + size > this.keepBytes) {
+        const old = this.order.shift();
+        if (!old) break;
+        const list = this.free.get(old.size);
+        const k = list ? list.indexOf(old) : -1;
+        if (k < 0) continue; // already reused
+        list!.splice(k, 1);
+        this.pooledBytes -= old.size;
+        old.destroy();
       }
       let list = this.free.get(size);
       if (!list) this.free.set(size, (list = []));
       list.push(buf);
+      this.order.push(buf);
       this.pooledBytes += size;
     }
     this.quarantine = [];
+    if (this.order.length > 4096) this.order = this.order.filter((b) => this.free.get(b.size)?.includes(b));
   }
 
   destroyAll(): void {
@@ -75,6 +92,7 @@ export class BufferPool {
     for (const b of this.live) b.destroy();
     this.free.clear();
     this.quarantine = [];
+    this.order = [];
     this.live.clear();
     this.pooledBytes = 0;
   }

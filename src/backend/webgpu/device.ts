@@ -23,6 +23,8 @@ export interface WebGpuOptions {
    * before its kernel runs, so an element a kernel forgets to write shows up in the result.
    */
   readonly poison?: number;
+  /** Kernel tuning knobs (benchmarks): vec4s written per invocation by assemble / fill. */
+  readonly tuning?: { readonly assembleV?: number; readonly fillV?: number; readonly workgroupSize?: number };
 }
 
 export interface AcquiredDevice {
