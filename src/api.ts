@@ -162,7 +162,7 @@ export function preparePlan(
   checkOptions(rest, DIFF_KEYS, 'explain');
   const c = compile(expr, opts.at);
   const wrt = resolveWrt(c, opts.wrt);
-  const fn = isHessian ? gradientNode(c, wrt) : c.fn;
+  const fn = isHessian ? gradientNode(c, wrt, 'hessian') : c.fn;
   const plan = planJacobian(fn, wrt, xShape(c, wrt), opts.layout ?? 'denominator', opts.method ?? 'auto', c.fn);
   return { plan, primal: () => primalOf(c.env) };
 }
@@ -185,7 +185,7 @@ export async function grad(expr: ExprLike, opts: GradOptions): Promise<Mat> {
   const method = opts.method ?? 'auto';
   let G: Mat;
   if (method === 'auto' || method === 'reverse') {
-    const g = gradientNode(c, wrt);
+    const g = gradientNode(c, wrt, 'grad');
     G = await withBackend(opts.backend, (b) => runLinear(b, g, null, Mat.scalar(1), c), opts.onReport);
   } else {
     const D = await runPlan(planJacobian(c.fn, wrt, [m, n], 'denominator', method), c, opts);
@@ -195,8 +195,8 @@ export async function grad(expr: ExprLike, opts: GradOptions): Promise<Mat> {
 }
 
 /** The gradient of a scalar f as an expression (reverse mode, symbolically). */
-function gradientNode(c: Compiled, wrt: string): Node {
-  requireScalar(c.fn, 'this');
+function gradientNode(c: Compiled, wrt: string, what: string): Node {
+  requireScalar(c.fn, what);
   const [m, n] = xShape(c, wrt);
   return pullback(c.fn, wrt, num(1)) ?? constant(Mat.zeros(m, n));
 }
@@ -283,7 +283,7 @@ export async function hessian(expr: ExprLike, opts: DiffOptions): Promise<Mat> {
   checkOptions(opts, DIFF_KEYS, 'hessian');
   const c = compile(expr, opts.at);
   const wrt = resolveWrt(c, opts.wrt);
-  const g = gradientNode(c, wrt);
+  const g = gradientNode(c, wrt, 'hessian');
   const plan = planJacobian(g, wrt, xShape(c, wrt), opts.layout ?? 'denominator', opts.method ?? 'auto', c.fn);
   return runPlan(plan, { fn: g, env: c.env }, opts);
 }
@@ -298,7 +298,7 @@ export async function hvp(expr: ExprLike, opts: HvpOptions): Promise<Mat> {
   checkOptions(opts, ['at', 'wrt', 'backend', 'onReport', 'v'], 'hvp');
   const c = compile(expr, opts.at);
   const wrt = resolveWrt(c, opts.wrt);
-  const g = gradientNode(c, wrt);
+  const g = gradientNode(c, wrt, 'hvp');
   return tangentOf({ fn: g, env: c.env, domainOf: c.fn }, wrt, seedMat('v', opts.v, xShape(c, wrt)), opts);
 }
 

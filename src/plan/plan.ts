@@ -66,7 +66,7 @@ export function planJacobian(fn: Node, wrt: string, xShape: readonly [number, nu
       if (method === 'structured' || denseCount === 0) {
         const reason =
           denseCount === 0
-            ? `every term of dF has Kronecker/outer structure: one pass over the ${p * q}×${m * n} output`
+            ? `every term of dF has Kronecker/outer structure: one pass over the ${layout === 'denominator' ? `${m * n}×${p * q}` : `${p * q}×${m * n}`} output`
             : 'requested: structured terms, with the unstructured remainder in forward mode (added in the same pass)';
         return { ...base, method: 'structured', reason, terms, tangent };
       }
