@@ -5,13 +5,15 @@
  *   - the pure write floor measured on the same device (the fill kernel over the same bytes);
  *   - batched matmul (n×n slices) and one square SGEMM, GFLOP/s.
  * Timing: performance.now() around encode + submit + sync() (queue.onSubmittedWorkDone), median of
- * reps; also `msQueued`: `queued` launches submitted back to back and one sync, per launch
- * (amortises the submit/wait latency, closer to the kernel time). Software adapters prove
+ * reps; also `msQueued`: `queued` launches recorded into one command buffer, one submit and one
+ * sync, per launch (amortises the submit/wait latency: close to the kernel time). Software adapters prove
  * correctness only; quote figures from real GPUs.
  *
  *   node dist/bench/webgpu-kernels.js [--sizes 32,64,96,128] [--reps 10] [--queued 10]
  *        [--matmul 96x9216,4096x1] [--adapter default|swiftshader|llvmpipe]
- *        [--assemble-v 2] [--fill-v 4] [--wg 256]   (kernel tuning knobs)
+ *        [--assemble-v 2] [--fill-v 4] [--wg 256] [--specialize true|false]   (kernel tuning knobs)
+ *        [--timestamps true|false] [--dawn-flags 'disable-dawn-features=timestamp_quantization']
+ * (Dawn quantizes timestamps unless told otherwise; on the H100 the quantum was 65.5 µs.)
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -37,16 +39,20 @@ export interface KernelRow extends BenchRow {
   readonly reps: number;
   /** Median ms per launch with `queued` launches per sync. */
   readonly msQueued?: number;
+  /** Median GPU time of the launch's compute pass (timestamp queries), when available. */
+  readonly gpuMs?: number;
   readonly gbps?: number;
+  readonly gbpsGpu?: number;
   readonly gbpsQueued?: number;
-  /** Measured write floor (fill of the same bytes, queued timing) and the ratio to it. */
+  /** Measured write floor (fill of the same bytes; GPU time when available, else queued timing) and the ratio to it. */
   readonly floorMs?: number;
   readonly xFloor?: number;
   readonly gflops?: number;
   readonly gflopsQueued?: number;
+  readonly gflopsGpu?: number;
 }
 
-async function time(backend: WebGpuBackend, launch: () => { dispose(): void }, reps: number, queued: number): Promise<{ ms: number; msQueued?: number }> {
+async function time(backend: WebGpuBackend, launch: () => { dispose(): void }, reps: number, queued: number): Promise<{ ms: number; msQueued?: number; gpuMs?: number }> {
   // warm-up: pipelines, buffers in the pool
   for (let w = 0; w < 2; w++) {
     const r = launch();
@@ -61,19 +67,32 @@ async function time(backend: WebGpuBackend, launch: () => { dispose(): void }, r
     single.push(performance.now() - t0);
     r.dispose();
   }
-  if (queued <= 0) return { ms: median(single) };
+  let gpuMs: number | undefined;
+  if (backend.timestamps) {
+    await backend.takePassTimings(); // drop earlier passes
+    backend.timePasses = true;
+    backend.splitPass();
+    for (let k = 0; k < reps; k++) {
+      const r = launch();
+      backend.splitPass(); // one timed pass per launch
+      r.dispose();
+    }
+    backend.timePasses = false;
+    const ts = await backend.takePassTimings();
+    gpuMs = median(ts.slice(-reps));
+  }
+  if (queued <= 0) return { ms: median(single), gpuMs };
   const batched: number[] = [];
   for (let k = 0; k < Math.max(3, Math.ceil(reps / 2)); k++) {
     const t0 = performance.now();
     for (let j = 0; j < queued; j++) {
       const r = launch();
-      r.dispose();
-      backend.submit(); // released buffers return to the pool: every launch reuses the same output
+      r.dispose(); // the next launch reuses the same output buffer (recorded after this one)
     }
     await backend.sync();
     batched.push((performance.now() - t0) / queued);
   }
-  return { ms: median(single), msQueued: median(batched) };
+  return { ms: median(single), msQueued: median(batched), gpuMs };
 }
 
 export async function runWebGpuKernels(backend: WebGpuBackend, opts: WebGpuKernelOptions = {}): Promise<KernelRow[]> {
@@ -99,8 +118,8 @@ export async function runWebGpuKernels(backend: WebGpuBackend, opts: WebGpuKerne
     const hold = (t: ReturnType<WebGpuBackend['full']>): { dispose(): void } => ({ dispose: () => backend.dispose(t) });
     // write floor: one pass writing the same number of bytes
     const floor = await time(backend, () => hold(backend.full(1, N, N, 0)), reps, queued);
-    const floorMs = floor.msQueued ?? floor.ms;
-    emit({ lib: 'matjac-webgpu-kernel', kernel: 'write-floor (fill)', map: 'fill', mode: 'kernel', n, ms: floor.ms, msQueued: floor.msQueued, outBytes: bytes, gbps: gb(bytes, floor.ms), gbpsQueued: gb(bytes, floor.msQueued), reps, device });
+    const floorMs = floor.gpuMs ?? floor.msQueued ?? floor.ms;
+    emit({ lib: 'matjac-webgpu-kernel', kernel: 'write-floor (fill)', map: 'fill', mode: 'kernel', n, ms: floor.ms, msQueued: floor.msQueued, gpuMs: floor.gpuMs, outBytes: bytes, gbps: gb(bytes, floor.ms), gbpsQueued: gb(bytes, floor.msQueued), gbpsGpu: gb(bytes, floor.gpuMs), reps, device });
 
     const A = Mat.random(n, n, { seed: 1 });
     const B = Mat.random(n, n, { seed: 2 });
@@ -118,7 +137,7 @@ export async function runWebGpuKernels(backend: WebGpuBackend, opts: WebGpuKerne
       ["X*X' (denominator)", xxt, 'denominator'],
     ] as const) {
       const t = await time(backend, () => hold(backend.assemble(terms, shape, layout)), reps, queued);
-      const ms = t.msQueued ?? t.ms;
+      const ms = t.gpuMs ?? t.msQueued ?? t.ms;
       emit({
         lib: 'matjac-webgpu-kernel',
         kernel: 'assemble',
@@ -127,9 +146,11 @@ export async function runWebGpuKernels(backend: WebGpuBackend, opts: WebGpuKerne
         n,
         ms: t.ms,
         msQueued: t.msQueued,
+        gpuMs: t.gpuMs,
         outBytes: bytes,
         gbps: gb(bytes, t.ms),
         gbpsQueued: gb(bytes, t.msQueued),
+        gbpsGpu: gb(bytes, t.gpuMs),
         floorMs,
         xFloor: ms / floorMs,
         reps,
@@ -168,8 +189,10 @@ export async function runWebGpuKernels(backend: WebGpuBackend, opts: WebGpuKerne
       n,
       ms: t.ms,
       msQueued: t.msQueued,
+      gpuMs: t.gpuMs,
       gflops: flop / (t.ms * 1e6),
       gflopsQueued: t.msQueued ? flop / (t.msQueued * 1e6) : undefined,
+      gflopsGpu: t.gpuMs ? flop / (t.gpuMs * 1e6) : undefined,
       reps,
       device,
     });
@@ -196,6 +219,9 @@ async function main(): Promise<void> {
       'assemble-v': { type: 'string' },
       'fill-v': { type: 'string' },
       wg: { type: 'string' },
+      specialize: { type: 'string' },
+      timestamps: { type: 'string', default: 'true' },
+      'dawn-flags': { type: 'string', default: '' },
     },
   });
   const adapter = values.adapter;
@@ -205,8 +231,15 @@ async function main(): Promise<void> {
     ...(values['assemble-v'] ? { assembleV: Number(values['assemble-v']) } : {}),
     ...(values['fill-v'] ? { fillV: Number(values['fill-v']) } : {}),
     ...(values.wg ? { workgroupSize: Number(values.wg) } : {}),
+    ...(values.specialize ? { specialize: values.specialize === 'true' } : {}),
   };
-  const backend = await createWebGpuBackend(adapter === 'llvmpipe' ? { nodeFlags: ['backend=opengles'], featureLevel: 'compatibility', tuning } : { tuning });
+  const timestamps = values.timestamps !== 'false';
+  const dawnFlags = values['dawn-flags'].split(' ').filter(Boolean);
+  const backend = await createWebGpuBackend(
+    adapter === 'llvmpipe'
+      ? { nodeFlags: ['backend=opengles', ...dawnFlags], featureLevel: 'compatibility', tuning, timestamps }
+      : { nodeFlags: dawnFlags, tuning, timestamps },
+  );
   const lim = backend.limits;
   console.log(
     `# adapter: ${backend.device} (${backend.featureLevel}; maxStorageBufferBindingSize ${lim.maxStorageBufferBindingSize}, maxBufferSize ${lim.maxBufferSize}, ` +

@@ -18,14 +18,15 @@
 //
 // Bindings (group 0):
 //   0  uniform  P    Params below (≤ 8 terms per dispatch; more terms → further dispatches with
-//                    mode bit 2 = accumulate onto the output)
+//                    mode & 2: accumulate onto the output)
 //   1  storage  F    array<f32> (read): all factors packed; each term's strides let the host pack a
 //                    factor transposed so the fastest-varying index reads consecutive addresses
 //   2  storage  addB array<vec4<f32>> (read): the optional `add` tile (window from element
 //                    addBase, a multiple of 4); bound to F and unused when absent
 //   3  storage  out  array<vec4<f32>> (read_write): output window from tile element outBase
 //                    (a multiple of 4)
-// Overrides: WG (invocations per workgroup), V (vec4s per invocation), NUMERATOR (layout).
+// Overrides: WG (invocations per workgroup), V (vec4s per invocation), NUMERATOR (layout),
+// SPEC/NT/FL0..FL7 (optional specialisation on the terms' structure).
 
 struct Term {
   alpha: f32,
@@ -78,52 +79,93 @@ struct Params {
 override WG: u32 = 256;
 override V: u32 = 8;
 override NUMERATOR: bool = false;
+// Specialisation (optional): with SPEC, the term count and each term's flags are pipeline
+// constants, so the driver unrolls the term loop and drops the branches of absent factors.
+override SPEC: bool = false;
+override NT: u32 = 0u;
+override FL0: u32 = 0u;
+override FL1: u32 = 0u;
+override FL2: u32 = 0u;
+override FL3: u32 = 0u;
+override FL4: u32 = 0u;
+override FL5: u32 = 0u;
+override FL6: u32 = 0u;
+override FL7: u32 = 0u;
 
-fn termValue(t: u32, i: u32, j: u32, k: u32, l: u32) -> f32 {
-  let T = P.terms[t];
-  let fl = T.flags;
+// Term t's value at (i, j, k, l); `fl` is its flags. Fields are read one by one from the uniform
+// (with a constant t they become constant-bank operands).
+fn termValue(t: u32, fl: u32, i: u32, j: u32, k: u32, l: u32) -> f32 {
   if ((fl & 32u) != 0u) {
-    return T.alpha * F[T.offA + k + l * P.p] * F[T.offB + i + j * P.m];
+    return P.terms[t].alpha * F[P.terms[t].offA + k + l * P.p] * F[P.terms[t].offB + i + j * P.m];
   }
   let tr = (fl & 16u) != 0u;
   let a = select(i, j, tr);
   let b = select(j, i, tr);
-  var v = T.alpha;
+  var v = P.terms[t].alpha;
   if ((fl & 8u) != 0u) {
-    v = v * F[T.offS + k * T.sSk + l * T.sSl];
+    v = v * F[P.terms[t].offS + k * P.terms[t].sSk + l * P.terms[t].sSl];
   }
   if ((fl & 1u) != 0u) {
-    v = v * F[T.offA + k * T.sAk + a * T.sAa];
+    v = v * F[P.terms[t].offA + k * P.terms[t].sAk + a * P.terms[t].sAa];
   } else {
     v = select(0.0, v, k == a);
   }
   if ((fl & 4u) != 0u) {
-    v = v * F[T.offC + a * T.sCa + b * T.sCb];
+    v = v * F[P.terms[t].offC + a * P.terms[t].sCa + b * P.terms[t].sCb];
   }
   if ((fl & 2u) != 0u) {
-    v = v * F[T.offB + b * T.sBb + l * T.sBl];
+    v = v * F[P.terms[t].offB + b * P.terms[t].sBb + l * P.terms[t].sBl];
   } else {
     v = select(0.0, v, b == l);
   }
   return v;
 }
 
-struct Idx {
-  i: u32,
-  j: u32,
-  k: u32,
-  l: u32,
-}
-
-fn toIdx(x0: u32, x1: u32, y0: u32, y1: u32) -> Idx {
+fn sumTerms(x0: u32, x1: u32, y0: u32, y1: u32) -> f32 {
+  var i = x0;
+  var j = x1;
+  var k = y0;
+  var l = y1;
   if (NUMERATOR) {
-    return Idx(y0, y1, x0, x1);
+    i = y0;
+    j = y1;
+    k = x0;
+    l = x1;
   }
-  return Idx(x0, x1, y0, y1);
+  var acc = 0.0;
+  if (SPEC) {
+    // unrolled with constant term indices and flags
+    if (NT > 0u) { acc = acc + termValue(0u, FL0, i, j, k, l); }
+    if (NT > 1u) { acc = acc + termValue(1u, FL1, i, j, k, l); }
+    if (NT > 2u) { acc = acc + termValue(2u, FL2, i, j, k, l); }
+    if (NT > 3u) { acc = acc + termValue(3u, FL3, i, j, k, l); }
+    if (NT > 4u) { acc = acc + termValue(4u, FL4, i, j, k, l); }
+    if (NT > 5u) { acc = acc + termValue(5u, FL5, i, j, k, l); }
+    if (NT > 6u) { acc = acc + termValue(6u, FL6, i, j, k, l); }
+    if (NT > 7u) { acc = acc + termValue(7u, FL7, i, j, k, l); }
+    return acc;
+  }
+  for (var t = 0u; t < P.nterms; t = t + 1u) {
+    acc = acc + termValue(t, P.terms[t].flags, i, j, k, l);
+  }
+  return acc;
 }
 
-fn value(t: u32, d: Idx) -> f32 {
-  return termValue(t, d.i, d.j, d.k, d.l);
+// one element forward in column-major order
+fn step1(a0: ptr<function, u32>, a1: ptr<function, u32>, b0: ptr<function, u32>, b1: ptr<function, u32>) {
+  *a0 = *a0 + 1u;
+  if (*a0 == P.rMod) {
+    *a0 = 0u;
+    *a1 = *a1 + 1u;
+    if (*a1 == P.rDiv) {
+      *a1 = 0u;
+      *b0 = *b0 + 1u;
+      if (*b0 == P.cMod) {
+        *b0 = 0u;
+        *b1 = *b1 + 1u;
+      }
+    }
+  }
 }
 
 @compute @workgroup_size(WG)
@@ -153,23 +195,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     var a1 = x1;
     var b0 = y0;
     var b1 = y1;
-    var d: array<Idx, 4>;
-    for (var u = 0u; u < 4u; u = u + 1u) {
-      d[u] = toIdx(a0, a1, b0, b1);
-      a0 = a0 + 1u;
-      if (a0 == P.rMod) {
-        a0 = 0u;
-        a1 = a1 + 1u;
-        if (a1 == P.rDiv) {
-          a1 = 0u;
-          b0 = b0 + 1u;
-          if (b0 == P.cMod) {
-            b0 = 0u;
-            b1 = b1 + 1u;
-          }
-        }
-      }
-    }
     var acc = vec4<f32>(0.0);
     if ((P.mode & 1u) != 0u) {
       acc = addB[ab + loc];
@@ -177,9 +202,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     if ((P.mode & 2u) != 0u) {
       acc = acc + outBuf[ob + loc];
     }
-    for (var t = 0u; t < P.nterms; t = t + 1u) {
-      acc = acc + vec4<f32>(value(t, d[0]), value(t, d[1]), value(t, d[2]), value(t, d[3]));
-    }
+    acc.x = acc.x + sumTerms(a0, a1, b0, b1);
+    step1(&a0, &a1, &b0, &b1);
+    acc.y = acc.y + sumTerms(a0, a1, b0, b1);
+    step1(&a0, &a1, &b0, &b1);
+    acc.z = acc.z + sumTerms(a0, a1, b0, b1);
+    step1(&a0, &a1, &b0, &b1);
+    acc.w = acc.w + sumTerms(a0, a1, b0, b1);
     outBuf[ob + loc] = acc;
     // advance (x0, x1, y0, y1) by 4·WG elements
     x0 = x0 + P.dR0;

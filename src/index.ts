@@ -20,6 +20,6 @@ export {
   type HvpOptions, type CheckResult, type JacobianTile,
 } from './api.js';
 export type { Method, Explanation, ExplainStep } from './plan/plan.js';
-export { getBackend, type BackendChoice, type RunReport } from './plan/backends.js';
+export { getBackend, registerBackend, resetBackends, type BackendChoice, type RunReport } from './plan/backends.js';
 export type { Backend, BackendName, Layout, Tensor, Term, KronTerm, OuterTerm, JacobianShape } from './backend/backend.js';
 export { CpuBackend } from './backend/cpu.js';

@@ -12,13 +12,20 @@ export interface RunReport {
   readonly skipped: readonly { readonly backend: BackendName; readonly reason: string }[];
 }
 
-const loaders: Record<BackendName, () => Promise<Backend>> = {
+const defaultLoaders: Record<BackendName, () => Promise<Backend>> = {
   webgpu: async () => (await import('../backend/webgpu/index.js')).createWebGpuBackend(),
   gpujs: async () => (await import('../backend/gpujs/index.js')).createGpuJsBackend(),
   cpu: async () => new CpuBackend(),
 };
 
+const loaders = { ...defaultLoaders };
 const cache = new Map<BackendName, Promise<Backend>>();
+
+/** Back to the built-in ways of creating backends (after `registerBackend`). */
+export function resetBackends(): void {
+  Object.assign(loaders, defaultLoaders);
+  cache.clear();
+}
 
 /** One instance per backend, created on first use and reused (one GPU device per process). */
 export function getBackend(name: BackendName): Promise<Backend> {
@@ -54,6 +61,16 @@ function defaultChoice(): 'auto' | BackendName {
   if (env === undefined || env === '') return 'auto';
   if (env === 'auto' || BACKEND_NAMES.includes(env as BackendName)) return env as 'auto' | BackendName;
   throw new InvalidArgumentError(`MATJAC_BACKEND='${env}' is not a backend (known: auto, ${BACKEND_NAMES.join(', ')})`);
+}
+
+/**
+ * Replaces how a backend is created (a WebGPU device with particular flags, a test double): the
+ * next use of `name`, by name or under 'auto', calls `create`.
+ */
+export function registerBackend(name: BackendName, create: () => Promise<Backend>): void {
+  if (!BACKEND_NAMES.includes(name)) throw new InvalidArgumentError(`unknown backend '${String(name)}' (known: ${BACKEND_NAMES.join(', ')})`);
+  loaders[name] = create;
+  cache.delete(name);
 }
 
 /** Forgets a backend instance (after its device was lost, the next use makes a new one). */

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { JacobianShape, KronTerm, OuterTerm, Term } from '../../src/backend/backend.js';
-import { CpuBackend, CpuTensor, materializeKronDense } from '../../src/backend/cpu.js';
+import { CpuBackend, CpuTensor, assembleCpu, materializeKronDense } from '../../src/backend/cpu.js';
 import { InvalidArgumentError, ShapeError } from '../../src/errors.js';
 import { Mat, add, divide, hadamard, kron, matmul, matmulNaive, scale, sub, sumAll, transpose, vec } from '../../src/mat/index.js';
 import { FC, dim, expectClose, matOf, seedArb } from '../mat/helpers.js';
@@ -17,14 +17,14 @@ describe('CpuBackend basics', () => {
     expect(be.device).toBe('cpu (float64)');
   });
 
-  it('upload / read round trip; read copies; batch > 1 cannot be read', async () => {
+  it('upload / read round trip; upload copies, read hands the buffer over; batch > 1 cannot be read', async () => {
     const X = Mat.random(3, 2, { seed: 1 });
     const T = be.upload(X);
     expect([T.batch, T.rows, T.cols]).toEqual([1, 3, 2]);
+    expect(T.data).not.toBe(X.data);
     const R = await read(T);
     expectClose(R, X, 0);
-    R.data[0] = 99;
-    expect(T.data[0]).toBe(X.data[0]);
+    expect(R.data).toBe(T.data);
     const B = be.upload([X, Mat.random(3, 2, { seed: 2 })]);
     expect(B.batch).toBe(2);
     expectClose(sliceOf(B, 1), Mat.random(3, 2, { seed: 2 }), 0);
@@ -367,5 +367,213 @@ describe('CpuBackend.assemble', () => {
     expect(() => be.assemble([bad({})], shape, 'numerator', { cols: { col0: 4, count: 3 } })).toThrow(InvalidArgumentError);
     expect(() => be.assemble([bad({})], shape, 'numerator', { add: be.upload(Mat.zeros(20, 5)) })).toThrow(/'add' is 20×5, the tile is 20×6/);
     expect(() => be.assemble([bad({})], shape, 'sideways' as 'numerator')).toThrow(InvalidArgumentError);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// buffer pool and ownership
+
+/**
+ * A poisoning backend holding one recycled NaN-filled buffer of `len` entries; returns that buffer,
+ * so a test can check that the next op of that length took it.
+ */
+function primed(b: CpuBackend, len: number): Float64Array {
+  const t = b.upload(new Mat(len, 1, new Float64Array(len).fill(7)));
+  const d = t.data;
+  b.dispose(t);
+  expect(Number.isNaN(d[0]!) && Number.isNaN(d[len - 1]!)).toBe(true);
+  return d;
+}
+
+/** Kron terms of shapes large enough for the unrolled loops (lengths ≥ 16 and remainders). */
+function bigCases(): { term: KronTerm; shape: JacobianShape }[] {
+  const cases: { term: KronTerm; shape: JacobianShape }[] = [];
+  let seed = 100;
+  for (let mask = 0; mask < 32; mask++) {
+    for (const [m0, n0, p0, q0] of [
+      [9, 17, 19, 8],
+      [16, 3, 33, 11],
+    ] as const) {
+      const transposed = (mask & 16) !== 0;
+      const ka = transposed ? n0 : m0;
+      const kb = transposed ? m0 : n0;
+      const p = mask & 1 ? ka : p0;
+      const q = mask & 2 ? kb : q0;
+      cases.push({
+        term: {
+          kind: 'kron',
+          alpha: -1.25,
+          A: mask & 1 ? null : Mat.random(p, ka, { seed: seed++ }),
+          B: mask & 2 ? null : Mat.random(kb, q, { seed: seed++ }),
+          C: mask & 4 ? null : Mat.random(transposed ? n0 : m0, transposed ? m0 : n0, { seed: seed++ }),
+          S: mask & 8 ? null : Mat.random(p, q, { seed: seed++ }),
+          transposed,
+        },
+        shape: { m: m0, n: n0, p, q },
+      });
+    }
+  }
+  return cases;
+}
+
+describe('CpuBackend buffer pool: ownership', () => {
+  it('read hands the buffer to the Mat: dispose after read frees nothing, and later work never changes the Mat', async () => {
+    const b = new CpuBackend({ poison: true });
+    const A = Mat.random(16, 16, { seed: 1 });
+    const B = Mat.random(16, 16, { seed: 2 });
+    const shape = { m: 16, n: 16, p: 16, q: 16 };
+    const term: KronTerm = { kind: 'kron', alpha: 1, A, B, C: null, S: null, transposed: false };
+    const t1 = b.assemble([term], shape, 'denominator');
+    const M = await b.read(t1);
+    expect(M.data).toBe(t1.data);
+    const snapshot = M.data.slice();
+    b.dispose(t1);
+    expect(b.poolStats()).toEqual({ buffers: 0, bytes: 0 });
+    // more work of the same size, recycled through the pool, never lands in M
+    for (let r = 0; r < 3; r++) {
+      const t = b.assemble([{ ...term, alpha: r + 2 }], shape, 'denominator');
+      expect(t.data).not.toBe(M.data);
+      b.dispose(t);
+      b.dispose(b.unitBatch(16, 16));
+    }
+    expect(M.data.every((v, e) => v === snapshot[e])).toBe(true);
+    expectClose(M, kron(B, transpose(A)), 0);
+  });
+
+  it('double dispose puts a buffer in the pool once; two later tensors never share a buffer', () => {
+    const b = new CpuBackend();
+    const t = b.upload(Mat.random(40, 40, { seed: 3 }));
+    b.dispose(t);
+    b.dispose(t);
+    expect(b.poolStats()).toEqual({ buffers: 1, bytes: 40 * 40 * 8 });
+    const u1 = b.upload(Mat.random(40, 40, { seed: 4 }));
+    const u2 = b.upload(Mat.random(40, 40, { seed: 5 }));
+    expect(u1.data).toBe(t.data);
+    expect(u2.data).not.toBe(u1.data);
+    // disposing the first tensor again, now that its buffer belongs to u1, must not free u1's buffer
+    b.dispose(t);
+    expect(b.poolStats().buffers).toBe(0);
+    const u3 = b.upload(Mat.zeros(40, 40));
+    expect(u3.data).not.toBe(u1.data);
+    expectClose(sliceOf(u1, 0), Mat.random(40, 40, { seed: 4 }), 0);
+  });
+
+  it('a disposed tensor cannot be used or read; foreign and hand-built tensors never enter the pool', async () => {
+    const b = new CpuBackend();
+    const t = b.upload(Mat.random(30, 30, { seed: 6 }));
+    b.dispose(t);
+    expect(() => b.scale(t, 2)).toThrow(/was disposed/);
+    await expect(b.read(t)).rejects.toThrow(/was disposed/);
+    const own = new Float64Array(900).fill(1);
+    const handBuilt = new CpuTensor(1, 30, 30, own);
+    b.dispose(handBuilt);
+    b.dispose({ batch: 1, rows: 1, cols: 1 });
+    expect(b.poolStats().buffers).toBe(1);
+    expect(b.upload(Mat.zeros(30, 30)).data).toBe(t.data);
+    expect(b.upload(Mat.zeros(30, 30)).data).not.toBe(own);
+    expect(own.every((v) => v === 1)).toBe(true);
+  });
+
+  it('the pool respects its caps, and poolBytes 0 turns it off', () => {
+    const b = new CpuBackend({ poolPerSize: 2, poolBytes: 3 * 8000 + 8 });
+    const ts = Array.from({ length: 4 }, () => b.upload(Mat.zeros(1000, 1)));
+    ts.forEach((t) => b.dispose(t));
+    expect(b.poolStats()).toEqual({ buffers: 2, bytes: 2 * 8000 });
+    const us = Array.from({ length: 2 }, () => b.upload(Mat.zeros(1001, 1)));
+    us.forEach((t) => b.dispose(t));
+    expect(b.poolStats()).toEqual({ buffers: 3, bytes: 3 * 8000 + 8 });
+    b.trimPool();
+    expect(b.poolStats()).toEqual({ buffers: 0, bytes: 0 });
+    const off = new CpuBackend({ poolBytes: 0 });
+    off.dispose(off.upload(Mat.zeros(1000, 1)));
+    expect(off.poolStats().buffers).toBe(0);
+    expect(() => new CpuBackend({ poolPerSize: -1 })).toThrow(InvalidArgumentError);
+  });
+});
+
+describe('CpuBackend buffer pool: recycled (NaN-poisoned) buffers give the same results', () => {
+  const fresh = new CpuBackend({ poolBytes: 0 });
+  const same = (got: CpuTensor, want: CpuTensor): void => {
+    expect([got.batch, got.rows, got.cols]).toEqual([want.batch, want.rows, want.cols]);
+    // bitwise equal (NaN from a poisoned buffer included); a plain loop, as deep equality of long arrays is slow
+    let bad = -1;
+    for (let e = 0; e < want.data.length && bad < 0; e++) if (!Object.is(got.data[e], want.data[e])) bad = e;
+    expect(bad < 0 ? 'equal' : `entry ${bad}: ${got.data[bad]} vs ${want.data[bad]}`).toBe('equal');
+  };
+
+  it('every tensor op overwrites (or zeroes) all of a recycled buffer', () => {
+    const b = new CpuBackend({ poison: true });
+    const As = Array.from({ length: 8 }, (_, t) => Mat.random(8, 8, { seed: 10 + t }));
+    const Bs = Array.from({ length: 8 }, (_, t) => Mat.random(8, 8, { seed: 30 + t }));
+    const a = b.upload(As);
+    const c = b.upload(Bs);
+    const fa = fresh.upload(As);
+    const fc2 = fresh.upload(Bs);
+    const check = (len: number, got: () => CpuTensor, want: CpuTensor): void => {
+      const buf = primed(b, len);
+      const t = got();
+      expect(t.data).toBe(buf);
+      same(t, want);
+    };
+    check(512, () => b.upload(As), fa);
+    check(512, () => b.matmul(a, c), fresh.matmul(fa, fc2));
+    check(512, () => b.matmul(a, c, true, true), fresh.matmul(fa, fc2, true, true));
+    for (const op of ['add', 'sub', 'mul', 'div'] as const) check(512, () => b.elementwise(op, a, c), fresh.elementwise(op, fa, fc2));
+    check(512, () => b.scale(a, -3), fresh.scale(fa, -3));
+    check(512, () => b.transpose(a), fresh.transpose(fa));
+    const idx = Int32Array.from({ length: 64 }, (_, k) => (k % 5 === 0 ? -1 : 63 - k));
+    check(512, () => b.gather(a, idx, 8, 8), fresh.gather(fa, idx, 8, 8));
+    const half = b.upload(As.map((M) => new Mat(8, 4, M.data.slice(0, 32))));
+    const fhalf = fresh.upload(As.map((M) => new Mat(8, 4, M.data.slice(0, 32))));
+    check(512, () => b.concat([[half, half]]), fresh.concat([[fhalf, fhalf]]));
+    check(512, () => b.stack(a, false), fresh.stack(fa, false));
+    check(512, () => b.stack(a, true), fresh.stack(fa, true));
+    check(4096, () => b.unitBatch(8, 8), fresh.unitBatch(8, 8));
+    const k1 = b.upload(Mat.random(4, 4, { seed: 50 }));
+    const fk1 = fresh.upload(Mat.random(4, 4, { seed: 50 }));
+    check(8 * 8 * 8 * 4 * 4, () => b.kron(a, k1), fresh.kron(fa, fk1));
+    const many = Array.from({ length: 600 }, (_, t) => Mat.random(2, 2, { seed: 60 + t }));
+    check(600, () => b.sumAll(b.upload(many)), fresh.sumAll(fresh.upload(many)));
+  });
+
+  it('assemble: every factor combination, both layouts, column ranges, sums and add tiles (unrolled lengths)', () => {
+    const b = new CpuBackend({ poison: true });
+    for (const { term, shape } of bigCases()) {
+      const { m, n, p, q } = shape;
+      const outer: OuterTerm = { kind: 'outer', alpha: 0.5, U: Mat.random(p, q, { seed: 7 }), V: Mat.random(m, n, { seed: 8 }) };
+      const dense: KronTerm = { kind: 'kron', alpha: 2, A: Mat.random(p, m, { seed: 9 }), B: Mat.random(n, q, { seed: 10 }), C: null, S: null, transposed: false };
+      const refNum = materializeKronDense(term, shape);
+      for (const layout of ['numerator', 'denominator'] as const) {
+        const ref = layout === 'numerator' ? refNum : transpose(refNum);
+        const R = ref.rows;
+        for (const terms of [[term], [term, outer], [term, dense, outer], [outer, term]] as Term[][]) {
+          const want = fresh.assemble(terms, shape, layout);
+          const buf = primed(b, want.data.length);
+          const got = b.assemble(terms, shape, layout);
+          expect(got.data).toBe(buf);
+          same(got, want);
+        }
+        expectClose(sliceOf(fresh.assemble([term], shape, layout), 0), ref, 1e-14);
+        // a column tile, alone and with an add tile
+        const col0 = Math.floor(ref.cols / 3);
+        const count = Math.max(1, Math.floor(ref.cols / 2));
+        const tile = colRange(ref, col0, count);
+        primed(b, R * count);
+        expectClose(sliceOf(b.assemble([term], shape, layout, { cols: { col0, count } }), 0), tile, 1e-14);
+        const extra = Mat.random(R, count, { seed: 11 });
+        const addT = b.upload(extra);
+        primed(b, R * count);
+        expectClose(sliceOf(b.assemble([term], shape, layout, { cols: { col0, count }, add: addT }), 0), add(tile, extra), 1e-14);
+      }
+      // an empty term list on a recycled buffer is zeros
+      primed(b, m * n * p * q);
+      expect(b.assemble([], shape, 'numerator').data.every((v) => v === 0)).toBe(true);
+    }
+  });
+
+  it('assembleCpu without a pool matches the backend', () => {
+    for (const { term, shape } of bigCases().slice(0, 8)) {
+      same(assembleCpu([term], shape, 'numerator'), fresh.assemble([term], shape, 'numerator'));
+    }
   });
 });

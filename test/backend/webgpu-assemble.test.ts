@@ -194,3 +194,42 @@ describe.each<AdapterName>(['swiftshader', 'llvmpipe'])('assemble on %s', (adapt
     expect(() => gpu.assemble([outer], shape, 'numerator')).toThrow(ShapeError);
   });
 });
+
+describe('assemble, pipelines specialised on the term structure (the default on hardware adapters), SwiftShader', () => {
+  let gpu: WebGpuBackend;
+  beforeAll(async () => {
+    gpu = await getBackend('swiftshader', { poison: NaN, tuning: { specialize: true } });
+  });
+  afterAll(() => gpu?.destroy());
+
+  it('single terms, mixed sums, more than 8 terms, both layouts', async () => {
+    const [m, n] = [4, 3];
+    const sets: Term[][] = [];
+    for (const mask of [0, 5, 10, 15]) {
+      const has = { A: !!(mask & 1), B: !!(mask & 2), C: !!(mask & 4), S: !!(mask & 8) };
+      sets.push([kronTerm(m, n, has, mask % 2 === 1, [n, n]).term]);
+    }
+    const [p, q] = [5, 2];
+    const mixed: Term[] = [];
+    for (let k = 0; k < 11; k++) {
+      mixed.push(
+        k % 4 === 3
+          ? { kind: 'outer', alpha: 0.5, U: rnd(p, q), V: rnd(m, n) }
+          : kronTerm(m, n, { A: true, B: true, C: k % 2 === 0, S: k % 3 === 0 }, k % 2 === 1, [p, q]).term,
+      );
+    }
+    for (const layout of LAYOUTS) {
+      for (const terms of sets) {
+        const t = terms[0] as KronTerm;
+        const shape = { m, n, p: t.A ? t.A.rows : t.transposed ? n : m, q: t.B ? t.B.cols : t.transposed ? m : n };
+        const got = await gpu.read(gpu.assemble(terms, shape, layout));
+        expect(relFrobenius(got.data, cpu.assemble(terms, shape, layout).data)).toBeLessThanOrEqual(1e-4);
+      }
+      const add = rnd(layout === 'numerator' ? p * q : m * n, 5);
+      const got = await gpu.read(gpu.assemble(mixed, { m, n, p, q }, layout, { cols: { col0: 2, count: 5 }, add: gpu.upload(add) }));
+      const want = cpu.assemble(mixed, { m, n, p, q }, layout, { cols: { col0: 2, count: 5 }, add: cpu.upload(add) });
+      expect(got.data.some(Number.isNaN)).toBe(false);
+      expect(relFrobenius(got.data, want.data)).toBeLessThanOrEqual(1e-4);
+    }
+  });
+});

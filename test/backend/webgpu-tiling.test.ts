@@ -136,3 +136,38 @@ function commutationOf(m: number, n: number): Mat {
   for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) K.set(j + i * n, i + j * m, 1);
   return K;
 }
+
+describe('small dispatch grids (maxWorkgroupsPerDimension = 8: 2-D grids, split batches and transposes), SwiftShader', () => {
+  let gpu: WebGpuBackend;
+  beforeAll(async () => {
+    gpu = await getBackend('swiftshader', { poison: NaN, tuning: { maxWorkgroupsPerDimension: 8 } });
+  });
+  afterAll(() => gpu?.destroy());
+
+  async function same(g: Tensor, c: CpuTensor, tol = 1e-5): Promise<void> {
+    const s = g.batch === 1 ? g : gpu.stack(g, false);
+    const data = (await gpu.read(s)).data;
+    expect(data.findIndex((v) => Number.isNaN(v))).toBe(-1);
+    expect(relFrobenius(data, c.data)).toBeLessThanOrEqual(tol);
+  }
+
+  it('element-parallel kernels, assemble, matmul batches, transposes and reductions', async () => {
+    const X = batchOf(6, 20, 30, 31); // 3600 entries: 15 workgroups of 256 → an 8×2 grid
+    const Y = batchOf(6, 20, 30, 32);
+    await same(gpu.elementwise('div', gpu.upload(X), gpu.upload(Y)), cpu.elementwise('div', cpu.upload(X), cpu.upload(Y)), 1e-4);
+    const terms: Term[] = [
+      { kind: 'kron', alpha: 1, A: rnd(9, 9, 33), B: rnd(9, 9, 34), C: null, S: null, transposed: false },
+      { kind: 'kron', alpha: 1, A: rnd(9, 9, 35), B: null, C: rnd(9, 9, 36), S: null, transposed: true },
+    ];
+    const shape = { m: 9, n: 9, p: 9, q: 9 };
+    for (const layout of ['numerator', 'denominator'] as const) await same(gpu.assemble(terms, shape, layout), cpu.assemble(terms, shape, layout), 1e-4);
+    const As = batchOf(20, 5, 6, 37); // 20 slices > 8: split along z
+    await same(gpu.matmul(gpu.upload(As), gpu.upload(rnd(6, 7, 38))), cpu.matmul(cpu.upload(As), cpu.upload(rnd(6, 7, 38))));
+    const T = rnd(300, 40, 39); // 300 rows > 32·8: transposed in blocks
+    await same(gpu.transpose(gpu.upload(T)), cpu.transpose(cpu.upload(T)));
+    const Ts = batchOf(12, 3, 5, 40);
+    await same(gpu.transpose(gpu.upload(Ts)), cpu.transpose(cpu.upload(Ts)));
+    await same(gpu.sumAll(gpu.upload(batchOf(40, 3, 3, 41))), cpu.sumAll(cpu.upload(batchOf(40, 3, 3, 41))));
+    await same(gpu.unitBatch(5, 6), cpu.unitBatch(5, 6));
+  });
+});

@@ -56,7 +56,7 @@ const shp = (t: Tensor): Shape => [t.rows, t.cols];
 const desc = (t: Tensor): string => `${t.batch > 1 ? `${t.batch}×` : ''}${fmtShape(shp(t))}`;
 
 /** vec4s (of 4 outputs) per invocation of the assembly kernel, and terms per dispatch (the uniform's array). */
-const ASSEMBLE_V = 2;
+const ASSEMBLE_V = 4;
 /** vec4s per invocation of the fill kernel. */
 const FILL_V = 4;
 const ASSEMBLE_MAX_TERMS = 8;
@@ -96,6 +96,7 @@ export class WebGpuBackend implements Backend {
   private readonly poison: number | undefined;
   private readonly assembleV: number;
   private readonly fillV: number;
+  private readonly specialize: boolean;
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private dispatches = 0;
@@ -103,6 +104,13 @@ export class WebGpuBackend implements Backend {
   private lostInfo: { reason: string; message: string } | null = null;
   private readonly lostPromise: Promise<never>;
   private destroyed = false;
+  // GPU timing of compute passes (benchmarks; only with the 'timestamp-query' feature)
+  private readonly querySet: GPUQuerySet | null = null;
+  private queriesUsed = 0;
+  /** Whether new compute passes get timestamp writes (benchmarks switch it on around timed launches). */
+  timePasses = false;
+  private timingReads: Promise<number[]>[] = [];
+  private static readonly MAX_QUERIES = 512;
 
   constructor(acq: AcquiredDevice, opts: WebGpuOptions = {}) {
     const dev = acq.device;
@@ -121,15 +129,19 @@ export class WebGpuBackend implements Backend {
     }
     maxBinding = Math.floor(maxBinding / 4) * 4;
     this.maxWindowElems = Math.floor(maxBinding / 4) - this.alignElems;
-    this.maxPerDim = dev.limits.maxComputeWorkgroupsPerDimension;
+    this.maxPerDim = Math.max(2, Math.min(dev.limits.maxComputeWorkgroupsPerDimension, opts.tuning?.maxWorkgroupsPerDimension ?? Infinity));
     this.wg = Math.min(opts.tuning?.workgroupSize ?? 256, dev.limits.maxComputeInvocationsPerWorkgroup, dev.limits.maxComputeWorkgroupSizeX);
     if (this.wg & (this.wg - 1)) throw new InvalidArgumentError(`tuning.workgroupSize must be a power of two, got ${this.wg}`);
     this.poison = opts.poison;
     this.assembleV = Math.max(1, Math.floor(opts.tuning?.assembleV ?? ASSEMBLE_V));
     this.fillV = Math.max(1, Math.floor(opts.tuning?.fillV ?? FILL_V));
+    this.specialize = opts.tuning?.specialize ?? !/swiftshader|llvmpipe|lavapipe|software|warp/i.test(acq.description + ' ' + (acq.adapter.info?.description ?? ''));
     this.pool = new BufferPool(dev, dev.limits.maxBufferSize);
     this.arena = new UniformArena(dev, dev.limits.minUniformBufferOffsetAlignment);
     this.pipelines = new PipelineCache(dev);
+    if (opts.timestamps && dev.features.has('timestamp-query')) {
+      this.querySet = dev.createQuerySet({ type: 'timestamp', count: WebGpuBackend.MAX_QUERIES });
+    }
     this.lostPromise = dev.lost.then((info) => {
       this.lostInfo = { reason: String(info.reason), message: info.message };
       throw this.lostError();
@@ -177,8 +189,42 @@ export class WebGpuBackend implements Backend {
 
   private computePass(): GPUComputePassEncoder {
     const enc = this.open();
-    if (!this.pass) this.pass = enc.beginComputePass();
+    if (!this.pass) {
+      const timed = this.querySet !== null && this.timePasses;
+      if (timed && this.queriesUsed + 2 > WebGpuBackend.MAX_QUERIES) {
+        this.flush();
+        return this.computePass();
+      }
+      if (timed && this.querySet) {
+        const q = this.queriesUsed;
+        this.queriesUsed += 2;
+        this.pass = enc.beginComputePass({ timestampWrites: { querySet: this.querySet, beginningOfPassWriteIndex: q, endOfPassWriteIndex: q + 1 } });
+      } else this.pass = enc.beginComputePass();
+    }
     return this.pass;
+  }
+
+  /**
+   * Ends the current compute pass, so that the next dispatch starts a new one (with timestamps,
+   * each pass is timed separately: benchmarks call this after each launch).
+   */
+  splitPass(): void {
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
+  }
+
+  /** Whether compute passes carry GPU timestamps (option `timestamps` and the adapter's feature). */
+  get timestamps(): boolean {
+    return this.querySet !== null;
+  }
+
+  /** Durations (ms) of the timed compute passes submitted since the last call (needs `timestamps`). */
+  async takePassTimings(): Promise<number[]> {
+    await this.sync();
+    const all = await Promise.all(this.timingReads.splice(0));
+    return all.flat();
   }
 
   private endPass(): GPUCommandEncoder {
@@ -194,6 +240,27 @@ export class WebGpuBackend implements Backend {
   private flush(): void {
     if (!this.encoder) return;
     const enc = this.endPass();
+    if (this.querySet && this.queriesUsed > 0) {
+      const n = this.queriesUsed;
+      const d = this.gpuDevice;
+      const resolve = d.createBuffer({ size: n * 8, usage: 0x200 | 0x04 }); // QUERY_RESOLVE | COPY_SRC
+      const read = d.createBuffer({ size: n * 8, usage: MAP_READ | COPY_DST });
+      enc.resolveQuerySet(this.querySet, 0, n, resolve, 0);
+      enc.copyBufferToBuffer(resolve, 0, read, 0, n * 8);
+      this.queriesUsed = 0;
+      this.timingReads.push(
+        (async () => {
+          await Promise.resolve(); // after this flush's submit
+          await read.mapAsync(MAP_MODE_READ);
+          const t = new BigUint64Array(read.getMappedRange().slice(0));
+          read.destroy();
+          resolve.destroy();
+          const ms: number[] = [];
+          for (let k = 0; k + 1 < n; k += 2) ms.push(Number(t[k + 1]! - t[k]!) / 1e6);
+          return ms;
+        })(),
+      );
+    }
     const cb = enc.finish();
     this.encoder = null;
     this.dispatches = 0;
@@ -226,7 +293,8 @@ export class WebGpuBackend implements Backend {
     return v;
   }
 
-  private newTensor(batch: number, rows: number, cols: number, poison = true): WebGpuTensor {
+  /** `upload`: the buffer will be written with queue.writeBuffer (see BufferPool.acquire). */
+  private newTensor(batch: number, rows: number, cols: number, poison = true, upload = false): WebGpuTensor {
     this.alive();
     const elems = batch * rows * cols;
     const bytes = elems * 4;
@@ -239,7 +307,7 @@ export class WebGpuBackend implements Backend {
       );
     }
     // capacity rounded up to whole vec4s: vec4 kernels may write the padding of the last one
-    const t = new WebGpuTensor(this.id, batch, rows, cols, this.pool.acquire(Math.max(16, Math.ceil(elems / 4) * 16)));
+    const t = new WebGpuTensor(this.id, batch, rows, cols, this.pool.acquire(Math.max(16, Math.ceil(elems / 4) * 16), upload));
     if (poison && this.poison !== undefined && elems > 0) this.fill(t, this.poison);
     return t;
   }
@@ -309,7 +377,7 @@ export class WebGpuBackend implements Backend {
       }
       data.set(M.data, k * s);
     });
-    const t = this.newTensor(list.length, first.rows, first.cols, false);
+    const t = this.newTensor(list.length, first.rows, first.cols, false, true);
     this.open();
     if (data.length > 0) this.gpuDevice.queue.writeBuffer(t.buffer, 0, data);
     return t;
@@ -485,7 +553,7 @@ export class WebGpuBackend implements Backend {
     if (out.length === 0) return out;
     const W = this.maxWindowElems;
     if (len > W) throw tooLargeForBinding('a gather index map', len, W);
-    const ib = this.pool.acquire(len * 4);
+    const ib = this.pool.acquire(len * 4, true);
     this.open();
     this.gpuDevice.queue.writeBuffer(ib, 0, Int32Array.from(idx));
     const aSpec = this.spec(A, A.batch === 1 ? 'whole' : 'slices', 'a gather input');
@@ -683,7 +751,7 @@ export class WebGpuBackend implements Backend {
     if (total === 0) return out;
     const W = this.maxWindowElems;
     if (packed.data.length > W) throw tooLargeForBinding('the packed assemble factors', packed.data.length, W);
-    const fb = this.pool.acquire(Math.max(16, Math.ceil(packed.data.length / 4) * 16));
+    const fb = this.pool.acquire(Math.max(16, Math.ceil(packed.data.length / 4) * 16), true);
     this.open();
     if (packed.data.length > 0) this.gpuDevice.queue.writeBuffer(fb, 0, packed.data);
     // (also bound as the absent add tile, an array of vec4: whole vec4s)
@@ -706,7 +774,13 @@ export class WebGpuBackend implements Backend {
         const buf = new ArrayBuffer(80 + 64 * ASSEMBLE_MAX_TERMS);
         new Uint32Array(buf).set(head, 0);
         tds.forEach((d, k) => new Uint32Array(buf, 80 + 64 * k, 16).set(d));
-        this.linear('kron_assemble', { V: this.assembleV, NUMERATOR: num ? 1 : 0 }, buf, [fBind, aw ? aw.resource : fBind, o.resource], r.e1 - r.e0, 4 * this.assembleV);
+        const constants: Record<string, number> = { V: this.assembleV, NUMERATOR: num ? 1 : 0 };
+        if (this.specialize) {
+          constants.SPEC = 1;
+          constants.NT = tds.length;
+          tds.forEach((d, k) => (constants[`FL${k}`] = d[1]!));
+        }
+        this.linear('kron_assemble', constants, buf, [fBind, aw ? aw.resource : fBind, o.resource], r.e1 - r.e0, 4 * this.assembleV);
       }
     }
     this.pool.release(fb);

@@ -1,7 +1,9 @@
 /**
- * GPU memory reuse. Storage buffers are pooled by size class; a buffer freed while commands that
- * use it are still being recorded is quarantined until the next submit (only then may it be
- * reused by `queue.writeBuffer`, which executes before not-yet-submitted commands, or destroyed).
+ * GPU memory reuse. Storage buffers are pooled by size class. A buffer freed while commands that
+ * use it are still being recorded is quarantined until the next submit: until then it may be
+ * reused only as a kernel output recorded after those commands (commands of one queue execute in
+ * order), never as the target of `queue.writeBuffer` (which executes before not-yet-submitted
+ * commands), and it is destroyed only after the submit.
  * Uniform parameters of all dispatches of one command buffer live in a few arena buffers written
  * once, right before the submit.
  */
@@ -36,7 +38,8 @@ export class BufferPool {
     private readonly keepBytes = 512 * 1024 * 1024,
   ) {}
 
-  acquire(bytes: number): GPUBuffer {
+  /** `forUpload`: the caller will `queue.writeBuffer` into it, so quarantined buffers are not eligible. */
+  acquire(bytes: number, forUpload = false): GPUBuffer {
     const size = sizeClass(bytes, this.maxBufferSize);
     const list = this.free.get(size);
     const reused = list?.pop();
@@ -44,6 +47,14 @@ export class BufferPool {
       this.pooledBytes -= size;
       this.live.add(reused);
       return reused;
+    }
+    if (!forUpload) {
+      const k = this.quarantine.findIndex((b) => b.size === size);
+      if (k >= 0) {
+        const b = this.quarantine.splice(k, 1)[0]!;
+        this.live.add(b);
+        return b;
+      }
     }
     const buf = this.device.createBuffer({ size, usage: STORAGE_USAGE });
     this.live.add(buf);

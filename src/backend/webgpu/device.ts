@@ -23,8 +23,17 @@ export interface WebGpuOptions {
    * before its kernel runs, so an element a kernel forgets to write shows up in the result.
    */
   readonly poison?: number;
-  /** Kernel tuning knobs (benchmarks): vec4s written per invocation by assemble / fill. */
-  readonly tuning?: { readonly assembleV?: number; readonly fillV?: number; readonly workgroupSize?: number };
+  /**
+   * Kernel tuning knobs (benchmarks, tests): vec4s written per invocation by assemble / fill,
+   * workgroup size, and whether assemble compiles a pipeline per term structure (default: yes on
+   * hardware adapters, no on software ones, whose shader compiles take seconds).
+   */
+  /** Benchmarks: request 'timestamp-query' (when the adapter has it) so kernel passes can be timed on the GPU. */
+  readonly timestamps?: boolean;
+  readonly tuning?: { readonly assembleV?: number; readonly fillV?: number; readonly workgroupSize?: number; readonly specialize?: boolean;
+    /** Lowers the dispatch grid limit (tests: forces the 2-D grids and batch splitting of large dispatches). */
+    readonly maxWorkgroupsPerDimension?: number;
+  };
 }
 
 export interface AcquiredDevice {
@@ -115,7 +124,9 @@ export async function acquireDevice(opts: WebGpuOptions = {}): Promise<AcquiredD
   }
   let device: GPUDevice;
   try {
-    device = await adapter.requestDevice({ requiredLimits });
+    const requiredFeatures: GPUFeatureName[] = [];
+    if (opts.timestamps && adapter.features.has('timestamp-query')) requiredFeatures.push('timestamp-query');
+    device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
   } catch (e) {
     throw new BackendUnavailableError('webgpu', `requestDevice failed: ${(e as Error).message}`);
   }
