@@ -17,7 +17,7 @@ import { preparePlan } from '../src/api.js';
 import type { Backend, BackendName } from '../src/backend/backend.js';
 import { Mat } from '../src/mat/mat.js';
 import { getBackend } from '../src/plan/backends.js';
-import { runJacobian } from '../src/plan/execute.js';
+import { materialize, runJacobian } from '../src/plan/execute.js';
 import type { Method } from '../src/plan/plan.js';
 import { runJaxJs } from './peer-jaxjs.js';
 import { median, table, type BenchRow } from './rows.js';
@@ -61,6 +61,47 @@ export async function timeMatjac(b: Backend, map: string, n: number, method: Met
   }
 }
 
+/**
+ * Where the time of one structured Jacobian goes: float64 factor evaluation on the host, the
+ * GPU work alone (factors already evaluated), and an empty sync (the floor of one round trip).
+ */
+export async function profileMatjac(b: Backend, map: string, n: number, reps: number): Promise<BenchRow> {
+  const { expr, hessian } = MAPS[map]!;
+  const { plan, primal } = preparePlan(expr, { wrt: 'X', at: inputs(n), method: 'structured', hessian });
+  const { m } = plan.shape;
+  const factors: number[] = [];
+  const total: number[] = [];
+  const gpuOnly: number[] = [];
+  const emptySync: number[] = [];
+  for (let r = 0; r <= reps; r++) {
+    let t0 = performance.now();
+    const pr = primal();
+    for (const d of plan.domainChecks) pr(d);
+    for (const t of plan.terms!) if (t.kind !== 'dense') materialize(t, pr, m, m);
+    const tf = performance.now() - t0;
+    t0 = performance.now();
+    let out = runJacobian(plan, b, primal());
+    await b.sync();
+    const tt = performance.now() - t0;
+    b.dispose(out);
+    t0 = performance.now();
+    out = runJacobian(plan, b, pr);
+    await b.sync();
+    const tg = performance.now() - t0;
+    b.dispose(out);
+    t0 = performance.now();
+    await b.sync();
+    const te = performance.now() - t0;
+    if (r > 0) {
+      factors.push(tf);
+      total.push(tt);
+      gpuOnly.push(tg);
+      emptySync.push(te);
+    }
+  }
+  return { lib: `matjac(${b.name})`, map, mode: 'profile', n, ms: median(total), factorsMs: median(factors), gpuOnlyMs: median(gpuOnly), emptySyncMs: median(emptySync), device: b.device };
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -73,6 +114,7 @@ async function main(): Promise<void> {
       out: { type: 'string', default: 'bench/out/bench.jsonl' },
       core: { type: 'boolean', default: false },
       quick: { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
       'max-dense-n': { type: 'string', default: '64' },
     },
   });
@@ -91,7 +133,7 @@ async function main(): Promise<void> {
     for (const r of await runCpuCore({ quick: values.quick })) log(r as unknown as BenchRow);
   }
 
-  for (const name of values.backends!.split(',') as BackendName[]) {
+  for (const name of values.profile ? [] : (values.backends!.split(',') as BackendName[])) {
     let b: Backend;
     try {
       b = await getBackend(name);
@@ -107,6 +149,13 @@ async function main(): Promise<void> {
           if (method !== 'structured' && method !== 'auto' && n > maxDenseN) continue;
           log(await timeMatjac(b, map, n, method, reps));
         }
+  }
+
+  if (values.profile) {
+    for (const name of values.backends!.split(',') as BackendName[]) {
+      const b = await getBackend(name);
+      for (const map of maps) for (const n of (values.sizes ?? '64,96').split(',').map(Number)) log(await profileMatjac(b, map, n, reps));
+    }
   }
 
   for (const peer of values.peers === 'none' ? [] : values.peers!.split(',')) {

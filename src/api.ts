@@ -1,5 +1,5 @@
 import type { Backend, Layout } from './backend/backend.js';
-import { InvalidArgumentError, NotDifferentiableError, ShapeError, UnknownOptionError, fmtShape } from './errors.js';
+import { InvalidArgumentError, ShapeError, UnknownOptionError, fmtShape } from './errors.js';
 import type { Node } from './expr/ast.js';
 import { toAst, type ExprLike } from './expr/build.js';
 import { check, freeVars } from './expr/check.js';

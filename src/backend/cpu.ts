@@ -53,7 +53,7 @@ function broadcastBatch(what: string, a: Tensor, b: Tensor): number {
 export interface CpuBackendOptions {
   /** The most bytes the pool holds at once (default 1 GiB; 0 turns pooling off). */
   readonly poolBytes?: number;
-  /** The most buffers of one length the pool holds (default 4). */
+  /** The most buffers of one length the pool holds (default 8). */
   readonly poolPerSize?: number;
   /** Test hook: fill every buffer with NaN as it enters the pool, so a kernel that relies on zeros shows. */
   readonly poison?: boolean;
@@ -133,7 +133,7 @@ export class CpuBackend implements Backend {
 
   constructor(opts: CpuBackendOptions = {}) {
     const maxBytes = opts.poolBytes ?? 2 ** 30;
-    const perSize = opts.poolPerSize ?? 4;
+    const perSize = opts.poolPerSize ?? 8;
     if (!(maxBytes >= 0) || !Number.isInteger(perSize) || perSize < 0) {
       throw new InvalidArgumentError(`CpuBackend: poolBytes must be ≥ 0 and poolPerSize a non-negative integer, got ${maxBytes} and ${perSize}`);
     }

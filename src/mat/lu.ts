@@ -200,13 +200,61 @@ export function solve(A: Mat, B: Mat): Mat {
   return new Mat(B.rows, B.cols, x);
 }
 
-/** `X⁻¹` (square, nonsingular), by solving `X Y = I`. */
+/**
+ * `X⁻¹` (square, nonsingular), by solving `L U Y = P I` four columns at a time. Column c of
+ * `P I` is the unit vector at row s = perm⁻¹(c), so its forward substitution starts at s
+ * (the rows above stay zero); the back substitution shares each load of U across four columns.
+ */
 export function inv(X: Mat): Mat {
   const f = lu(X, 'inv');
   throwIfSingular('inv', f);
   const n = f.n;
+  const a = f.lu.data as Float64Array;
+  const start = new Int32Array(n);
+  for (let k = 0; k < n; k++) start[f.perm[k]!] = k;
   const y = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) y[i + i * n] = 1;
-  substitute(f, y, n);
+  for (let c = 0; c < n; c++) {
+    // forward: L y = e_s (unit lower triangular), from row s down
+    const o = c * n;
+    const s = start[c]!;
+    y[o + s] = 1;
+    for (let k = s; k < n; k++) {
+      const yk = y[o + k]!;
+      if (yk === 0) continue;
+      const ck = k * n;
+      for (let i = k + 1; i < n; i++) y[o + i]! -= a[ck + i]! * yk;
+    }
+  }
+  // back: U x = y, four columns at a time
+  let c = 0;
+  for (; c + 4 <= n; c += 4) {
+    const o0 = c * n;
+    const o1 = o0 + n;
+    const o2 = o1 + n;
+    const o3 = o2 + n;
+    for (let k = n - 1; k >= 0; k--) {
+      const ck = k * n;
+      const d = 1 / a[ck + k]!;
+      const x0 = (y[o0 + k]! *= d);
+      const x1 = (y[o1 + k]! *= d);
+      const x2 = (y[o2 + k]! *= d);
+      const x3 = (y[o3 + k]! *= d);
+      for (let i = 0; i < k; i++) {
+        const u = a[ck + i]!;
+        y[o0 + i]! -= u * x0;
+        y[o1 + i]! -= u * x1;
+        y[o2 + i]! -= u * x2;
+        y[o3 + i]! -= u * x3;
+      }
+    }
+  }
+  for (; c < n; c++) {
+    const o = c * n;
+    for (let k = n - 1; k >= 0; k--) {
+      const ck = k * n;
+      const xk = (y[o + k]! /= a[ck + k]!);
+      for (let i = 0; i < k; i++) y[o + i]! -= a[ck + i]! * xk;
+    }
+  }
   return new Mat(n, n, y);
 }

@@ -79,7 +79,9 @@ describe('WebGPU (SwiftShader): Jacobians match the CPU float64 path', () => {
         for (const layout of ['denominator', 'numerator'] as const) {
           const J = await jacobian(g.text, { wrt, at: g.env, layout, backend: gpu });
           const ref = await jacobian(g.text, { wrt, at: g.env, layout, backend: 'cpu' });
-          const scale = Math.max(1, Math.sqrt(ref.data.reduce((s, v) => s + v * v, 0)));
+          let norm = 0;
+          for (const v of ref.data) norm += v * v;
+          const scale = Math.max(1, Math.sqrt(norm));
           let d = 0;
           for (let k = 0; k < ref.data.length; k++) d += (J.data[k]! - ref.data[k]!) ** 2;
           // relative to ‖J‖ (with an absolute floor for Jacobians near zero)
