@@ -10,10 +10,10 @@ import path from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Mat, hessian, jacobian } from '../../src/index.js';
-import { REPO_ROOT, chromiumOrSkip, launchChromium, serveDir, type LaunchedBrowser, type StaticServer } from './harness.js';
+import { REPO_ROOT, requireChromium, launchChromium, serveDir, type LaunchedBrowser, type StaticServer } from './harness.js';
 
 // With CI=true a missing Chromium throws here (the file fails), never a silent skip.
-const chromium = chromiumOrSkip();
+requireChromium();
 
 /** What the demo puts on `window.__matjacDemo` (demo/main.ts), as far as these tests read it. */
 interface EigSummary {
@@ -140,7 +140,7 @@ function expectDone(o: RunOutcome): DemoResult {
   return o.state.lastResult!;
 }
 
-describe.skipIf(chromium === null)('browser demo (demo/) in Chromium with WebGPU', () => {
+describe('browser demo (demo/) in Chromium with WebGPU', () => {
   let outDir: string;
   let server: StaticServer | undefined;
   let browser: LaunchedBrowser | undefined;

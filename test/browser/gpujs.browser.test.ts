@@ -5,9 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpujsTestApi } from './entries/gpujs-entry.js';
-import { BrowserSession, chromiumOrSkip } from './harness.js';
+import { BrowserSession, requireChromium } from './harness.js';
 
-const chromium = chromiumOrSkip();
+requireChromium();
 const TOL = 1e-4;
 
 type Win = { __gpujsTest: GpujsTestApi };
@@ -18,7 +18,7 @@ function expectAllClose(results: readonly { label: string; err: number }[]): voi
   expect(bad, bad.map((r) => `${r.label}: ${r.err}`).join('\n')).toEqual([]);
 }
 
-describe.skipIf(chromium === null)('gpujs backend in Chromium without WebGPU (WebGL2)', () => {
+describe('gpujs backend in Chromium without WebGPU (WebGL2)', () => {
   let s: BrowserSession;
   beforeAll(async () => {
     s = await BrowserSession.start({ entry: 'test/browser/entries/gpujs-entry.ts', variant: 'no-webgpu' });

@@ -4,7 +4,7 @@
  *
  * Typical use (one browser and one bundle per test file):
  *
- *   const chromium = chromiumOrSkip();                  // null → skip; with CI=true a missing Chromium throws
+ *   requireChromium();                                  // throws, saying how to install it, when missing
  *   let s: BrowserSession;
  *   beforeAll(async () => { s = await BrowserSession.start({ entry: 'test/browser/entries/x.ts', variant: 'no-webgpu' }); });
  *   afterAll(() => s?.close());
@@ -34,13 +34,13 @@ export function findChromium(): string | null {
 }
 
 /**
- * Chromium's path, or null when it is missing so the caller can skip. With `CI=true` a missing
- * Chromium is an error, never a silent skip.
+ * Chromium's path. The browser tests are part of `npm test` and never skip: a missing Chromium
+ * is an error that says how to install it (`.ci/run` does).
  */
-export function chromiumOrSkip(): string | null {
+export function requireChromium(): string {
   const p = findChromium();
-  if (p === null && /^(1|true|yes)$/i.test(process.env.CI ?? '')) {
-    throw new Error(`browser tests need Chromium at ${CHROMIUM_PATH} (apt-get install -y chromium, or set CHROMIUM_PATH); CI=true forbids skipping them`);
+  if (p === null) {
+    throw new Error(`browser tests need Chromium at ${CHROMIUM_PATH} (apt-get install -y chromium, or set CHROMIUM_PATH)`);
   }
   return p;
 }

@@ -3,11 +3,11 @@
  * of DESIGN.md §5 gives a WebGPU adapter (SwiftShader) on a page served from http://localhost.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BrowserSession, chromiumOrSkip } from './harness.js';
+import { BrowserSession, requireChromium } from './harness.js';
 
-const chromium = chromiumOrSkip();
+requireChromium();
 
-describe.skipIf(chromium === null)('Chromium with WebGPU on SwiftShader', () => {
+describe('Chromium with WebGPU on SwiftShader', () => {
   let s: BrowserSession;
   beforeAll(async () => {
     s = await BrowserSession.start({ variant: 'webgpu' });
