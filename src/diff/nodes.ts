@@ -1,5 +1,8 @@
 import { InvalidArgumentError, ShapeError, fmtShape, type Shape } from '../errors.js';
-import type { EwOp, Node, NodeOf, UnaryFn } from '../expr/ast.js';
+import type { EwOp, Node, UnaryFn } from '../expr/ast.js';
+import { children } from '../expr/check.js';
+
+export { children };
 import { Mat } from '../mat/mat.js';
 
 /**
@@ -225,25 +228,6 @@ export function topoOrder(root: Node): Node[] {
     for (const c of children(n)) if (!seen.has(c)) stack.push([c, false]);
   }
   return order;
-}
-
-export function children(n: Node): Node[] {
-  switch (n.op) {
-    case 'var':
-    case 'const':
-      return [];
-    case 'add':
-    case 'sub':
-    case 'mul':
-    case 'div':
-    case 'matmul':
-    case 'kron':
-      return [n.a, n.b];
-    case 'concat':
-      return n.blocks.flat();
-    default:
-      return [(n as NodeOf<'neg'>).a];
-  }
 }
 
 /** The set of nodes under `root` whose value depends on the variable `name`. */
