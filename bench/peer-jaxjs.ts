@@ -4,7 +4,7 @@
  * like matjac (median wall time, result ready on the device). jax-js cannot jit inv/slogdet
  * (triangular_solve), so those run un-jitted, as in ../shared/gpu/peer-jaxjs.mjs.
  */
-import type { BenchRow } from './rows.js';
+import { warmUp, type BenchRow } from './rows.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 export async function runJaxJs(backend: 'wasm' | 'webgpu', sizes: readonly number[], maps: readonly string[], reps: number, log: (r: BenchRow) => void): Promise<void> {
@@ -41,9 +41,12 @@ export async function runJaxJs(backend: 'wasm' | 'webgpu', sizes: readonly numbe
       for (const [mode, g0] of modes) {
         const g = /inv|logdet/.test(map) ? g0 : jax.jit(g0);
         try {
-          let J = g(X.ref);
-          await J.blockUntilReady();
-          J.dispose?.();
+          let J: any;
+          await warmUp(async () => {
+            const W = g(X.ref);
+            await W.blockUntilReady();
+            W.dispose?.();
+          });
           const ts: number[] = [];
           for (let r = 0; r < reps; r++) {
             const t0 = performance.now();

@@ -44,3 +44,13 @@ export function table(rows: readonly BenchRow[]): string {
 export function fmtMs(ms: number): string {
   return ms >= 100 ? `${ms.toFixed(0)} ms` : ms >= 1 ? `${ms.toFixed(2)} ms` : `${(ms * 1000).toFixed(0)} µs`;
 }
+
+/**
+ * Warm-up before timing, the same policy for matjac and its JavaScript peer: `min` runs, then
+ * more until 300 ms or 50 runs have passed, so V8 has compiled the hot loops (as JAX's jit has
+ * compiled its program before anchors.py times it). A single run longer than 300 ms ends it.
+ */
+export async function warmUp(once: () => Promise<unknown>, min = 1): Promise<void> {
+  const t0 = performance.now();
+  for (let k = 0; k < 50 && (k < min || performance.now() - t0 < 300); k++) await once();
+}

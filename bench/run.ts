@@ -8,7 +8,8 @@
  *                          [--core] [--out FILE] [--quick]
  *
  * Timing: median wall time of one full derivative with the result left on the device (the
- * plan's factor evaluation, uploads, kernels and `sync()`; no readback), as for the peers.
+ * plan's factor evaluation, uploads, kernels and `sync()`; no readback), as for the peers,
+ * after the same warm-up for every library (`warmUp` in rows.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -20,7 +21,7 @@ import { getBackend } from '../src/plan/backends.js';
 import { materialize, runJacobian } from '../src/plan/execute.js';
 import type { Method } from '../src/plan/plan.js';
 import { runJaxJs } from './peer-jaxjs.js';
-import { median, table, type BenchRow } from './rows.js';
+import { median, table, warmUp, type BenchRow } from './rows.js';
 
 export const MAPS: Record<string, { expr: string; hessian: boolean }> = {
   'A*X*B': { expr: 'A*X*B', hessian: false },
@@ -51,7 +52,7 @@ export async function timeMatjac(b: Backend, map: string, n: number, method: Met
       b.dispose(out);
       return t;
     };
-    await once();
+    await warmUp(once);
     const ts: number[] = [];
     for (let r = 0; r < reps; r++) ts.push(await once());
     const mode = method === 'auto' ? `auto→${plan.method}` : plan.method;
