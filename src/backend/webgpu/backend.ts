@@ -3,8 +3,11 @@
  *
  * Tensors: one GPUBuffer each (pooled by size class), float32, slices contiguous, column-major.
  * Submission: ops return at once; their dispatches are recorded into one pending command encoder
- * (one open compute pass), with their parameters in a uniform arena; `read()`/`sync()` (or a
+ * (one open compute pass), with their parameters (and the packed factors of `assemble`) in an
+ * upload arena written with one writeBuffer per chunk at submit time; `read()`/`sync()` (or a
  * dispatch-count threshold) finish and submit it. `read()` is exactly one copy + one mapAsync.
+ * Steady state: pipelines, bind groups (keyed by buffer identity), pooled buffers and arena chunks
+ * are all reused, so repeating a plan of the same shapes creates no GPU objects (a test counts).
  * Limits: a tensor must fit one buffer (else TooLargeError); a kernel sees windows of its tensors
  * no larger than the storage binding limit (optionally lowered with `maxBindingBytes`), so outputs
  * larger than one binding are written by several dispatches at aligned binding offsets.
@@ -14,7 +17,8 @@
 import { DeviceLostError, InvalidArgumentError, MatjacError, ShapeError, TooLargeError, fmtShape, type Shape } from '../../errors.js';
 import { Mat } from '../../mat/mat.js';
 import type { AssembleOptions, Backend, JacobianShape, Layout, Tensor, Term } from '../backend.js';
-import { BufferPool, UniformArena } from './buffers.js';
+import { BindGroupCache, type CachedPipeline } from './bindgroups.js';
+import { BufferPool, UploadArena } from './buffers.js';
 import { grid2D, inputRange, pieces, planChunks, tooLargeForBinding, type InputSpec } from './chunks.js';
 import { acquireDevice, type AcquiredDevice, type WebGpuOptions } from './device.js';
 import { PipelineCache, type Constants } from './pipelines.js';
@@ -52,6 +56,19 @@ export class WebGpuTensor implements Tensor {
   }
 }
 
+/**
+ * While a wait on Dawn is pending, its Node binding polls with one setImmediate tick after another,
+ * each allocating and freeing small native objects. glibc keeps those freed chunks in fastbins and
+ * merges all of them on the next large (≥ 1 KiB) malloc: measured on SwiftShader, ~5 µs after a
+ * wait of ≤ 10 ms but 1 ms after 100 ms and 6 ms after 400 ms, landing in the next plan's
+ * enqueue (Dawn's command-block allocation in beginComputePass). One large allocation every
+ * HEAP_TIDY_MS of waiting makes the merge happen piecewise inside the wait, where it costs nothing.
+ */
+const HEAP_TIDY_MS = 16;
+function consolidateHeap(): void {
+  void new ArrayBuffer(4096);
+}
+
 const shp = (t: Tensor): Shape => [t.rows, t.cols];
 const desc = (t: Tensor): string => `${t.batch > 1 ? `${t.batch}×` : ''}${fmtShape(shp(t))}`;
 
@@ -66,6 +83,10 @@ const COPY_DST = 0x8;
 const MAP_MODE_READ = 0x1;
 /** Dispatches recorded before the pending command buffer is submitted without waiting. */
 const FLUSH_EVERY = 2048;
+/** Packed assemble factors up to this size travel in the upload arena; larger ones in a pooled buffer. */
+const MAX_STAGED_BYTES = 4 * 1024 * 1024;
+/** Bytes of the assemble kernel's uniform (header + ASSEMBLE_MAX_TERMS term records). */
+const ASSEMBLE_PARAM_BYTES = 80 + 64 * ASSEMBLE_MAX_TERMS;
 
 interface Binding {
   readonly resource: GPUBufferBinding;
@@ -88,8 +109,13 @@ export class WebGpuBackend implements Backend {
   /** Strong references: Dawn's instance must outlive the device (see AcquiredDevice.gpu). */
   private readonly keepAlive: readonly unknown[];
   private readonly pool: BufferPool;
-  private readonly arena: UniformArena;
+  private readonly arena: UploadArena;
   private readonly pipelines: PipelineCache;
+  private readonly bindGroups: BindGroupCache;
+  /** assemble's pipeline per (layout, term structure) */
+  private readonly assemblePipes = new Map<string, CachedPipeline>();
+  private readonly maxStagedBytes: number;
+  private readonly flushEvery: number;
   private readonly alignElems: number;
   private readonly maxPerDim: number;
   private readonly wg: number;
@@ -100,6 +126,9 @@ export class WebGpuBackend implements Backend {
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private dispatches = 0;
+  /** Submits so far, and how many of them are known to have completed (a sync with nothing new to wait for returns at once). */
+  private submitted = 0;
+  private completed = 0;
   private scopes: Promise<GPUError | null>[] = [];
   private lostInfo: { reason: string; message: string } | null = null;
   private readonly lostPromise: Promise<never>;
@@ -136,9 +165,13 @@ export class WebGpuBackend implements Backend {
     this.assembleV = Math.max(1, Math.floor(opts.tuning?.assembleV ?? ASSEMBLE_V));
     this.fillV = Math.max(1, Math.floor(opts.tuning?.fillV ?? FILL_V));
     this.specialize = opts.tuning?.specialize ?? !/swiftshader|llvmpipe|lavapipe|software|warp/i.test(acq.description + ' ' + (acq.adapter.info?.description ?? ''));
-    this.pool = new BufferPool(dev, dev.limits.maxBufferSize);
-    this.arena = new UniformArena(dev, dev.limits.minUniformBufferOffsetAlignment);
+    this.bindGroups = new BindGroupCache(dev);
+    const forget = (b: GPUBuffer): void => this.bindGroups.forget(b);
+    this.pool = new BufferPool(dev, dev.limits.maxBufferSize, undefined, forget);
+    this.arena = new UploadArena(dev, Math.max(dev.limits.minUniformBufferOffsetAlignment, align), forget);
     this.pipelines = new PipelineCache(dev);
+    this.maxStagedBytes = Math.max(0, opts.tuning?.maxStagedBytes ?? MAX_STAGED_BYTES);
+    this.flushEvery = Math.max(1, Math.floor(opts.tuning?.flushEvery ?? FLUSH_EVERY));
     if (opts.timestamps && dev.features.has('timestamp-query')) {
       this.querySet = dev.createQuerySet({ type: 'timestamp', count: WebGpuBackend.MAX_QUERIES });
     }
@@ -267,6 +300,7 @@ export class WebGpuBackend implements Backend {
     const d = this.gpuDevice;
     this.arena.flush(d.queue);
     d.queue.submit([cb]);
+    this.submitted++;
     for (let k = 0; k < 3; k++) this.scopes.push(d.popErrorScope().catch(() => null));
     this.pool.afterSubmit();
   }
@@ -274,6 +308,7 @@ export class WebGpuBackend implements Backend {
   /** Resolves when the given promise does, rejects with DeviceLostError on loss, and checks the error scopes. */
   private async settle<T>(p: Promise<T>): Promise<T> {
     let v: T;
+    const tidy = setInterval(consolidateHeap, HEAP_TIDY_MS);
     try {
       v = await Promise.race([p, this.lostPromise]);
     } catch (e) {
@@ -281,6 +316,8 @@ export class WebGpuBackend implements Backend {
       // A failed map or wait means the device went away (we own the buffers involved).
       await Promise.race([this.lostPromise, new Promise((r) => setTimeout(r, 50))]).catch(() => undefined);
       throw this.lostInfo ? this.lostError() : new DeviceLostError('webgpu', `the device failed: ${(e as Error).message ?? String(e)}`);
+    } finally {
+      clearInterval(tidy);
     }
     const errs = await Promise.all(this.scopes.splice(0));
     if (this.lostInfo) throw this.lostError();
@@ -324,17 +361,32 @@ export class WebGpuBackend implements Backend {
 
   private dispatch(name: ShaderName, constants: Constants, params: ArrayBuffer, bindings: readonly GPUBufferBinding[], groups: readonly [number, number, number]): void {
     if (groups[0] === 0 || groups[1] === 0 || groups[2] === 0) return;
-    this.open();
-    const pipeline = this.pipelines.get(name, constants);
-    const uniform = this.arena.alloc(params);
-    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: uniform }];
-    bindings.forEach((resource, k) => entries.push({ binding: k + 1, resource }));
-    const bg = this.gpuDevice.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
-    const pass = this.computePass();
-    pass.setPipeline(pipeline);
+    const words = new Uint32Array(params);
+    this.open(); // (pipeline creation inside the error scopes)
+    this.encode(this.pipelines.get(name, constants), params.byteLength, (u32, at) => u32.set(words, at), bindings, groups);
+  }
+
+  /**
+   * Records one dispatch: its parameters are written by `fill` into an arena slot of `paramBytes`
+   * (at element `at` of the chunk's host copy), bound at binding 0 ahead of `bindings`; the bind
+   * group comes from the cache. Arena slots that `bindings` name must have been taken after the
+   * last submit (compare `submitted`), since a submit hands the arena over to the next command buffer.
+   */
+  private encode(
+    p: CachedPipeline,
+    paramBytes: number,
+    fill: (u32: Uint32Array, at: number, f32: Float32Array) => void,
+    bindings: readonly GPUBufferBinding[],
+    groups: readonly [number, number, number],
+  ): void {
+    const pass = this.computePass(); // (may submit first: slots are taken after it)
+    const slot = this.arena.alloc(paramBytes);
+    fill(slot.u32, slot.offset / 4, slot.f32);
+    const bg = this.bindGroups.get(p, [{ buffer: slot.buffer, offset: slot.offset, size: slot.size }, ...bindings]);
+    pass.setPipeline(p.pipeline);
     pass.setBindGroup(0, bg);
     pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
-    if (++this.dispatches >= FLUSH_EVERY) this.flush();
+    if (++this.dispatches >= this.flushEvery) this.flush();
   }
 
   /** A 1-D element-parallel dispatch of `count` invocations (WG per workgroup, `per` elements each). */
@@ -745,46 +797,123 @@ export class WebGpuBackend implements Backend {
         throw new ShapeError(`assemble: 'add' is ${desc(add)}, the tile is ${R}×${count}`, [shp(add), [R, count]]);
       }
     }
-    const packed = packTerms(terms, shape, num);
+    const layout_ = layoutTerms(terms, shape, num);
     const out = this.newTensor(1, R, count);
     const total = R * count;
     if (total === 0) return out;
     const W = this.maxWindowElems;
-    if (packed.data.length > W) throw tooLargeForBinding('the packed assemble factors', packed.data.length, W);
-    const fb = this.pool.acquire(Math.max(16, Math.ceil(packed.data.length / 4) * 16), true);
+    if (layout_.len > W) throw tooLargeForBinding('the packed assemble factors', layout_.len, W);
     this.open();
-    if (packed.data.length > 0) this.gpuDevice.queue.writeBuffer(fb, 0, packed.data);
-    // (also bound as the absent add tile, an array of vec4: whole vec4s)
-    const fBind: GPUBufferBinding = { buffer: fb, offset: 0, size: Math.max(16, Math.ceil(packed.data.length / 4) * 16) };
+    // The factors: in the upload arena (written with the parameters, one writeBuffer per submit),
+    // or, when large, in a pooled buffer written now. (Also bound as the absent add tile, an
+    // array of vec4: whole vec4s.)
+    const fBytes = Math.max(16, Math.ceil(layout_.len / 4) * 16);
+    let fb: GPUBuffer | null = null;
+    let stagedAt = -1;
+    let fBind: GPUBufferBinding | null = null;
+    const factors = (): GPUBufferBinding => {
+      if (fb) return fBind!;
+      if (fBytes > this.maxStagedBytes) {
+        fb = this.pool.acquire(fBytes, true);
+        const data = new Float32Array(fBytes / 4);
+        writeFactors(layout_, data, 0);
+        this.gpuDevice.queue.writeBuffer(fb, 0, data);
+        return (fBind = { buffer: fb, offset: 0, size: fBytes });
+      }
+      // a submit since staging handed the arena over: stage again for this command buffer
+      if (fBind && stagedAt === this.submitted) return fBind;
+      const slot = this.arena.alloc(fBytes);
+      const at = slot.offset / 4;
+      slot.f32.fill(0, at + layout_.len, at + fBytes / 4);
+      writeFactors(layout_, slot.f32, at);
+      stagedAt = this.submitted;
+      return (fBind = { buffer: slot.buffer, offset: slot.offset, size: fBytes });
+    };
     const [rMod, rDiv, cMod] = num ? [p, q, m] : [m, n, p];
     const stride = 4 * this.wg; // elements between an invocation's consecutive vec4s
     const dR = stride % R;
     const dCol = Math.floor(stride / R);
-    const steps = [dR % rMod, Math.floor(dR / rMod), dCol % cMod, Math.floor(dCol / cMod)];
+    const dR0 = dR % rMod;
+    const dR1 = Math.floor(dR / rMod);
+    const dC0 = dCol % cMod;
+    const dC1 = Math.floor(dCol / cMod);
     const addSpec: InputSpec[] = add ? [{ kind: 'same', sliceLen: total, length: total, what: "assemble's add tile" }] : [];
-    const nt = packed.descs.length;
+    const nt = layout_.flags.length;
     const groups = Math.max(1, Math.ceil(nt / ASSEMBLE_MAX_TERMS));
+    const perGroup = this.wg * 4 * this.assembleV; // elements per workgroup
     for (const r of planChunks(total, total, addSpec, this.maxVec4Window)) {
       const o = this.window(out, r.e0, r.e1, true);
       const aw = add ? this.window(add, r.e0, r.e1, true) : null;
+      const cnt = r.e1 - r.e0;
+      const [gx, gy] = grid2D(Math.ceil(cnt / perGroup), this.maxPerDim);
       for (let g = 0; g < groups; g++) {
-        const tds = packed.descs.slice(g * ASSEMBLE_MAX_TERMS, (g + 1) * ASSEMBLE_MAX_TERMS);
+        const t0 = g * ASSEMBLE_MAX_TERMS;
+        const ntg = Math.min(ASSEMBLE_MAX_TERMS, nt - t0);
         const mode = (g === 0 && aw ? 1 : 0) | (g > 0 ? 2 : 0);
-        const head = [r.e1 - r.e0, r.e0, o.base, aw ? aw.base : 0, R, col0, tds.length, mode, rMod, rDiv, cMod, m, ...steps, p, 0, 0, 0];
-        const buf = new ArrayBuffer(80 + 64 * ASSEMBLE_MAX_TERMS);
-        new Uint32Array(buf).set(head, 0);
-        tds.forEach((d, k) => new Uint32Array(buf, 80 + 64 * k, 16).set(d));
-        const constants: Record<string, number> = { V: this.assembleV, NUMERATOR: num ? 1 : 0 };
-        if (this.specialize) {
-          constants.SPEC = 1;
-          constants.NT = tds.length;
-          tds.forEach((d, k) => (constants[`FL${k}`] = d[1]!));
-        }
-        this.linear('kron_assemble', constants, buf, [fBind, aw ? aw.resource : fBind, o.resource], r.e1 - r.e0, 4 * this.assembleV);
+        const pipe = this.assemblePipeline(num, layout_.flags, t0, ntg);
+        this.computePass(); // (a submit here would hand the arena over before the factors are bound)
+        const fB = factors();
+        this.encode(
+          pipe,
+          ASSEMBLE_PARAM_BYTES,
+          (u32, at, f32) => {
+            u32[at] = cnt;
+            u32[at + 1] = r.e0;
+            u32[at + 2] = o.base;
+            u32[at + 3] = aw ? aw.base : 0;
+            u32[at + 4] = R;
+            u32[at + 5] = col0;
+            u32[at + 6] = ntg;
+            u32[at + 7] = mode;
+            u32[at + 8] = rMod;
+            u32[at + 9] = rDiv;
+            u32[at + 10] = cMod;
+            u32[at + 11] = m;
+            u32[at + 12] = dR0;
+            u32[at + 13] = dR1;
+            u32[at + 14] = dC0;
+            u32[at + 15] = dC1;
+            u32[at + 16] = p;
+            u32[at + 17] = 0;
+            u32[at + 18] = 0;
+            u32[at + 19] = 0;
+            const d = layout_.descs;
+            for (let k = 0; k < ASSEMBLE_MAX_TERMS; k++) {
+              const w = at + 20 + 16 * k;
+              if (k >= ntg) {
+                u32.fill(0, w, w + 16);
+                continue;
+              }
+              const src = 16 * (t0 + k);
+              f32[w] = d[src]!; // alpha, as f32
+              for (let j = 1; j < 16; j++) u32[w + j] = d[src + j]!;
+            }
+          },
+          [fB, aw ? aw.resource : fB, o.resource],
+          [gx, gy, 1],
+        );
       }
     }
-    this.pool.release(fb);
+    if (fb) this.pool.release(fb);
     return out;
+  }
+
+  /** The assemble pipeline for terms [t0, t0 + nt) of this structure (specialised on hardware adapters). */
+  private assemblePipeline(num: boolean, flags: readonly number[], t0: number, nt: number): CachedPipeline {
+    let key = num ? 'N' : 'D';
+    if (this.specialize) for (let k = t0; k < t0 + nt; k++) key += `,${flags[k]}`;
+    let p = this.assemblePipes.get(key);
+    if (!p) {
+      const constants: Record<string, number> = { WG: this.wg, V: this.assembleV, NUMERATOR: num ? 1 : 0 };
+      if (this.specialize) {
+        constants.SPEC = 1;
+        constants.NT = nt;
+        for (let k = 0; k < nt; k++) constants[`FL${k}`] = flags[t0 + k]!;
+      }
+      p = this.pipelines.get('kron_assemble', constants);
+      this.assemblePipes.set(key, p);
+    }
+    return p;
   }
 
   /** A batch of matrices filled with one value (zeros by default); not part of the Backend contract. */
@@ -814,7 +943,9 @@ export class WebGpuBackend implements Backend {
     try {
       this.endPass().copyBufferToBuffer(T.buffer, 0, staging, 0, bytes);
       this.flush();
+      const target = this.submitted;
       await this.settle(staging.mapAsync(MAP_MODE_READ));
+      this.completed = Math.max(this.completed, target); // the copy ran after everything submitted before it
       const data = new Float32Array(staging.getMappedRange().slice(0));
       staging.unmap();
       return new Mat(T.rows, T.cols, data);
@@ -830,10 +961,18 @@ export class WebGpuBackend implements Backend {
     this.pool.release(t.buffer, this.encoder === null);
   }
 
+  /**
+   * Submits what is recorded and waits for the queue (`onSubmittedWorkDone`; measured no slower
+   * than mapping a 4-byte buffer, and it needs no copy). With nothing submitted since the last
+   * completed wait and no error reported, it returns without a round trip through Dawn.
+   */
   async sync(): Promise<void> {
     this.alive();
     this.flush();
+    if (this.submitted === this.completed && this.scopes.length === 0) return;
+    const target = this.submitted;
     await this.settle(this.gpuDevice.queue.onSubmittedWorkDone());
+    this.completed = Math.max(this.completed, target);
   }
 
   /** Frees all GPU memory and the device; the backend is unusable afterwards. */
@@ -842,6 +981,8 @@ export class WebGpuBackend implements Backend {
     this.destroyed = true;
     this.encoder = null;
     this.pass = null;
+    this.bindGroups.clear();
+    this.assemblePipes.clear();
     this.pool.destroyAll();
     this.arena.destroy();
     this.gpuDevice.destroy();
@@ -869,24 +1010,32 @@ function u32s(values: readonly number[]): ArrayBuffer {
   return u.buffer;
 }
 
-/** Term descriptors (16 u32 each, alpha as f32 bits) and the factors packed into one array. */
-export function packTerms(terms: readonly Term[], shape: JacobianShape, numerator: boolean): { descs: Uint32Array[]; data: Float32Array<ArrayBuffer> } {
+/**
+ * Where each term's factors go in the packed factor array, and the term descriptors: 16 words per
+ * term (word 0 alpha as a number, stored as f32; the rest u32: flags, offsets, strides; see
+ * kron_assemble.wgsl). Validates the terms; copies nothing (`writeFactors` does).
+ */
+export interface TermLayout {
+  readonly descs: readonly number[];
+  /** Flags word of each term. */
+  readonly flags: readonly number[];
+  /** Total packed length (elements). */
+  readonly len: number;
+  readonly copies: readonly { readonly M: Mat; readonly transpose: boolean; readonly off: number }[];
+}
+
+export function layoutTerms(terms: readonly Term[], shape: JacobianShape, numerator: boolean): TermLayout {
   const { m, n, p, q } = shape;
-  const chunks: Float32Array[] = [];
+  const copies: { M: Mat; transpose: boolean; off: number }[] = [];
+  const descs: number[] = [];
+  const flagsOf: number[] = [];
   let len = 0;
   const push = (M: Mat, transpose: boolean): number => {
     const off = len;
-    let d: Float32Array;
-    if (!transpose) d = Float32Array.from(M.data);
-    else {
-      d = new Float32Array(M.rows * M.cols);
-      for (let j = 0; j < M.cols; j++) for (let i = 0; i < M.rows; i++) d[j + i * M.cols] = M.data[i + j * M.rows]!;
-    }
-    chunks.push(d);
-    len += d.length;
+    copies.push({ M, transpose, off });
+    len += M.rows * M.cols;
     return off;
   };
-  const f32bits = (x: number): number => new Uint32Array(new Float32Array([x]).buffer)[0]!;
   const check = (what: string, M: Mat | null, rows: number, cols: number, nullOk: boolean, nullWhy: string): void => {
     if (M === null) {
       if (!nullOk) throw new ShapeError(`assemble: ${what} = I needs ${nullWhy}`);
@@ -894,61 +1043,85 @@ export function packTerms(terms: readonly Term[], shape: JacobianShape, numerato
     }
     if (M.rows !== rows || M.cols !== cols) throw new ShapeError(`assemble: ${what} is ${fmtShape(M.shape)}, expected ${rows}×${cols}`, [M.shape, [rows, cols]]);
   };
-  const descs = terms.map((term) => {
-    const d = new Uint32Array(16);
-    d[0] = f32bits(term.alpha);
+  for (const term of terms) {
+    const d = new Array<number>(16).fill(0);
+    d[0] = term.alpha;
     if (term.kind === 'outer') {
       if (term.U.rows * term.U.cols !== p * q) throw new ShapeError(`assemble: outer term U is ${fmtShape(term.U.shape)}, needs ${p * q} entries (F is ${p}×${q})`, [term.U.shape, [p, q]]);
       if (term.V.rows * term.V.cols !== m * n) throw new ShapeError(`assemble: outer term V is ${fmtShape(term.V.shape)}, needs ${m * n} entries (X is ${m}×${n})`, [term.V.shape, [m, n]]);
       d[1] = 32;
       d[2] = push(term.U, false);
       d[5] = push(term.V, false);
-      return d;
+    } else {
+      if (term.kind !== 'kron') throw new InvalidArgumentError(`assemble: unknown term kind '${String((term as { kind: unknown }).kind)}'`);
+      const t = term.transposed;
+      const ka = t ? n : m;
+      const kb = t ? m : n;
+      const why = `(F is ${p}×${q}, X is ${m}×${n}${t ? ', transposed' : ''})`;
+      check('A', term.A, p, ka, p === ka, `p = ${t ? 'n' : 'm'} ${why}`);
+      check('B', term.B, kb, q, kb === q, `q = ${t ? 'm' : 'n'} ${why}`);
+      check('C', term.C, ka, kb, true, '');
+      check('S', term.S, p, q, true, '');
+      let flags = t ? 16 : 0;
+      // The fastest-varying index along the output column: k (numerator), i (denominator), which
+      // is a when not transposed and b when transposed. Factors indexed by it are packed so that
+      // index has stride 1.
+      if (term.A) {
+        flags |= 1;
+        const packT = !numerator && !t; // A[k,a] with a fast: store Aᵀ
+        d[2] = push(term.A, packT);
+        [d[3], d[4]] = packT ? [ka, 1] : [1, p];
+      }
+      if (term.B) {
+        flags |= 2;
+        d[5] = push(term.B, false);
+        [d[6], d[7]] = [1, kb];
+      }
+      if (term.C) {
+        flags |= 4;
+        const packT = !numerator && t; // C[a,b] with b fast: store Cᵀ
+        d[8] = push(term.C, packT);
+        [d[9], d[10]] = packT ? [kb, 1] : [1, ka];
+      }
+      if (term.S) {
+        flags |= 8;
+        d[11] = push(term.S, false);
+        [d[12], d[13]] = [1, p];
+      }
+      d[1] = flags;
     }
-    if (term.kind !== 'kron') throw new InvalidArgumentError(`assemble: unknown term kind '${String((term as { kind: unknown }).kind)}'`);
-    const t = term.transposed;
-    const ka = t ? n : m;
-    const kb = t ? m : n;
-    const why = `(F is ${p}×${q}, X is ${m}×${n}${t ? ', transposed' : ''})`;
-    check('A', term.A, p, ka, p === ka, `p = ${t ? 'n' : 'm'} ${why}`);
-    check('B', term.B, kb, q, kb === q, `q = ${t ? 'm' : 'n'} ${why}`);
-    check('C', term.C, ka, kb, true, '');
-    check('S', term.S, p, q, true, '');
-    let flags = t ? 16 : 0;
-    // The fastest-varying index along the output column: k (numerator), i (denominator), which
-    // is a when not transposed and b when transposed. Factors indexed by it are packed so that
-    // index has stride 1.
-    if (term.A) {
-      flags |= 1;
-      const packT = !numerator && !t; // A[k,a] with a fast: store Aᵀ
-      d[2] = push(term.A, packT);
-      [d[3], d[4]] = packT ? [ka, 1] : [1, p];
+    flagsOf.push(d[1]!);
+    for (const w of d) descs.push(w);
+  }
+  return { descs, flags: flagsOf, len, copies };
+}
+
+/** Writes a layout's factors (float32) into `dst` from element `base` on. */
+export function writeFactors(L: TermLayout, dst: Float32Array, base: number): void {
+  for (const { M, transpose, off } of L.copies) {
+    const src = M.data;
+    const o = base + off;
+    if (!transpose) {
+      dst.set(src, o);
+      continue;
     }
-    if (term.B) {
-      flags |= 2;
-      d[5] = push(term.B, false);
-      [d[6], d[7]] = [1, kb];
-    }
-    if (term.C) {
-      flags |= 4;
-      const packT = !numerator && t; // C[a,b] with b fast: store Cᵀ
-      d[8] = push(term.C, packT);
-      [d[9], d[10]] = packT ? [kb, 1] : [1, ka];
-    }
-    if (term.S) {
-      flags |= 8;
-      d[11] = push(term.S, false);
-      [d[12], d[13]] = [1, p];
-    }
-    d[1] = flags;
+    const R = M.rows;
+    const C = M.cols;
+    for (let j = 0; j < C; j++) for (let i = 0; i < R; i++) dst[o + j + i * C] = src[i + j * R]!;
+  }
+}
+
+/** Term descriptors (16 u32 each, alpha as f32 bits) and the factors packed into one array. */
+export function packTerms(terms: readonly Term[], shape: JacobianShape, numerator: boolean): { descs: Uint32Array[]; data: Float32Array<ArrayBuffer> } {
+  const L = layoutTerms(terms, shape, numerator);
+  const data = new Float32Array(L.len);
+  writeFactors(L, data, 0);
+  const descs = L.flags.map((_, k) => {
+    const d = new Uint32Array(16);
+    d.set(L.descs.slice(16 * k + 1, 16 * k + 16), 1);
+    new Float32Array(d.buffer, 0, 1)[0] = L.descs[16 * k]!;
     return d;
   });
-  const data = new Float32Array(len);
-  let o = 0;
-  for (const c of chunks) {
-    data.set(c, o);
-    o += c.length;
-  }
   return { descs, data };
 }
 

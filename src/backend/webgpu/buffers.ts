@@ -4,8 +4,8 @@
  * reused only as a kernel output recorded after those commands (commands of one queue execute in
  * order), never as the target of `queue.writeBuffer` (which executes before not-yet-submitted
  * commands), and it is destroyed only after the submit.
- * Uniform parameters of all dispatches of one command buffer live in a few arena buffers written
- * once, right before the submit.
+ * Small host data of one command buffer (dispatch parameters, the factors of `assemble`) lives in
+ * a few arena buffers written once, with one `writeBuffer` each, right before the submit.
  */
 
 export const STORAGE_USAGE = 0x80 | 0x04 | 0x08; // STORAGE | COPY_SRC | COPY_DST (GPUBufferUsage values)
@@ -36,6 +36,8 @@ export class BufferPool {
     private readonly maxBufferSize: number,
     /** Freed memory kept for reuse beyond this is destroyed. */
     private readonly keepBytes = 512 * 1024 * 1024,
+    /** Called before a pooled buffer is destroyed (cached bind groups that name it are dropped). */
+    private readonly onDestroy: (buf: GPUBuffer) => void = () => undefined,
   ) {}
 
   /** `forUpload`: the caller will `queue.writeBuffer` into it, so quarantined buffers are not eligible. */
@@ -85,6 +87,7 @@ export class BufferPool {
         if (k < 0) continue; // already reused
         list!.splice(k, 1);
         this.pooledBytes -= old.size;
+        this.onDestroy(old);
         old.destroy();
       }
       let list = this.free.get(size);
@@ -109,47 +112,99 @@ export class BufferPool {
   }
 }
 
-/** Slots for dispatch parameters, written to the GPU in one `writeBuffer` per arena at submit time. */
-export class UniformArena {
-  private static readonly CHUNK = 65536;
-  private readonly chunks: { buf: GPUBuffer; data: Uint8Array<ArrayBuffer>; used: number }[] = [];
+/** A slot of an arena: bytes [offset, offset + size) of `buffer`; element views of the chunk's host copy. */
+export interface ArenaSlot {
+  readonly buffer: GPUBuffer;
+  readonly offset: number;
+  readonly size: number;
+  /** Host copy of the whole chunk; the slot starts at element `offset / 4`. */
+  readonly u32: Uint32Array<ArrayBuffer>;
+  readonly f32: Float32Array<ArrayBuffer>;
+}
+
+interface ArenaChunk {
+  buf: GPUBuffer;
+  cap: number;
+  u8: Uint8Array<ArrayBuffer>;
+  u32: Uint32Array<ArrayBuffer>;
+  f32: Float32Array<ArrayBuffer>;
+  used: number;
+}
+
+/**
+ * Host data for one command buffer: dispatch parameters (bound as uniforms) and small read-only
+ * inputs such as the packed factors of `assemble` (bound as storage). Slots are filled in place in
+ * a host copy and written to the GPU with one `writeBuffer` per chunk at submit time (in queue
+ * order, before the command buffer that reads them; the previous command buffer has already read
+ * its contents). Chunks are reused from one submit to the next, so a steady sequence of identical
+ * plans binds identical (buffer, offset, size) triples and creates no GPU objects.
+ */
+export class UploadArena {
+  static readonly CHUNK = 65536;
+  static readonly USAGE = 0x40 | 0x80 | 0x08; // UNIFORM | STORAGE | COPY_DST
+  private readonly chunks: ArenaChunk[] = [];
   private current = 0;
 
   constructor(
     private readonly device: GPUDevice,
+    /** Offset alignment of every slot (the larger of the uniform and storage alignments). */
     private readonly align: number,
+    /** Called before a chunk's buffer is destroyed. */
+    private readonly onDestroy: (buf: GPUBuffer) => void = () => undefined,
   ) {}
 
-  /** Copies `params` into a slot; returns the binding for it. */
-  alloc(params: ArrayBuffer): GPUBufferBinding {
-    const size = Math.ceil(params.byteLength / 16) * 16;
-    let chunk = this.chunks[this.current];
-    if (chunk && chunk.used + size > UniformArena.CHUNK) {
+  /** A slot of `bytes` (rounded up to 16). Its contents must be written before the next flush. */
+  alloc(bytes: number): ArenaSlot {
+    const size = Math.max(16, Math.ceil(bytes / 16) * 16);
+    for (;;) {
+      let chunk = this.chunks[this.current];
+      if (!chunk) {
+        chunk = this.newChunk(size);
+        this.chunks.push(chunk);
+      }
+      const offset = Math.ceil(chunk.used / this.align) * this.align;
+      if (offset + size <= chunk.cap) {
+        chunk.used = offset + size;
+        return { buffer: chunk.buf, offset, size, u32: chunk.u32, f32: chunk.f32 };
+      }
+      if (chunk.used === 0) {
+        // too small even when empty (and unused by the commands being recorded): replace it
+        this.onDestroy(chunk.buf);
+        chunk.buf.destroy();
+        this.chunks[this.current] = this.newChunk(size);
+        continue;
+      }
       this.current++;
-      chunk = this.chunks[this.current];
     }
-    if (!chunk) {
-      chunk = {
-        buf: this.device.createBuffer({ size: UniformArena.CHUNK, usage: 0x40 | 0x08 }), // UNIFORM | COPY_DST
-        data: new Uint8Array(UniformArena.CHUNK),
-        used: 0,
-      };
-      this.chunks.push(chunk);
-    }
-    const offset = chunk.used;
-    chunk.data.set(new Uint8Array(params), offset);
-    chunk.used = Math.ceil((offset + size) / this.align) * this.align;
-    return { buffer: chunk.buf, offset, size };
+  }
+
+  private newChunk(minBytes: number): ArenaChunk {
+    let cap = UploadArena.CHUNK;
+    while (cap < minBytes) cap *= 2;
+    const u8 = new Uint8Array(cap);
+    return {
+      buf: this.device.createBuffer({ size: cap, usage: UploadArena.USAGE, label: 'matjac-arena' }),
+      cap,
+      u8,
+      u32: new Uint32Array(u8.buffer),
+      f32: new Float32Array(u8.buffer),
+      used: 0,
+    };
   }
 
   /** Writes the used slots (before the submit that reads them) and starts over for the next one. */
   flush(queue: GPUQueue): void {
     for (let c = 0; c <= this.current && c < this.chunks.length; c++) {
       const chunk = this.chunks[c]!;
-      if (chunk.used > 0) queue.writeBuffer(chunk.buf, 0, chunk.data, 0, Math.min(chunk.used, UniformArena.CHUNK));
+      if (chunk.used > 0) queue.writeBuffer(chunk.buf, 0, chunk.u8, 0, chunk.used);
       chunk.used = 0;
     }
     this.current = 0;
+  }
+
+  /** Bytes of GPU memory held by the arena. */
+  get bytes(): number {
+    return this.chunks.reduce((s, c) => s + c.cap, 0);
   }
 
   destroy(): void {

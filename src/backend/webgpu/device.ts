@@ -33,6 +33,14 @@ export interface WebGpuOptions {
   readonly tuning?: { readonly assembleV?: number; readonly fillV?: number; readonly workgroupSize?: number; readonly specialize?: boolean;
     /** Lowers the dispatch grid limit (tests: forces the 2-D grids and batch splitting of large dispatches). */
     readonly maxWorkgroupsPerDimension?: number;
+    /**
+     * Packed assemble factors up to this many bytes travel in the upload arena with the dispatch
+     * parameters (one writeBuffer per submit); larger ones get a pooled buffer of their own
+     * (default 4 MiB; tests lower it to exercise that path).
+     */
+    readonly maxStagedBytes?: number;
+    /** Dispatches recorded before the pending command buffer is submitted unasked (default 2048; tests lower it). */
+    readonly flushEvery?: number;
   };
 }
 
