@@ -3,6 +3,7 @@
  * checked against. Semantics are exactly those documented in ./backend.ts; the kernels are the
  * ones in src/mat.
  */
+import { concatLayout } from './checks.js';
 import { InvalidArgumentError, ShapeError, fmtShape, type Shape } from '../errors.js';
 import { commutation, kron as kronMat, kronFlat } from '../mat/kron.js';
 import { Mat } from '../mat/mat.js';
@@ -295,39 +296,7 @@ export class CpuBackend implements Backend {
   }
 
   concat(blocks: readonly (readonly Tensor[])[]): CpuTensor {
-    if (blocks.length === 0 || blocks.some((r) => r.length === 0)) throw new ShapeError('concat: needs at least one block in every block row');
-    const rowsOf = blocks.map((r, bi) => {
-      const h = r[0]!.rows;
-      r.forEach((t, bj) => {
-        if (t.rows !== h) {
-          throw new ShapeError(`concat: block (${bi + 1}, ${bj + 1}) is ${fmtShape(shp(t))}, but block (${bi + 1}, 1) has ${h} rows`, [shp(r[0]!), shp(t)]);
-        }
-      });
-      return h;
-    });
-    const colsOf = blocks[0]!.map((t) => t.cols);
-    blocks.forEach((r, bi) => {
-      if (r.length !== colsOf.length) throw new ShapeError(`concat: block row ${bi + 1} has ${r.length} blocks, row 1 has ${colsOf.length}`);
-      r.forEach((t, bj) => {
-        if (t.cols !== colsOf[bj]) {
-          throw new ShapeError(
-            `concat: block (${bi + 1}, ${bj + 1}) is ${fmtShape(shp(t))}, but block (1, ${bj + 1}) has ${colsOf[bj]} columns`,
-            [shp(blocks[0]![bj]!), shp(t)],
-          );
-        }
-      });
-    });
-    let batch = 1;
-    for (const r of blocks) {
-      for (const t of r) {
-        if (t.batch !== 1) {
-          if (batch !== 1 && batch !== t.batch) throw new ShapeError(`concat: batch sizes ${batch} and ${t.batch} do not broadcast`);
-          batch = t.batch;
-        }
-      }
-    }
-    const R = rowsOf.reduce((x, y) => x + y, 0);
-    const C = colsOf.reduce((x, y) => x + y, 0);
+    const { rowsOf, batch, rows: R, cols: C } = concatLayout(blocks);
     const parts = blocks.map((row) => row.map((blk) => this.live(blk, 'concat')));
     // the blocks tile the output: every entry is overwritten
     const out = this.alloc(batch * R * C, false);

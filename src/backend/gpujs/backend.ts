@@ -6,6 +6,7 @@
  * elementwise, scale, kron, sums, gathers, transposes, the Jacobian assembly) runs in gpu.js
  * kernels; pure copies (upload, concat, stack, unit batches) are host memcpys.
  */
+import { concatLayout } from '../checks.js';
 import { InvalidArgumentError, ShapeError, TooLargeError, fmtShape, type Shape } from '../../errors.js';
 import { Mat } from '../../mat/mat.js';
 import type { AssembleOptions, Backend, JacobianShape, Layout, Tensor, Term } from '../backend.js';
@@ -303,39 +304,7 @@ export class GpuJsBackend implements Backend {
   }
 
   concat(blocks: readonly (readonly Tensor[])[]): GpuJsTensor {
-    if (blocks.length === 0 || blocks.some((r) => r.length === 0)) throw new ShapeError('concat: needs at least one block in every block row');
-    const rowsOf = blocks.map((r, bi) => {
-      const h = r[0]!.rows;
-      r.forEach((t, bj) => {
-        if (t.rows !== h) {
-          throw new ShapeError(`concat: block (${bi + 1}, ${bj + 1}) is ${fmtShape(shp(t))}, but block (${bi + 1}, 1) has ${h} rows`, [shp(r[0]!), shp(t)]);
-        }
-      });
-      return h;
-    });
-    const colsOf = blocks[0]!.map((t) => t.cols);
-    blocks.forEach((r, bi) => {
-      if (r.length !== colsOf.length) throw new ShapeError(`concat: block row ${bi + 1} has ${r.length} blocks, row 1 has ${colsOf.length}`);
-      r.forEach((t, bj) => {
-        if (t.cols !== colsOf[bj]) {
-          throw new ShapeError(
-            `concat: block (${bi + 1}, ${bj + 1}) is ${fmtShape(shp(t))}, but block (1, ${bj + 1}) has ${colsOf[bj]} columns`,
-            [shp(blocks[0]![bj]!), shp(t)],
-          );
-        }
-      });
-    });
-    let batch = 1;
-    for (const r of blocks) {
-      for (const t of r) {
-        if (t.batch !== 1) {
-          if (batch !== 1 && batch !== t.batch) throw new ShapeError(`concat: batch sizes ${batch} and ${t.batch} do not broadcast`);
-          batch = t.batch;
-        }
-      }
-    }
-    const R = rowsOf.reduce((x, y) => x + y, 0);
-    const C = colsOf.reduce((x, y) => x + y, 0);
+    const { rowsOf, batch, rows: R, cols: C } = concatLayout(blocks);
     const out = new Float32Array(batch * R * C);
     for (let t = 0; t < batch; t++) {
       const o = t * R * C;
