@@ -62,7 +62,8 @@ export class WebGpuTensor implements Tensor {
  * merges all of them on the next large (≥ 1 KiB) malloc: measured on SwiftShader, ~5 µs after a
  * wait of ≤ 10 ms but 1 ms after 100 ms and 6 ms after 400 ms, landing in the next plan's
  * enqueue (Dawn's command-block allocation in beginComputePass). One large allocation every
- * HEAP_TIDY_MS of waiting makes the merge happen piecewise inside the wait, where it costs nothing.
+ * HEAP_TIDY_MS of waiting makes the merge happen piecewise inside the wait, where it costs nothing,
+ * and one more when the wait ends takes what the last ticks (and GC finalizers) freed.
  */
 const HEAP_TIDY_MS = 16;
 function consolidateHeap(): void {
@@ -318,6 +319,7 @@ export class WebGpuBackend implements Backend {
       throw this.lostInfo ? this.lostError() : new DeviceLostError('webgpu', `the device failed: ${(e as Error).message ?? String(e)}`);
     } finally {
       clearInterval(tidy);
+      consolidateHeap(); // what the last ticks freed: merged here, not in the next plan's enqueue
     }
     const errs = await Promise.all(this.scopes.splice(0));
     if (this.lostInfo) throw this.lostError();
