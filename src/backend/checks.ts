@@ -52,3 +52,30 @@ export function concatLayout(blocks: readonly (readonly Tensor[])[]): ConcatLayo
   }
   return { rowsOf, colsOf, batch, rows: rowsOf.reduce((x, y) => x + y, 0), cols: colsOf.reduce((x, y) => x + y, 0) };
 }
+
+/** A tensor's slice shape, and a description with its batch (`4×2×3`). */
+export const shp = shapeOf;
+export const desc = (t: Tensor): string => `${t.batch > 1 ? `${t.batch}×` : ''}${fmtShape(shapeOf(t))}`;
+
+/** The batch of a binary op: equal batches, or batch 1 broadcast. */
+export function broadcastBatch(what: string, a: Tensor, b: Tensor): number {
+  if (a.batch !== b.batch && a.batch !== 1 && b.batch !== 1) {
+    throw new ShapeError(`${what}: batch sizes ${a.batch} and ${b.batch} do not broadcast (${desc(a)} vs ${desc(b)})`, [shapeOf(a), shapeOf(b)]);
+  }
+  return Math.max(a.batch, b.batch);
+}
+
+/** `op(A)·op(B)`: its m, k, n and batch, checked (inner dimensions, batch broadcast). */
+export function matmulDims(A: Tensor, B: Tensor, transA: boolean, transB: boolean): { m: number; k: number; n: number; batch: number } {
+  const m = transA ? A.cols : A.rows;
+  const k = transA ? A.rows : A.cols;
+  const k2 = transB ? B.cols : B.rows;
+  const n = transB ? B.rows : B.cols;
+  if (k !== k2) {
+    throw new ShapeError(
+      `matmul: inner dimensions differ, ${fmtShape([m, k])} · ${fmtShape([k2, n])} (operands ${desc(A)}${transA ? 'ᵀ' : ''} and ${desc(B)}${transB ? 'ᵀ' : ''})`,
+      [shapeOf(A), shapeOf(B)],
+    );
+  }
+  return { m, k, n, batch: broadcastBatch('matmul', A, B) };
+}

@@ -3,8 +3,8 @@
  * checked against. Semantics are exactly those documented in ./backend.ts; the kernels are the
  * ones in src/mat.
  */
-import { concatLayout } from './checks.js';
-import { InvalidArgumentError, ShapeError, fmtShape, type Shape } from '../errors.js';
+import { broadcastBatch, concatLayout, desc, matmulDims, shp } from './checks.js';
+import { InvalidArgumentError, ShapeError, fmtShape } from '../errors.js';
 import { commutation, kron as kronMat, kronFlat } from '../mat/kron.js';
 import { Mat } from '../mat/mat.js';
 import { gemmBatch, matmul as matmulMat } from '../mat/matmul.js';
@@ -35,20 +35,12 @@ export class CpuTensor implements Tensor {
   }
 }
 
-const shp = (t: Tensor): Shape => [t.rows, t.cols];
-const desc = (t: Tensor): string => `${t.batch > 1 ? `${t.batch}×` : ''}${fmtShape(shp(t))}`;
 
 function asCpu(t: Tensor, what: string): CpuTensor {
   if (!(t instanceof CpuTensor)) throw new InvalidArgumentError(`${what}: the cpu backend got a tensor from another backend`);
   return t;
 }
 
-function broadcastBatch(what: string, a: Tensor, b: Tensor): number {
-  if (a.batch !== b.batch && a.batch !== 1 && b.batch !== 1) {
-    throw new ShapeError(`${what}: batch sizes ${a.batch} and ${b.batch} do not broadcast (${desc(a)} vs ${desc(b)})`, [shp(a), shp(b)]);
-  }
-  return Math.max(a.batch, b.batch);
-}
 
 /** Options of the CPU backend's buffer pool (see CpuBackend). */
 export interface CpuBackendOptions {
@@ -198,17 +190,7 @@ export class CpuBackend implements Backend {
   matmul(a: Tensor, b: Tensor, transA = false, transB = false): CpuTensor {
     const A = this.live(a, 'matmul');
     const B = this.live(b, 'matmul');
-    const m = transA ? A.cols : A.rows;
-    const k = transA ? A.rows : A.cols;
-    const k2 = transB ? B.cols : B.rows;
-    const n = transB ? B.rows : B.cols;
-    if (k !== k2) {
-      throw new ShapeError(
-        `matmul: inner dimensions differ, ${fmtShape([m, k])} · ${fmtShape([k2, n])} (operands ${desc(A)}${transA ? 'ᵀ' : ''} and ${desc(B)}${transB ? 'ᵀ' : ''})`,
-        [shp(A), shp(B)],
-      );
-    }
-    const batch = broadcastBatch('matmul', A, B);
+    const { m, k, n, batch } = matmulDims(A, B, transA, transB);
     // gemm overwrites every entry
     const out = this.alloc(batch * m * n, false);
     gemmBatch(out, A.data, A.batch, B.data, B.batch, m, k, n, transA, transB);

@@ -6,8 +6,8 @@
  * elementwise, scale, kron, sums, gathers, transposes, the Jacobian assembly) runs in gpu.js
  * kernels; pure copies (upload, concat, stack, unit batches) are host memcpys.
  */
-import { concatLayout } from '../checks.js';
-import { InvalidArgumentError, ShapeError, TooLargeError, fmtShape, type Shape } from '../../errors.js';
+import { broadcastBatch, concatLayout, desc, matmulDims, shp } from '../checks.js';
+import { InvalidArgumentError, ShapeError, TooLargeError, fmtShape } from '../../errors.js';
 import { Mat } from '../../mat/mat.js';
 import type { AssembleOptions, Backend, JacobianShape, Layout, Tensor, Term } from '../backend.js';
 import { planGrid, scatterResult, type GridLimits } from './grid.js';
@@ -62,20 +62,12 @@ export class GpuJsTensor implements Tensor {
 /** float32 represents every integer below 2^24 exactly; gpu.js's GL index arithmetic is float32. */
 const EXACT_INDEX = 2 ** 24;
 
-const shp = (t: Tensor): Shape => [t.rows, t.cols];
-const desc = (t: Tensor): string => `${t.batch > 1 ? `${t.batch}×` : ''}${fmtShape(shp(t))}`;
 
 function asGpuJs(t: Tensor, what: string): GpuJsTensor {
   if (!(t instanceof GpuJsTensor)) throw new InvalidArgumentError(`${what}: the gpujs backend got a tensor from another backend`);
   return t;
 }
 
-function broadcastBatch(what: string, a: Tensor, b: Tensor): number {
-  if (a.batch !== b.batch && a.batch !== 1 && b.batch !== 1) {
-    throw new ShapeError(`${what}: batch sizes ${a.batch} and ${b.batch} do not broadcast (${desc(a)} vs ${desc(b)})`, [shp(a), shp(b)]);
-  }
-  return Math.max(a.batch, b.batch);
-}
 
 export interface GpuJsBackendInit {
   readonly gpu: GpuJsInstance;
@@ -228,17 +220,7 @@ export class GpuJsBackend implements Backend {
   matmul(a: Tensor, b: Tensor, transA = false, transB = false): GpuJsTensor {
     const A = asGpuJs(a, 'matmul');
     const B = asGpuJs(b, 'matmul');
-    const m = transA ? A.cols : A.rows;
-    const k = transA ? A.rows : A.cols;
-    const k2 = transB ? B.cols : B.rows;
-    const n = transB ? B.rows : B.cols;
-    if (k !== k2) {
-      throw new ShapeError(
-        `matmul: inner dimensions differ, ${fmtShape([m, k])} · ${fmtShape([k2, n])} (operands ${desc(A)}${transA ? 'ᵀ' : ''} and ${desc(B)}${transB ? 'ᵀ' : ''})`,
-        [shp(A), shp(B)],
-      );
-    }
-    const batch = broadcastBatch('matmul', A, B);
+    const { m, k, n, batch } = matmulDims(A, B, transA, transB);
     if (k === 0) return new GpuJsTensor(batch, m, n, new Float32Array(batch * m * n));
     const constants = {
       K: k,

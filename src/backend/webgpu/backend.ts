@@ -14,7 +14,8 @@
  * Loss: `device.lost` and error scopes around every command buffer are observed; afterwards every
  * call throws DeviceLostError and no pending `read` resolves with data.
  */
-import { DeviceLostError, InvalidArgumentError, MatjacError, ShapeError, TooLargeError, fmtShape, type Shape } from '../../errors.js';
+import { broadcastBatch, desc, matmulDims, shp } from '../checks.js';
+import { DeviceLostError, InvalidArgumentError, MatjacError, ShapeError, TooLargeError, fmtShape } from '../../errors.js';
 import { Mat } from '../../mat/mat.js';
 import type { AssembleOptions, Backend, JacobianShape, Layout, Tensor, Term } from '../backend.js';
 import { BindGroupCache, type CachedPipeline } from './bindgroups.js';
@@ -70,8 +71,6 @@ function consolidateHeap(): void {
   void new ArrayBuffer(4096);
 }
 
-const shp = (t: Tensor): Shape => [t.rows, t.cols];
-const desc = (t: Tensor): string => `${t.batch > 1 ? `${t.batch}×` : ''}${fmtShape(shp(t))}`;
 
 /** vec4s (of 4 outputs) per invocation of the assembly kernel, and terms per dispatch (the uniform's array). */
 const ASSEMBLE_V = 4;
@@ -451,17 +450,7 @@ export class WebGpuBackend implements Backend {
   matmul(a: Tensor, b: Tensor, transA = false, transB = false): WebGpuTensor {
     const A = this.own(a, 'matmul');
     const B = this.own(b, 'matmul');
-    const M = transA ? A.cols : A.rows;
-    const K = transA ? A.rows : A.cols;
-    const K2 = transB ? B.cols : B.rows;
-    const N = transB ? B.rows : B.cols;
-    if (K !== K2) {
-      throw new ShapeError(
-        `matmul: inner dimensions differ, ${fmtShape([M, K])} · ${fmtShape([K2, N])} (operands ${desc(A)}${transA ? 'ᵀ' : ''} and ${desc(B)}${transB ? 'ᵀ' : ''})`,
-        [shp(A), shp(B)],
-      );
-    }
-    const batch = broadcastBatch('matmul', A, B);
+    const { m: M, k: K, n: N, batch } = matmulDims(A, B, transA, transB);
     const out = this.newTensor(batch, M, N);
     if (out.length === 0) return out;
     if (K === 0) {
@@ -999,12 +988,6 @@ function checkDims(what: string, rows: number, cols: number): void {
   }
 }
 
-function broadcastBatch(what: string, a: Tensor, b: Tensor): number {
-  if (a.batch !== b.batch && a.batch !== 1 && b.batch !== 1) {
-    throw new ShapeError(`${what}: batch sizes ${a.batch} and ${b.batch} do not broadcast (${desc(a)} vs ${desc(b)})`, [shp(a), shp(b)]);
-  }
-  return Math.max(a.batch, b.batch);
-}
 
 function u32s(values: readonly number[]): ArrayBuffer {
   const u = new Uint32Array(Math.ceil(values.length / 4) * 4);
