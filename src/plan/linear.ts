@@ -2,7 +2,7 @@ import type { Backend, Tensor } from '../backend/backend.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Node } from '../expr/ast.js';
 import type { Mat } from '../mat/mat.js';
-import { dependents, topoOrder } from '../diff/nodes.js';
+import { dependents } from '../diff/nodes.js';
 
 /**
  * Evaluates a linear expression (a tangent from `linearize`, an adjoint from `pullback`) on a
@@ -17,19 +17,17 @@ export function evalLinear(root: Node, seedName: string, seed: Tensor, backend: 
   const values = new Map<Node, Tensor>();
   const created: Tensor[] = [];
   const keep = (t: Tensor): Tensor => (created.push(t), t);
+  // evaluated on demand from the root, so a transposed operand folded into a matmul is never
+  // materialised on its own
   const val = (n: Node): Tensor => {
     let t = values.get(n);
     if (!t) {
-      t = keep(backend.upload(primal(n)));
+      t = !dep.has(n) ? keep(backend.upload(primal(n))) : n.op === 'var' ? seed : keep(step(n, val, backend));
       values.set(n, t);
     }
     return t;
   };
-  for (const n of topoOrder(root)) {
-    if (!dep.has(n)) continue;
-    values.set(n, n.op === 'var' ? seed : keep(step(n, val, backend)));
-  }
-  const out = values.get(root) ?? val(root);
+  const out = val(root);
   for (const t of created) if (t !== out) backend.dispose(t);
   return out;
 }
