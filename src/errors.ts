@@ -15,7 +15,9 @@ export type ErrorCode =
   | 'E_TOO_LARGE'
   | 'E_BACKEND_UNAVAILABLE'
   | 'E_DEVICE_LOST'
-  | 'E_NOT_DIFFERENTIABLE';
+  | 'E_NOT_DIFFERENTIABLE'
+  | 'E_NOT_SYMMETRIC'
+  | 'E_NO_CONVERGENCE';
 
 export class MatjacError extends Error {
   readonly code: ErrorCode;
@@ -116,5 +118,24 @@ export class DeviceLostError extends MatjacError {
 export class NotDifferentiableError extends MatjacError {
   constructor(message: string) {
     super('E_NOT_DIFFERENTIABLE', message);
+  }
+}
+
+/** A matrix that must be symmetric is not, beyond rounding: names the largest asymmetry and where. */
+export class NotSymmetricError extends MatjacError {
+  constructor(
+    message: string,
+    readonly row: number,
+    readonly col: number,
+    readonly asymmetry: number,
+  ) {
+    super('E_NOT_SYMMETRIC', message);
+  }
+}
+
+/** An iteration that did not reach its tolerance within its iteration limit (and cannot return a partial answer). */
+export class ConvergenceError extends MatjacError {
+  constructor(message: string) {
+    super('E_NO_CONVERGENCE', message);
   }
 }

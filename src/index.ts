@@ -23,3 +23,4 @@ export type { Method, Explanation, ExplainStep } from './plan/plan.js';
 export { getBackend, registerBackend, resetBackends, type BackendChoice, type RunReport } from './plan/backends.js';
 export type { Backend, BackendName, Layout, Tensor, Term, KronTerm, OuterTerm, JacobianShape } from './backend/backend.js';
 export { CpuBackend } from './backend/cpu.js';
+export * from './eig/index.js';

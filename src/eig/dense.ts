@@ -1,0 +1,85 @@
+/**
+ * Dense symmetric eigen-decomposition in float64: `H = V Λ Vᵀ` with Λ ascending and V
+ * orthonormal (DESIGN.md §1). Householder tridiagonalisation `H = Q T Qᵀ`, then the tridiagonal
+ * problem `T = W Λ Wᵀ` (implicit QL for values, and for vectors at small n; divide-and-conquer
+ * for vectors at large n), then `V = Q W`.
+ */
+import { Mat } from '../mat/mat.js';
+import { applyQ, tridiagonalize } from './tridiag.js';
+import { sortAscending, tql } from './tql.js';
+import { symmetricCopy } from './validate.js';
+
+/** An eigen-decomposition: `values` ascending, column k of `vectors` ↔ values[k]. */
+export interface Eigh {
+  readonly values: Float64Array;
+  readonly vectors: Mat;
+}
+
+/**
+ * Scales `a` into a range where squaring neither overflows nor underflows (as LAPACK dsyev does);
+ * returns the factor to multiply the eigenvalues by afterwards.
+ */
+function rescale(a: Float64Array): number {
+  let maxAbs = 0;
+  for (let k = 0; k < a.length; k++) maxAbs = Math.max(maxAbs, Math.abs(a[k]!));
+  if (maxAbs === 0 || (maxAbs > 1e-140 && maxAbs < 1e140)) return 1;
+  const s = 1 / maxAbs;
+  for (let k = 0; k < a.length; k++) a[k] = a[k]! * s;
+  return maxAbs;
+}
+
+/** The symmetric tridiagonal T of `a` (overwritten with the reflectors). */
+function reduce(a: Float64Array, n: number): { d: Float64Array; e: Float64Array; tau: Float64Array } {
+  const d = new Float64Array(n);
+  const e = new Float64Array(n);
+  const tau = new Float64Array(n);
+  tridiagonalize(a, n, d, e, tau);
+  return { d, e, tau };
+}
+
+/** Eigenvalues of a symmetric matrix, ascending (float64). Throws unless H is square, finite and symmetric to rounding. */
+export function eigvalsh(H: Mat): Float64Array {
+  const { n, a } = symmetricCopy(H, 'eigvalsh', false);
+  const s = rescale(a);
+  const { d, e } = reduce(a, n);
+  tql(d, e, n);
+  d.sort();
+  if (s !== 1) for (let i = 0; i < n; i++) d[i] = d[i]! * s;
+  return d;
+}
+
+/**
+ * Eigenvalues (ascending) and orthonormal eigenvectors of a symmetric matrix (float64):
+ * `H V = V diag(values)`, column k of `vectors` belongs to values[k], each column with its
+ * largest-magnitude entry positive. Throws unless H is square, finite and symmetric to rounding.
+ */
+export function eigh(H: Mat): Eigh {
+  const { n, a } = symmetricCopy(H, 'eigh', true);
+  const s = rescale(a);
+  const { d, e, tau } = reduce(a, n);
+  const z = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) z[i + i * n] = 1;
+  tql(d, e, n, z, n);
+  sortAscending(d, n, z, n);
+  applyQ(a, n, tau, z, n);
+  if (s !== 1) for (let i = 0; i < n; i++) d[i] = d[i]! * s;
+  fixSigns(z, n, n);
+  return { values: d, vectors: new Mat(n, n, z) };
+}
+
+/** Flips each column of `z` (rows×cols) so that its largest-magnitude entry (the first, on ties) is positive. */
+export function fixSigns(z: Float64Array, rows: number, cols: number): void {
+  for (let j = 0; j < cols; j++) {
+    const c = j * rows;
+    let best = 0;
+    let at = c;
+    for (let i = c; i < c + rows; i++) {
+      const v = Math.abs(z[i]!);
+      if (v > best) {
+        best = v;
+        at = i;
+      }
+    }
+    if (z[at]! < 0) for (let i = c; i < c + rows; i++) z[i] = -z[i]!;
+  }
+}
