@@ -1,4 +1,4 @@
-import type { Backend, Layout } from './backend/backend.js';
+import type { Layout } from './backend/backend.js';
 import { InvalidArgumentError, ShapeError, UnknownOptionError, fmtShape } from './errors.js';
 import type { Node } from './expr/ast.js';
 import { toAst, type ExprLike } from './expr/build.js';
@@ -8,11 +8,13 @@ import { Mat } from './mat/mat.js';
 import { linearize } from './diff/jvp.js';
 import { constant, num, variable } from './diff/nodes.js';
 import { pullback } from './diff/vjp.js';
+import { transpose } from './mat/ops.js';
 import { withBackend, type BackendChoice, type RunReport } from './plan/backends.js';
-import { checkSize, executeJacobian, runJacobian, type Primal } from './plan/execute.js';
-import { fdJacobian } from './plan/fd.js';
-import { evalLinear } from './plan/linear.js';
-import { METHODS, domainNodes, explainPlan, planJacobian, type Explanation, type JacobianPlan, type Method } from './plan/plan.js';
+import type { Primal } from './plan/execute.js';
+import { METHODS, explainPlan, planJacobian, type Explanation, type JacobianPlan, type Method } from './plan/plan.js';
+import { compareWithFd, primalOf, runLinear, runPlan, streamTiles, tilingPlan, type JacobianTile } from './plan/run.js';
+
+export type { JacobianTile } from './plan/run.js';
 
 /** Values for the names of an expression: matrices, numbers (1×1), row arrays, or plain arrays (columns). */
 export type Bindings = Readonly<Record<string, Mat | number | readonly number[] | readonly (readonly number[])[]>>;
@@ -39,7 +41,6 @@ export interface DiffOptions extends EvaluateOptions {
 
 const EVAL_KEYS = ['at'] as const;
 const DIFF_KEYS = ['at', 'wrt', 'layout', 'backend', 'method', 'maxBytes', 'onReport'] as const;
-const DEFAULT_MAX_BYTES = 2 ** 31;
 
 /** A parsed, shape-checked expression with its bound values (float64). */
 interface Compiled {
@@ -89,40 +90,12 @@ function resolveWrt(c: Compiled, wrt: string | undefined): string {
   throw new InvalidArgumentError(`say which variable to differentiate with respect to (wrt): the expression has ${names.length ? names.join(', ') : 'no names'}`);
 }
 
-/** Float64 values of primal subexpressions, shared across one call. */
-function primalOf(env: Record<string, Mat>): Primal {
-  const memo = new Map<Node, Mat>();
-  return (n) => evaluateNode(n, env, memo);
-}
-
 const xShape = (c: Compiled, wrt: string): [number, number] => [c.env[wrt]!.rows, c.env[wrt]!.cols];
 
 function requireScalar(fn: Node, what: string): void {
   if (fn.shape[0] !== 1 || fn.shape[1] !== 1) {
     throw new ShapeError(`${what} needs a scalar function, but the expression is ${fmtShape(fn.shape)}; use jacobian() for matrix-valued functions`, [fn.shape]);
   }
-}
-
-/** Runs a plan: finite differences on the CPU in float64, everything else on a backend. */
-async function runPlan(plan: JacobianPlan, c: Compiled, opts: DiffOptions): Promise<Mat> {
-  if (plan.method === 'fd') {
-    if (opts.backend !== undefined && opts.backend !== 'auto' && opts.backend !== 'cpu') {
-      throw new InvalidArgumentError(`method 'fd' runs on the CPU in float64; it cannot run on backend '${typeof opts.backend === 'string' ? opts.backend : opts.backend.name}'`);
-    }
-    checkSize(plan, 'cpu', 8, opts.maxBytes ?? DEFAULT_MAX_BYTES);
-    const primal = primalOf(c.env);
-    for (const n of plan.domainChecks) primal(n);
-    const J = fdJacobian(plan.fn, plan.wrt, c.env);
-    opts.onReport?.({ backend: 'cpu', device: 'cpu (float64)', skipped: [] });
-    return plan.layout === 'numerator' ? J : transposeMat(J);
-  }
-  return withBackend(opts.backend, (b) => executeJacobian(plan, b, primalOf(c.env), opts.maxBytes ?? DEFAULT_MAX_BYTES), opts.onReport);
-}
-
-function transposeMat(A: Mat): Mat {
-  const out = Mat.zeros(A.cols, A.rows);
-  for (let j = 0; j < A.cols; j++) for (let i = 0; i < A.rows; i++) out.data[j + i * A.cols] = A.data[i + j * A.rows]!;
-  return out;
 }
 
 /** F evaluated at the bound values (CPU, float64). */
@@ -140,7 +113,7 @@ export async function jacobian(expr: ExprLike, opts: DiffOptions): Promise<Mat> 
   checkOptions(opts, DIFF_KEYS, 'jacobian');
   const c = compile(expr, opts.at);
   const wrt = resolveWrt(c, opts.wrt);
-  return runPlan(planJacobian(c.fn, wrt, xShape(c, wrt), opts.layout ?? 'denominator', opts.method ?? 'auto'), c, opts);
+  return runPlan(planJacobian(c.fn, wrt, xShape(c, wrt), opts.layout ?? 'denominator', opts.method ?? 'auto'), c.env, opts);
 }
 
 /** How `jacobian` (or `hessian`, with `hessian: true`) would assemble this derivative: its terms and cost. */
@@ -186,12 +159,12 @@ export async function grad(expr: ExprLike, opts: GradOptions): Promise<Mat> {
   let G: Mat;
   if (method === 'auto' || method === 'reverse') {
     const g = gradientNode(c, wrt, 'grad');
-    G = await withBackend(opts.backend, (b) => runLinear(b, g, null, Mat.scalar(1), c), opts.onReport);
+    G = await withBackend(opts.backend, (b) => runLinear(b, g, '', Mat.scalar(1), c.env, c.fn), opts.onReport);
   } else {
-    const D = await runPlan(planJacobian(c.fn, wrt, [m, n], 'denominator', method), c, opts);
+    const D = await runPlan(planJacobian(c.fn, wrt, [m, n], 'denominator', method), c.env, opts);
     G = Mat.fromColumnMajor(m, n, D.data);
   }
-  return opts.form === 'jacobian' ? transposeMat(G) : G;
+  return opts.form === 'jacobian' ? transpose(G) : G;
 }
 
 /** The gradient of a scalar f as an expression (reverse mode, symbolically). */
@@ -199,23 +172,6 @@ function gradientNode(c: Compiled, wrt: string, what: string): Node {
   requireScalar(c.fn, what);
   const [m, n] = xShape(c, wrt);
   return pullback(c.fn, wrt, num(1)) ?? constant(Mat.zeros(m, n));
-}
-
-/**
- * Evaluates a linear expression (a tangent or an adjoint of `c.fn`) with its seed bound to one
- * value, on a backend; reads it back. The domain of `c.fn` is checked first.
- */
-async function runLinear(b: Backend, e: Node, seedName: string | null, seedValue: Mat, c: Compiled): Promise<Mat> {
-  const primal = primalOf(c.env);
-  for (const n of domainNodes(c.domainOf ?? c.fn)) primal(n);
-  const seed = b.upload(seedValue);
-  const out = evalLinear(e, seedName ?? '', seed, b, primal);
-  try {
-    return await b.read(out);
-  } finally {
-    b.dispose(out);
-    if (out !== seed) b.dispose(seed);
-  }
 }
 
 /** dY/dt of a matrix function of a scalar t, with the shape of Y. */
@@ -247,7 +203,7 @@ async function tangentOf(c: Compiled, wrt: string, dX: Mat, opts: { backend?: Ba
   const dXNode = variable(`∂${wrt}`, xShape(c, wrt));
   const t = linearize(c.fn, wrt, dXNode);
   if (!t) return Mat.zeros(c.fn.shape[0], c.fn.shape[1]);
-  return withBackend(opts.backend, (b) => runLinear(b, t, dXNode.op === 'var' ? dXNode.name : '', dX, c), opts.onReport);
+  return withBackend(opts.backend, (b) => runLinear(b, t, dXNode.op === 'var' ? dXNode.name : '', dX, c.env, c.domainOf ?? c.fn), opts.onReport);
 }
 
 export interface VjpOptions extends Omit<DiffOptions, 'layout' | 'method' | 'maxBytes'> {
@@ -263,7 +219,7 @@ export async function vjp(expr: ExprLike, opts: VjpOptions): Promise<Mat> {
   const ct = seedMat('cotangent', opts.cotangent, c.fn.shape as [number, number]);
   const a = pullback(c.fn, wrt, variable('∂F̄', c.fn.shape));
   if (!a) return Mat.zeros(...xShape(c, wrt));
-  return withBackend(opts.backend, (b) => runLinear(b, a, '∂F̄', ct, c), opts.onReport);
+  return withBackend(opts.backend, (b) => runLinear(b, a, '∂F̄', ct, c.env, c.fn), opts.onReport);
 }
 
 function seedMat(what: string, v: Mat | Bindings[string], shape: readonly [number, number]): Mat {
@@ -285,7 +241,7 @@ export async function hessian(expr: ExprLike, opts: DiffOptions): Promise<Mat> {
   const wrt = resolveWrt(c, opts.wrt);
   const g = gradientNode(c, wrt, 'hessian');
   const plan = planJacobian(g, wrt, xShape(c, wrt), opts.layout ?? 'denominator', opts.method ?? 'auto', c.fn);
-  return runPlan(plan, { fn: g, env: c.env }, opts);
+  return runPlan(plan, c.env, opts);
 }
 
 export interface HvpOptions extends Omit<DiffOptions, 'layout' | 'method' | 'maxBytes'> {
@@ -324,28 +280,10 @@ export async function checkJacobian(expr: ExprLike, opts: DiffOptions & { readon
   const c = compile(expr, opts.at);
   const wrt = resolveWrt(c, opts.wrt);
   const plan = planJacobian(c.fn, wrt, xShape(c, wrt), opts.layout ?? 'denominator', opts.method ?? 'auto');
-  const J = await runPlan(plan, c, { ...rest, onReport: (r) => ((report = r), opts.onReport?.(r)) });
-  const fd = fdJacobian(c.fn, wrt, c.env);
-  const ref = plan.layout === 'numerator' ? fd : transposeMat(fd);
-  let diff = 0;
-  let norm = 0;
-  let maxAbs = 0;
-  for (let k = 0; k < ref.data.length; k++) {
-    const d = J.data[k]! - ref.data[k]!;
-    diff += d * d;
-    norm += ref.data[k]! ** 2;
-    maxAbs = Math.max(maxAbs, Math.abs(d));
-  }
-  const relError = Math.sqrt(diff) / Math.max(Math.sqrt(norm), Number.MIN_VALUE);
+  const J = await runPlan(plan, c.env, { ...rest, onReport: (r) => ((report = r), opts.onReport?.(r)) });
+  const { relError, maxAbsError, reference } = compareWithFd(J, c.fn, wrt, c.env, plan.layout);
   const tol = tolerance ?? (J.data instanceof Float32Array ? 1e-3 : 1e-6);
-  return { ok: relError <= tol, relError, maxAbsError: maxAbs, tolerance: tol, jacobian: J, reference: ref, method: plan.method, backend: report?.backend ?? 'cpu' };
-}
-
-/** A column tile of a Jacobian: columns [col0, col0 + count) of the requested layout. */
-export interface JacobianTile {
-  readonly col0: number;
-  readonly count: number;
-  readonly tile: Mat;
+  return { ok: relError <= tol, relError, maxAbsError, tolerance: tol, jacobian: J, reference, method: plan.method, backend: report?.backend ?? 'cpu' };
 }
 
 /**
@@ -357,27 +295,6 @@ export async function* jacobianTiles(expr: ExprLike, opts: DiffOptions & { reado
   checkOptions(rest, DIFF_KEYS, 'jacobianTiles');
   const c = compile(expr, opts.at);
   const wrt = resolveWrt(c, opts.wrt);
-  const layout = opts.layout ?? 'denominator';
-  let plan = planJacobian(c.fn, wrt, xShape(c, wrt), layout, opts.method ?? 'auto');
-  if (plan.method === 'fd') throw new InvalidArgumentError("jacobianTiles does not stream finite differences; use method 'auto', 'structured', 'forward' or 'reverse'");
-  if (!(plan.method === 'structured' && plan.terms!.every((t) => t.kind !== 'dense'))) {
-    // a column tile is a set of tangent directions (numerator) or cotangent directions (denominator)
-    plan = planJacobian(c.fn, wrt, xShape(c, wrt), layout, layout === 'numerator' ? 'forward' : 'reverse');
-  }
-  const { m, n, p, q } = plan.shape;
-  const totalCols = plan.layout === 'denominator' ? p * q : m * n;
-  const rows = plan.layout === 'denominator' ? m * n : p * q;
-  // by default, tiles of at most a quarter of maxBytes (in float64, the larger entry size)
-  const step = Math.max(1, tileCols ?? Math.floor((opts.maxBytes ?? DEFAULT_MAX_BYTES) / 4 / 8 / Math.max(rows, 1)));
-  const b = await withBackend(opts.backend, async (backend) => backend, opts.onReport);
-  const primal = primalOf(c.env);
-  for (let col0 = 0; col0 < totalCols; col0 += step) {
-    const count = Math.min(step, totalCols - col0);
-    const t = runJacobian(plan, b, primal, { col0, count });
-    try {
-      yield { col0, count, tile: await b.read(t) };
-    } finally {
-      b.dispose(t);
-    }
-  }
+  const plan = tilingPlan(c.fn, wrt, xShape(c, wrt), opts.layout ?? 'denominator', opts.method ?? 'auto');
+  yield* streamTiles(plan, c.env, { ...rest, tileCols });
 }

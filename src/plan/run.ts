@@ -1,0 +1,129 @@
+/**
+ * Running a plan for the public API: which backend runs what (finite differences stay on the CPU
+ * in float64), the column-tiling policy of streamed Jacobians, linear maps (jvp/vjp/hvp) with one
+ * seed, and the check of a Jacobian against finite differences. `api.ts` checks the user's
+ * options, compiles the expression and calls in here.
+ */
+import type { Backend, Layout } from '../backend/backend.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { Node } from '../expr/ast.js';
+import { evaluateNode } from '../expr/eval.js';
+import { Mat } from '../mat/mat.js';
+import { maxAbsDiff, relError, transpose } from '../mat/ops.js';
+import { withBackend, type BackendChoice, type RunReport } from './backends.js';
+import { checkSize, executeJacobian, runJacobian, type Primal } from './execute.js';
+import { fdJacobian } from './fd.js';
+import { evalLinear } from './linear.js';
+import { domainNodes, planJacobian, type JacobianPlan, type Method } from './plan.js';
+
+/** Largest Jacobian computed in one piece when the caller sets no `maxBytes`: 2 GiB. */
+export const DEFAULT_MAX_BYTES = 2 ** 31;
+
+/** Where and how a plan runs. */
+export interface RunOptions {
+  readonly backend?: BackendChoice;
+  readonly maxBytes?: number;
+  readonly onReport?: (report: RunReport) => void;
+}
+
+/** Float64 values of primal subexpressions, memoised across one call. */
+export function primalOf(env: Readonly<Record<string, Mat>>): Primal {
+  const memo = new Map<Node, Mat>();
+  return (n) => evaluateNode(n, env, memo);
+}
+
+/** The numerator Jacobian J (pq×mn) in the requested layout: J itself, or D = Jᵀ. */
+export const inLayout = (J: Mat, layout: Layout): Mat => (layout === 'numerator' ? J : transpose(J));
+
+/** Runs a plan: finite differences on the CPU in float64 (whatever `auto` would pick), everything else on a backend. */
+export async function runPlan(plan: JacobianPlan, env: Readonly<Record<string, Mat>>, opts: RunOptions): Promise<Mat> {
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (plan.method !== 'fd') return withBackend(opts.backend, (b) => executeJacobian(plan, b, primalOf(env), maxBytes), opts.onReport);
+  if (opts.backend !== undefined && opts.backend !== 'auto' && opts.backend !== 'cpu') {
+    throw new InvalidArgumentError(`method 'fd' runs on the CPU in float64; it cannot run on backend '${typeof opts.backend === 'string' ? opts.backend : opts.backend.name}'`);
+  }
+  checkSize(plan, 'cpu', 8, maxBytes);
+  const primal = primalOf(env);
+  for (const n of plan.domainChecks) primal(n);
+  const J = fdJacobian(plan.fn, plan.wrt, env);
+  opts.onReport?.({ backend: 'cpu', device: 'cpu (float64)', skipped: [] });
+  return inLayout(J, plan.layout);
+}
+
+/**
+ * Evaluates a linear expression `e` (a tangent or an adjoint of `domainOf`) with its seed bound to
+ * one value, on a backend, and reads it back. The domain of `domainOf` is checked first.
+ */
+export async function runLinear(b: Backend, e: Node, seedName: string, seedValue: Mat, env: Readonly<Record<string, Mat>>, domainOf: Node): Promise<Mat> {
+  const primal = primalOf(env);
+  for (const n of domainNodes(domainOf)) primal(n);
+  const seed = b.upload(seedValue);
+  const out = evalLinear(e, seedName, seed, b, primal);
+  try {
+    return await b.read(out);
+  } finally {
+    b.dispose(out);
+    if (out !== seed) b.dispose(seed);
+  }
+}
+
+/** How a Jacobian compares with its finite-difference reference (same layout). */
+export interface FdComparison {
+  /** ‖J − J_fd‖_F / ‖J_fd‖_F. */
+  readonly relError: number;
+  readonly maxAbsError: number;
+  /** The reference, in J's layout. */
+  readonly reference: Mat;
+}
+
+/** Central finite differences of `fn` (float64), laid out as `layout`, and J's distance from them. */
+export function compareWithFd(J: Mat, fn: Node, wrt: string, env: Readonly<Record<string, Mat>>, layout: Layout): FdComparison {
+  const reference = inLayout(fdJacobian(fn, wrt, env), layout);
+  return { relError: relError(J, reference), maxAbsError: maxAbsDiff(J, reference), reference };
+}
+
+/**
+ * The plan of a Jacobian streamed in column tiles: a fully structured plan writes any column
+ * range directly; otherwise a column tile is a set of tangent directions (numerator: forward
+ * mode) or cotangent directions (denominator: reverse mode). Finite differences do not stream.
+ */
+export function tilingPlan(fn: Node, wrt: string, xShape: readonly [number, number], layout: Layout, method: Method): JacobianPlan {
+  const plan = planJacobian(fn, wrt, xShape, layout, method);
+  if (plan.method === 'fd') throw new InvalidArgumentError("jacobianTiles does not stream finite differences; use method 'auto', 'structured', 'forward' or 'reverse'");
+  if (plan.method === 'structured' && plan.terms!.every((t) => t.kind !== 'dense')) return plan;
+  return planJacobian(fn, wrt, xShape, layout, layout === 'numerator' ? 'forward' : 'reverse');
+}
+
+/** A column tile of a Jacobian: columns [col0, col0 + count) of the plan's layout. */
+export interface JacobianTile {
+  readonly col0: number;
+  readonly count: number;
+  readonly tile: Mat;
+}
+
+/**
+ * The column tiles of a plan's Jacobian: `step` columns each (the last may be shorter) out of
+ * `totalCols`; by default tiles of at most a quarter of `maxBytes` in float64 (the larger entry size).
+ */
+export function tileColumns(plan: JacobianPlan, maxBytes: number, tileCols?: number): { totalCols: number; step: number } {
+  const { m, n, p, q } = plan.shape;
+  const denominator = plan.layout === 'denominator';
+  const rows = denominator ? m * n : p * q;
+  return { totalCols: denominator ? p * q : m * n, step: Math.max(1, tileCols ?? Math.floor(maxBytes / 4 / 8 / Math.max(rows, 1))) };
+}
+
+/** Runs a tiling plan one column tile at a time on one backend; each tile is read back before the next is enqueued. */
+export async function* streamTiles(plan: JacobianPlan, env: Readonly<Record<string, Mat>>, opts: RunOptions & { readonly tileCols?: number }): AsyncGenerator<JacobianTile> {
+  const { totalCols, step } = tileColumns(plan, opts.maxBytes ?? DEFAULT_MAX_BYTES, opts.tileCols);
+  const b = await withBackend(opts.backend, async (backend) => backend, opts.onReport);
+  const primal = primalOf(env);
+  for (let col0 = 0; col0 < totalCols; col0 += step) {
+    const count = Math.min(step, totalCols - col0);
+    const t = runJacobian(plan, b, primal, { col0, count });
+    try {
+      yield { col0, count, tile: await b.read(t) };
+    } finally {
+      b.dispose(t);
+    }
+  }
+}
