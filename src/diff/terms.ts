@@ -1,6 +1,7 @@
 import type { Shape } from '../errors.js';
-import type { Node } from '../expr/ast.js';
+import type { Node, NodeOf, NodeOp } from '../expr/ast.js';
 import { Mat } from '../mat/mat.js';
+import { opOf } from '../ops/index.js';
 import * as N from './nodes.js';
 
 /**
@@ -106,89 +107,57 @@ function split(a: Node, b: Node, isTangent: (x: Node) => boolean): { p: Node; t:
   return null;
 }
 
+/**
+ * What a structure rule (an op record's `structure`, src/ops) may use: the terms of an operand
+ * tangent, the dense fallback, and the term algebra of this module bound to the input's m×n.
+ */
+export interface StructureCtx {
+  readonly dX: Node;
+  /** The terms of a tangent subexpression. */
+  walk(t: Node): SymTerm[];
+  /** Whether a subexpression depends on dX. */
+  isTangent(x: Node): boolean;
+  /** The node under rule as one dense term (forward mode). */
+  fallback(): SymTerm[];
+  /** Applies `f` to every structured term; a term it refuses (null), or a dense one, becomes dense `rebuild(term)`. */
+  each(terms: SymTerm[], f: (s: KronSym | OuterSym) => SymTerm | null, rebuild: (x: Node) => Node): SymTerm[];
+  negate(terms: SymTerm[]): SymTerm[];
+  /** The primal and the tangent operand of a binary node whose other side does not depend on dX. */
+  split(a: Node, b: Node): { p: Node; t: Node; left: boolean } | null;
+  innerShape(s: KronSym): Shape;
+  hadamard(s: KronSym | OuterSym, P: Node): SymTerm | null;
+  scalarToOuter(s: KronSym): OuterSym | null;
+  entryToOuter(s: KronSym, k: number): OuterSym;
+  outerFromW(s: KronSym, W: Node): OuterSym;
+  /** The matrix product of the non-null factors, in order (null when all are identities). */
+  product(factors: (Node | null)[]): Node | null;
+}
+
+/** How a tangent rooted at an op of kind K reads as terms. */
+export type StructureRule<K extends NodeOp> = (t: NodeOf<K>, c: StructureCtx) => SymTerm[];
+
 function extract(t: Node, walk: (t: Node) => SymTerm[], dX: Node, m: number, n: number): SymTerm[] {
   const dep = N.dependents(t, (dX as { name: string }).name);
   const isTangent = (x: Node): boolean => dep.has(x);
   const fallback = (): SymTerm[] => [dense(t)];
-  /** Apply `f` to every structured term, falling back to dense for the terms it refuses. */
-  const each = (terms: SymTerm[], f: (s: KronSym | OuterSym) => SymTerm | null, rebuild: (x: Node) => Node): SymTerm[] =>
-    terms.map((s) => (s.kind !== 'dense' ? f(s) : null) ?? dense(rebuild(termToNode(s, dX))));
-
-  switch (t.op) {
-    case 'var':
-      return [{ kind: 'kron', alpha: 1, gamma: null, A: null, B: null, C: null, S: null, transposed: false, shape: t.shape }];
-    case 'neg':
-      return walk(t.a).map((s) => (s.kind === 'dense' ? dense(N.neg(s.tangent)!) : { ...s, alpha: -s.alpha }));
-    case 'add':
-    case 'sub': {
-      // both sides are tangents (a one-sided sum folds away in nodes.add); broadcasts go dense
-      if (!same(t.a.shape, t.b.shape) || !isTangent(t.a) || !isTangent(t.b)) return fallback();
-      const a = walk(t.a);
-      const b = walk(t.b);
-      const bs = t.op === 'sub' ? b.map((s) => (s.kind === 'dense' ? dense(N.neg(s.tangent)!) : { ...s, alpha: -s.alpha })) : b;
-      return [...a, ...bs];
-    }
-    case 'mul':
-    case 'div': {
-      const sp = split(t.a, t.b, isTangent);
-      if (!sp || (t.op === 'div' && sp.left)) return fallback();
-      const p = t.op === 'div' ? N.div(N.num(1), sp.p)! : sp.p;
-      const inner = walk(sp.t);
-      const rebuild = (x: Node): Node => (t.op === 'div' ? N.div(x, sp.p)! : sp.left ? N.mul(sp.p, x)! : N.mul(x, sp.p)!);
-      if (N.isScalar(p)) return each(inner, (s) => ({ ...s, gamma: s.gamma ? N.mul(s.gamma, p)! : p }), rebuild);
-      if (N.isScalar(sp.t)) {
-        // a scalar tangent ⟨V, dX⟩ times a matrix: an outer term
-        return each(inner, (s) => {
-          const o = s.kind === 'outer' ? s : scalarToOuter(s, m, n);
-          return o && { ...o, U: N.mul(o.U, p)!, shape: t.shape };
-        }, rebuild);
-      }
-      return each(inner, (s) => hadamard(s, p, m, n), rebuild);
-    }
-    case 'matmul': {
-      const sp = split(t.a, t.b, isTangent);
-      if (!sp) return fallback();
-      const rebuild = (x: Node): Node => (sp.left ? N.matmul(sp.p, x)! : N.matmul(x, sp.p)!);
-      return each(walk(sp.t), (s) => {
-        if (s.kind === 'outer') return { ...s, U: rebuild(s.U), shape: t.shape };
-        if (s.S || !same(s.shape, innerShape(s, m, n))) return null;
-        return sp.left ? { ...s, A: N.matmul(sp.p, s.A) ?? sp.p, shape: t.shape } : { ...s, B: N.matmul(s.B, sp.p) ?? sp.p, shape: t.shape };
-      }, rebuild);
-    }
-    case 'transpose':
-      return each(walk(t.a), (s) => {
-        if (s.kind === 'outer') return { ...s, U: N.transpose(s.U)!, shape: t.shape };
-        if (!same(s.shape, innerShape(s, m, n))) return null;
-        // (S ⊙ A (C⊙dX) B)ᵀ = Sᵀ ⊙ Bᵀ (Cᵀ⊙dXᵀ) Aᵀ
-        return { ...s, A: N.transpose(s.B), B: N.transpose(s.A), C: N.transpose(s.C), S: N.transpose(s.S), transposed: !s.transposed, shape: t.shape };
-      }, (x) => N.transpose(x)!);
-    case 'gather': {
-      const size = t.a.shape[0] * t.a.shape[1];
-      const isReshape = t.idx.length === size && t.idx.every((v, k) => v === k);
-      const single = t.idx.length === 1 && t.idx[0]! >= 0 ? t.idx[0]! : -1;
-      return each(walk(t.a), (s) => {
-        if (isReshape) return s.kind === 'outer' ? { ...s, U: N.reshape(s.U, t.shape[0], t.shape[1])!, shape: t.shape } : { ...s, shape: t.shape };
-        if (s.kind === 'outer') return { ...s, U: N.gather(s.U, t.idx, t.shape[0], t.shape[1])!, shape: t.shape };
-        if (single >= 0) return entryToOuter(s, single, m, n);
-        return null;
-      }, (x) => N.gather(x, t.idx, t.shape[0], t.shape[1])!);
-    }
-    case 'tr':
-    case 'sum':
-      return each(walk(t.a), (s) => {
-        if (s.kind === 'outer') return { ...s, U: N.reduce(t.op as 'tr' | 'sum', s.U)!, shape: [1, 1] };
-        const inner = innerShape(s, m, n);
-        if (t.op === 'tr' && !same(s.shape, inner)) return null;
-        // tr(S ⊙ A Y B) = ⟨(B Dg(S) A)ᵀ, Y⟩,  sum(S ⊙ A Y B) = ⟨Aᵀ S Bᵀ, Y⟩  (Y = C ⊙ dX⁽ᵀ⁾)
-        const W =
-          t.op === 'tr'
-            ? N.transpose(product([s.B, s.S && N.diagPart(s.S), s.A]) ?? N.eye(inner[0]))!
-            : product([N.transpose(s.A), s.S ?? N.ones(inner[0], inner[1]), N.transpose(s.B)])!;
-        return outerFromW(s, W);
-      }, (x) => N.reduce(t.op as 'tr' | 'sum', x)!);
-    default:
-      return fallback();
-  }
+  const rule = opOf(t).structure;
+  if (rule === 'dense') return fallback();
+  const ctx: StructureCtx = {
+    dX,
+    walk,
+    isTangent,
+    fallback,
+    each: (terms, f, rebuild) => terms.map((s) => (s.kind !== 'dense' ? f(s) : null) ?? dense(rebuild(termToNode(s, dX)))),
+    negate: (terms) => terms.map((s) => (s.kind === 'dense' ? dense(N.neg(s.tangent)!) : { ...s, alpha: -s.alpha })),
+    split: (a, b) => split(a, b, isTangent),
+    innerShape: (s) => innerShape(s, m, n),
+    hadamard: (s, P) => hadamard(s, P, m, n),
+    scalarToOuter: (s) => scalarToOuter(s, m, n),
+    entryToOuter: (s, k) => entryToOuter(s, k, m, n),
+    outerFromW,
+    product,
+  };
+  return rule(t, ctx);
 }
 
 /** S ⊙ term, for a primal matrix S of the term's shape. */

@@ -10,13 +10,13 @@ import type { Mat } from '../mat/mat.js';
  *   indexing, `diag` and `vec` become `gather`. The derivative engine works on `Node`s only.
  */
 
-/** Elementwise functions (applied entry by entry). */
-export type UnaryFn = 'exp' | 'log' | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'sqrt';
-export const UNARY_FNS: readonly UnaryFn[] = ['exp', 'log', 'sin', 'cos', 'tanh', 'sigmoid', 'sqrt'];
+import type { UnaryFn } from '../ops/unary.js';
+import type { FnName } from '../ops/functions.js';
 
-/** Every function name the grammar knows (DESIGN.md §2). */
-export type FnName = UnaryFn | 'tr' | 'det' | 'logdet' | 'inv' | 'kron' | 'vec' | 'diag' | 'sum' | 'norm' | 'softmax';
-export const FN_NAMES: readonly FnName[] = [...UNARY_FNS, 'tr', 'det', 'logdet', 'inv', 'kron', 'vec', 'diag', 'sum', 'norm', 'softmax'];
+/** Elementwise functions (the unary table of src/ops) and every function name of the grammar. */
+export type { UnaryFn, FnName };
+export { UNARY_FNS } from '../ops/unary.js';
+export { FN_NAMES } from '../ops/functions.js';
 
 /** `pos`: 0-based offset into the source text (absent for builder-made nodes). */
 export type Ast =

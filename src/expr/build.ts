@@ -28,13 +28,16 @@
  * Functions, one per grammar function name: `tr det logdet inv kron vec diag sum norm exp log
  * sin cos tanh sigmoid sqrt softmax` (these names live in this module; the package exports the
  * module as the `expr` namespace so they never clash with the numeric `vec`, `kron`, `inv`…).
+ * Every elementwise function of the table in src/ops/unary.ts, including ones added later, is
+ * also `unary.NAME(x)`, `apply('NAME', x)` and `x.apply('NAME')`.
  * Methods on `E`: the same names (`x.add(y)`, `x.mul(y)`, `x.t()`, `x.T`, `x.at(1, 2)`,
  * `x.inv()`, `x.kron(y)`, …), plus `x.ast` and `x.toString()` (expression text).
  *
  * `toAst(string | Ast | E)` turns anything the API accepts into an `Ast`.
  */
 import { InvalidArgumentError, MatjacError } from '../errors.js';
-import { UNARY_FNS, type Ast, type FnName, type UnaryFn } from './ast.js';
+import { UNARY_FNS, isUnaryFn, type UnaryFn } from '../ops/unary.js';
+import type { Ast, FnName } from './ast.js';
 import { formatAst, isFnName, parse } from './parse.js';
 
 /** The builder's expression wrapper: an immutable handle on an `Ast`, with fluent methods. */
@@ -132,6 +135,10 @@ export class E {
   }
   sqrt(): E {
     return sqrt(this);
+  }
+  /** Any elementwise function of the table by name: `x.apply('exp')`. */
+  apply(fn: UnaryFn): E {
+    return apply(fn, this);
   }
   /** Expression text that `parse` reads back to this Ast. */
   toString(): string {
@@ -323,6 +330,9 @@ export const sqrt = (a: Operand): E => call('sqrt', a);
 
 /** Applies an elementwise function by name (`apply('exp', X)`). */
 export function apply(fn: UnaryFn, a: Operand): E {
-  if (!UNARY_FNS.includes(fn)) throw new InvalidArgumentError(`unknown function '${String(fn)}'`);
+  if (!isUnaryFn(fn)) throw new InvalidArgumentError(`unknown elementwise function '${String(fn)}' (known: ${UNARY_FNS.join(' ')})`);
   return call(fn, a);
 }
+
+/** One builder per elementwise function of the table (src/ops/unary.ts): `unary.exp(X)`. */
+export const unary = Object.fromEntries(UNARY_FNS.map((f) => [f, (a: Operand): E => call(f, a)])) as { readonly [F in UnaryFn]: (a: Operand) => E };

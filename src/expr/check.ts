@@ -11,7 +11,6 @@
  */
 import {
   InvalidArgumentError,
-  NotSquareError,
   ParseError,
   ShapeError,
   UnknownNameError,
@@ -21,13 +20,19 @@ import {
 import { Mat } from '../mat/mat.js';
 import type { Ast, EwOp, Node, NodeOf } from './ast.js';
 import { formatNumber } from './parse.js';
+import { opOf } from '../ops/index.js';
+import { at } from '../ops/domain.js';
+import { FUNCTIONS, checkArity } from '../ops/functions.js';
+import { children } from '../ops/nodes.js';
+import { isScalarShape, requireSquare, sameShape } from '../ops/shape.js';
+import type { FormatCtx } from '../ops/types.js';
+
+export { children };
 
 /** Bindings for `check`: shapes, or the values themselves (only their shapes are read). */
 export type ShapeEnv = Readonly<Record<string, Shape | Mat | { readonly rows: number; readonly cols: number }>>;
 
-const at = (pos: number | undefined): string => (pos === undefined ? '' : ` at ${pos}`);
-const isScalar = (s: Shape): boolean => s[0] === 1 && s[1] === 1;
-const sameShape = (a: Shape, b: Shape): boolean => a[0] === b[0] && a[1] === b[1];
+const isScalar = isScalarShape;
 
 function shapeOf(name: string, v: ShapeEnv[string]): Shape {
   let s: Shape;
@@ -121,10 +126,6 @@ function matmul(a: Node, b: Node, pos: number | undefined): Node {
     );
   }
   return { op: 'matmul', a, b, shape: [a.shape[0], b.shape[1]], pos };
-}
-
-function requireSquare(what: string, a: Node, pos: number | undefined): void {
-  if (a.shape[0] !== a.shape[1]) throw new NotSquareError(`'${what}'${at(pos)}`, a.shape, pos);
 }
 
 /** X^k for k ≥ 1 by repeated squaring; equal powers are one shared node. */
@@ -236,63 +237,8 @@ function lower(a: Ast, go: (a: Ast) => Node, env: Map<string, Shape>): Node {
 }
 
 function lowerCall(a: Extract<Ast, { kind: 'call' }>, go: (a: Ast) => Node): Node {
-  const pos = a.pos;
-  const want = a.fn === 'kron' ? 2 : 1;
-  if (a.args.length !== want) {
-    throw new ParseError(`'${a.fn}'${at(pos)} takes ${want} argument${want === 1 ? '' : 's'}, got ${a.args.length}`, pos ?? 0, `${want} arguments`);
-  }
-  const x = go(a.args[0]!);
-  const [m, n] = x.shape;
-  switch (a.fn) {
-    case 'exp':
-    case 'log':
-    case 'sin':
-    case 'cos':
-    case 'tanh':
-    case 'sigmoid':
-    case 'sqrt':
-      return { op: 'fn', fn: a.fn, a: x, shape: x.shape, pos };
-    case 'tr':
-    case 'det':
-    case 'logdet':
-      requireSquare(a.fn, x, pos);
-      return { op: a.fn, a: x, shape: [1, 1], pos };
-    case 'sum':
-    case 'norm':
-      return { op: a.fn, a: x, shape: [1, 1], pos };
-    case 'inv':
-      requireSquare('inv', x, pos);
-      return { op: 'inv', a: x, shape: x.shape, pos };
-    case 'softmax':
-      return { op: 'softmax', a: x, shape: x.shape, pos };
-    case 'kron': {
-      const y = go(a.args[1]!);
-      return { op: 'kron', a: x, b: y, shape: [m * y.shape[0], n * y.shape[1]], pos };
-    }
-    case 'vec': {
-      const idx = new Int32Array(m * n);
-      for (let k = 0; k < idx.length; k++) idx[k] = k;
-      return gather(x, idx, [m * n, 1], pos);
-    }
-    case 'diag': {
-      if (m === 1 || n === 1) {
-        const k = m * n;
-        const idx = new Int32Array(k * k).fill(-1);
-        for (let i = 0; i < k; i++) idx[i + i * k] = i;
-        return gather(x, idx, [k, k], pos);
-      }
-      if (m === n) {
-        const idx = new Int32Array(n);
-        for (let i = 0; i < n; i++) idx[i] = i + i * n;
-        return gather(x, idx, [n, 1], pos);
-      }
-      throw new ShapeError(
-        `'diag'${at(pos)} needs a vector or a square matrix, got ${fmtShape(x.shape)}`,
-        [x.shape],
-        pos,
-      );
-    }
-  }
+  checkArity(a.fn, a.args.length, a.pos);
+  return FUNCTIONS[a.fn].lower(a.args, { fn: a.fn, pos: a.pos, go });
 }
 
 function lowerConcat(a: Extract<Ast, { kind: 'concat' }>, go: (a: Ast) => Node): Node {
@@ -353,143 +299,18 @@ export function freeVars(node: Node): string[] {
   return out;
 }
 
-/** The operands of a node, in order. */
-export function children(n: Node): readonly Node[] {
-  switch (n.op) {
-    case 'var':
-    case 'const':
-      return [];
-    case 'add':
-    case 'sub':
-    case 'mul':
-    case 'div':
-    case 'matmul':
-    case 'kron':
-      return [n.a, n.b];
-    case 'concat':
-      return n.blocks.flat();
-    default:
-      return [n.a];
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Node → text
-
-const P = { add: 1, mul: 2, neg: 3, pow: 4, postfix: 5, atom: 6 } as const;
-
-function nodePrec(n: Node): number {
-  switch (n.op) {
-    case 'add':
-    case 'sub':
-      return P.add;
-    case 'mul':
-    case 'div':
-    case 'matmul':
-      return P.mul;
-    case 'neg':
-      return P.neg;
-    case 'pow':
-      return P.pow;
-    case 'transpose':
-      return P.postfix;
-    case 'gather':
-      return gatherForm(n).kind === 'index' ? P.postfix : P.atom;
-    case 'const':
-      return n.value.rows === 1 && n.value.cols === 1 && n.value.data[0]! < 0 ? P.neg : P.atom;
-    default:
-      return P.atom;
-  }
-}
-
-type GatherForm = { kind: 'index'; i: number; j?: number } | { kind: 'vec' } | { kind: 'diag' } | { kind: 'raw' };
-
-function gatherForm(n: NodeOf<'gather'>): GatherForm {
-  const [m, k] = n.a.shape;
-  const idx = n.idx;
-  const size = m * k;
-  if (idx.length === 1 && n.shape[0] === 1 && n.shape[1] === 1) {
-    const l = idx[0]!;
-    if (l < 0 || l >= size) return { kind: 'raw' };
-    if (m === 1 || k === 1) return { kind: 'index', i: l + 1 };
-    return { kind: 'index', i: (l % m) + 1, j: Math.floor(l / m) + 1 };
-  }
-  if (n.shape[0] === size && n.shape[1] === 1 && idx.every((v, t) => v === t)) return { kind: 'vec' };
-  if ((m === 1 || k === 1) && n.shape[0] === size && n.shape[1] === size) {
-    if (idx.every((v, t) => (t % size === Math.floor(t / size) ? v === t % size : v === -1))) return { kind: 'diag' };
-  }
-  if (m === k && n.shape[0] === m && n.shape[1] === 1 && idx.every((v, t) => v === t + t * m)) return { kind: 'diag' };
-  return { kind: 'raw' };
-}
-
-function fmtConst(v: Mat): string {
-  if (v.rows === 1 && v.cols === 1) return formatNumber(v.data[0]!);
-  const rows: string[] = [];
-  for (let i = 0; i < v.rows; i++) {
-    const r: string[] = [];
-    for (let j = 0; j < v.cols; j++) r.push(formatNumber(v.data[i + j * v.rows]!));
-    rows.push(r.join(', '));
-  }
-  return `[${rows.join('; ')}]`;
-}
 
 /**
  * MATLAB-like text for a node (for `explain` output and tests). `parse` + `check` of the text give
  * a node that formats to the same text; `gather`s print as the indexing, `vec` or `diag` that made them.
  */
 export function formatNode(node: Node): string {
-  const wrap = (x: Node, min: number): string => (nodePrec(x) >= min ? formatNode(x) : `(${formatNode(x)})`);
-  const bin = (n: { a: Node; b: Node }, sym: string, p: number): string => `${wrap(n.a, p)} ${sym} ${wrap(n.b, p + 1)}`;
-  switch (node.op) {
-    case 'var':
-      return node.name;
-    case 'const':
-      return fmtConst(node.value);
-    case 'add':
-      return bin(node, '+', P.add);
-    case 'sub':
-      return bin(node, '-', P.add);
-    case 'mul':
-      return bin(node, isScalar(node.a.shape) || isScalar(node.b.shape) ? '*' : '.*', P.mul);
-    case 'div':
-      return bin(node, './', P.mul);
-    case 'matmul':
-      return bin(node, '*', P.mul);
-    case 'neg':
-      return `-${wrap(node.a, P.neg)}`;
-    case 'transpose':
-      return `${wrap(node.a, P.postfix)}'`;
-    case 'pow':
-      return `${wrap(node.a, P.postfix)}.^${formatNumber(node.p)}`;
-    case 'fn':
-      return `${node.fn}(${formatNode(node.a)})`;
-    case 'gather':
-      return formatGather(node, wrap);
-    case 'concat':
-      return `[${node.blocks.map((r) => r.map((b) => formatNode(b)).join(', ')).join('; ')}]`;
-    case 'kron':
-      return `kron(${formatNode(node.a)}, ${formatNode(node.b)})`;
-    case 'tr':
-    case 'sum':
-    case 'norm':
-    case 'det':
-    case 'logdet':
-    case 'inv':
-    case 'softmax':
-      return `${node.op}(${formatNode(node.a)})`;
-  }
+  return opOf(node).format(node, FORMAT);
 }
 
-function formatGather(node: NodeOf<'gather'>, wrap: (x: Node, min: number) => string): string {
-  const g = gatherForm(node);
-  switch (g.kind) {
-    case 'index':
-      return `${wrap(node.a, P.postfix)}(${g.i}${g.j !== undefined ? `, ${g.j}` : ''})`;
-    case 'vec':
-      return `vec(${formatNode(node.a)})`;
-    case 'diag':
-      return `diag(${formatNode(node.a)})`;
-    case 'raw':
-      return `gather(${formatNode(node.a)}, [${Array.from(node.idx).join(' ')}] → ${fmtShape(node.shape)})`;
-  }
-}
+const FORMAT: FormatCtx = {
+  wrap: (x, min) => (opOf(x).prec(x) >= min ? formatNode(x) : `(${formatNode(x)})`),
+  text: (x) => formatNode(x),
+};

@@ -17,7 +17,11 @@
  * calls the function name's, index nodes their `(`, concatenations their `[`.
  */
 import { ParseError } from '../errors.js';
-import { FN_NAMES, type Ast, type FnName } from './ast.js';
+import { FN_NAMES, checkArity, isFnName, type FnName } from '../ops/functions.js';
+import { PREC, formatNumber } from '../ops/types.js';
+import type { Ast } from './ast.js';
+
+export { isFnName };
 
 type TokKind = 'num' | 'name' | 'op' | '(' | ')' | '[' | ']' | ',' | ';' | 'nl' | 'eof';
 
@@ -30,12 +34,6 @@ export interface Tok {
   end: number;
   /** whitespace (or a newline) directly before this token */
   spaceBefore: boolean;
-}
-
-const FN_SET: ReadonlySet<string> = new Set(FN_NAMES);
-
-export function isFnName(s: string): s is FnName {
-  return FN_SET.has(s);
 }
 
 const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
@@ -418,11 +416,7 @@ class Parser {
     } finally {
       this.ctx.pop();
     }
-    const want = fn === 'kron' ? 2 : 1;
-    if (args.length !== want) {
-      const w = `${want} argument${want === 1 ? '' : 's'}`;
-      throw new ParseError(`'${fn}' at ${nameTok.pos} takes ${w}, got ${args.length}`, nameTok.pos, w);
-    }
+    checkArity(fn, args.length, nameTok.pos);
     return { kind: 'call', fn, args, pos: nameTok.pos };
   }
 
@@ -471,12 +465,7 @@ class Parser {
 // ---------------------------------------------------------------------------------------------
 // Ast → text
 
-const PREC = { add: 1, mul: 2, neg: 3, pow: 4, postfix: 5, atom: 6 } as const;
-
-export function formatNumber(v: number): string {
-  if (Object.is(v, -0)) return '0';
-  return String(v);
-}
+export { formatNumber };
 
 function astPrec(a: Ast): number {
   switch (a.kind) {

@@ -4,3 +4,5 @@ export * from './ops.js';
 export * from './matmul.js';
 export * from './kron.js';
 export * from './lu.js';
+export * from './elementwise.js';
+export * from './select.js';

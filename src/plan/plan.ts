@@ -4,6 +4,7 @@ import type { Node } from '../expr/ast.js';
 import { formatNode } from '../expr/check.js';
 import { linearize } from '../diff/jvp.js';
 import { children, transpose, variable } from '../diff/nodes.js';
+import { opOf } from '../ops/index.js';
 import { extractTerms, innerShape, type SymTerm } from '../diff/terms.js';
 import { pullback } from '../diff/vjp.js';
 
@@ -31,7 +32,8 @@ export interface JacobianPlan {
   /** structured: the terms; a 'dense' term is evaluated in forward mode and added in the same pass. */
   readonly terms?: readonly SymTerm[];
   /**
-   * Subexpressions of the function whose domain is restricted (log, sqrt, logdet, inv, ./, .^):
+   * Subexpressions of the function whose domain is restricted (their op record says so: log,
+   * sqrt, logdet, inv, ./, .^ with a negative or fractional exponent):
    * evaluated before anything runs, so a derivative is never returned where F is undefined.
    */
   readonly domainChecks: readonly Node[];
@@ -93,13 +95,7 @@ export function domainNodes(f: Node): Node[] {
     if (seen.has(x)) return;
     seen.add(x);
     children(x).forEach(visit);
-    const restricted =
-      (x.op === 'fn' && (x.fn === 'log' || x.fn === 'sqrt')) ||
-      x.op === 'logdet' ||
-      x.op === 'inv' ||
-      x.op === 'div' ||
-      (x.op === 'pow' && (!Number.isInteger(x.p) || x.p < 0));
-    if (restricted) out.push(x);
+    if (opOf(x).restricted(x)) out.push(x);
   };
   visit(f);
   return out;

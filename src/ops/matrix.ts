@@ -1,0 +1,149 @@
+/**
+ * Matrix functions and reductions of the typed IR (DESIGN.md §1):
+ *   d tr X = tr dX     d sum X = sum dX     d‖X‖_F = ⟨X, dX⟩/‖X‖_F
+ *   d|X| = |X| tr(X⁻¹dX)     d log|X| = tr(X⁻¹dX)     d(X⁻¹) = −X⁻¹ dX X⁻¹
+ *   softmax (column-wise): ds = s⊙dz − s ⊙ (1 1ᵀ (s⊙dz))
+ * Reverse rules by the trace trick: (log|X|)‾ = c̄ X⁻ᵀ, (X⁻¹)‾ = −X⁻ᵀ C̄ X⁻ᵀ.
+ */
+import { DomainError, SingularMatrixError } from '../errors.js';
+import type { Node, NodeOf } from '../expr/ast.js';
+import { softmaxCols } from '../mat/elementwise.js';
+import { det as detKernel, inv as invKernel, logdet as logdetKernel } from '../mat/lu.js';
+import { Mat } from '../mat/mat.js';
+import { frobenius, sumAll, trace } from '../mat/ops.js';
+import type { StructureRule } from '../diff/terms.js';
+import { locate } from './domain.js';
+import * as N from './nodes.js';
+import { PREC, never, type OpRecord } from './types.js';
+
+const call = (n: { op: string; a: Node }, f: { text(x: Node): string }): string => `${n.op}(${f.text(n.a)})`;
+const atom = (): number => PREC.atom;
+
+/** tr(S ⊙ A Y B) = ⟨(B Dg(S) A)ᵀ, Y⟩,  sum(S ⊙ A Y B) = ⟨Aᵀ S Bᵀ, Y⟩  (Y = C ⊙ dX⁽ᵀ⁾) */
+const reduceStructure: StructureRule<'tr' | 'sum'> = (t, c) =>
+  c.each(
+    c.walk(t.a),
+    (s) => {
+      if (s.kind === 'outer') return { ...s, U: N.reduce(t.op, s.U)!, shape: [1, 1] };
+      const inner = c.innerShape(s);
+      if (t.op === 'tr' && (s.shape[0] !== inner[0] || s.shape[1] !== inner[1])) return null;
+      const W =
+        t.op === 'tr'
+          ? N.transpose(c.product([s.B, s.S && N.diagPart(s.S), s.A]) ?? N.eye(inner[0]))!
+          : c.product([N.transpose(s.A), s.S ?? N.ones(inner[0], inner[1]), N.transpose(s.B)])!;
+      return c.outerFromW(s, W);
+    },
+    (x) => N.reduce(t.op, x)!,
+  );
+
+export const tr: OpRecord<'tr'> = {
+  batch: (n, v, b) => {
+    const k = n.a.shape[0];
+    return b.sumAll(b.gather(v(n.a), Int32Array.from({ length: k }, (_, i) => i * (k + 1)), k, 1));
+  },
+  label: () => 'tr',
+  eval: (_n, [a]) => Mat.scalar(trace(a!)),
+  jvp: (n, d) => N.reduce('tr', d(n.a)),
+  vjp: (n, c, acc) => acc(n.a, N.mul(c, N.eye(n.a.shape[0]))),
+  restricted: never,
+  structure: reduceStructure,
+  format: call,
+  prec: atom,
+};
+
+export const sum: OpRecord<'sum'> = {
+  batch: (n, v, b) => b.sumAll(v(n.a)),
+  label: () => 'sum',
+  eval: (_n, [a]) => Mat.scalar(sumAll(a!)),
+  jvp: (n, d) => N.reduce('sum', d(n.a)),
+  vjp: (n, c, acc) => acc(n.a, N.mul(c, N.ones(n.a.shape[0], n.a.shape[1]))),
+  restricted: never,
+  structure: reduceStructure,
+  format: call,
+  prec: atom,
+};
+
+export const norm: OpRecord<'norm'> = {
+  batch: null,
+  label: () => 'norm',
+  eval: (_n, [a]) => Mat.scalar(frobenius(a!)),
+  // d‖a‖ = ⟨a/‖a‖, da⟩
+  jvp: (n, d) => N.reduce('sum', N.mul(N.div(n.a, n), d(n.a))),
+  vjp: (n, c, acc) => acc(n.a, N.mul(c, N.div(n.a, n))),
+  restricted: never,
+  structure: 'dense',
+  format: call,
+  prec: atom,
+};
+
+export const det: OpRecord<'det'> = {
+  batch: null,
+  label: () => 'det',
+  eval: (n, [a]) => Mat.scalar(locate(n, 'det', () => detKernel(a!))),
+  // d|a| = |a| tr(a⁻¹ da)
+  jvp: (n, d) => N.mul(n, N.reduce('tr', N.matmul(N.inv(n.a), d(n.a)))),
+  // X̄ += c̄ |X| X⁻ᵀ
+  vjp: (n, c, acc) => acc(n.a, N.mul(N.mul(c, n), N.transpose(N.inv(n.a)))),
+  restricted: never,
+  structure: 'dense',
+  format: call,
+  prec: atom,
+};
+
+export const logdet: OpRecord<'logdet'> = {
+  batch: null,
+  label: () => 'logdet',
+  eval: (n, [a]) =>
+    Mat.scalar(
+      locate(n, 'logdet', () => {
+        try {
+          return logdetKernel(a!);
+        } catch (err) {
+          // det X = 0: log undefined there
+          if (err instanceof SingularMatrixError) throw new DomainError(`needs det X > 0, but X is singular: ${err.message}`);
+          throw err;
+        }
+      }),
+    ),
+  jvp: (n, d) => N.reduce('tr', N.matmul(N.inv(n.a), d(n.a))),
+  vjp: (n, c, acc) => acc(n.a, N.mul(c, N.transpose(N.inv(n.a)))),
+  restricted: () => true,
+  structure: 'dense',
+  format: call,
+  prec: atom,
+};
+
+export const inv: OpRecord<'inv'> = {
+  batch: null,
+  label: () => 'inv',
+  eval: (n, [a]) => locate(n, 'inv', () => invKernel(a!)),
+  // d(a⁻¹) = −a⁻¹ da a⁻¹
+  jvp: (n, d) => N.neg(N.matmul(N.matmul(n, d(n.a)), n)),
+  vjp: (n, c, acc) => {
+    const ft = N.transpose(n);
+    acc(n.a, N.neg(N.matmul(N.matmul(ft, c), ft)));
+  },
+  restricted: () => true,
+  structure: 'dense',
+  format: call,
+  prec: atom,
+};
+
+/** Column-wise: s⊙g − s ⊙ (1 1ᵀ (s⊙g)), the softmax Jacobian applied to g (it is symmetric). */
+function softmaxApply(n: NodeOf<'softmax'>, g: Node | null): Node | null {
+  const sg = N.mul(n, g);
+  const p = n.shape[0];
+  return N.sub(sg, N.mul(n, N.matmul(N.ones(p, 1), N.matmul(N.ones(1, p), sg))));
+}
+
+export const softmax: OpRecord<'softmax'> = {
+  batch: null,
+  label: () => 'softmax',
+  eval: (_n, [a]) => softmaxCols(a!),
+  jvp: (n, d) => softmaxApply(n, d(n.a)),
+  vjp: (n, c, acc) => acc(n.a, softmaxApply(n, c)),
+  restricted: never,
+  structure: 'dense',
+  format: call,
+  prec: atom,
+};
