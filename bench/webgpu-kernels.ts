@@ -21,6 +21,7 @@ import type { Term } from '../src/backend/backend.js';
 import { createWebGpuBackend, type WebGpuBackend } from '../src/backend/webgpu/index.js';
 import { Mat } from '../src/mat/mat.js';
 import { median, type BenchRow } from './rows.js';
+import { assembleTerms } from '../src/plan/assembly.js';
 
 export interface WebGpuKernelOptions {
   /** n = m = p = q of the assembled Jacobians (n² × n²). */
@@ -136,7 +137,7 @@ export async function runWebGpuKernels(backend: WebGpuBackend, opts: WebGpuKerne
       ["X*X' (X⊗I + (I⊗X)K, numerator)", xxt, 'numerator'],
       ["X*X' (denominator)", xxt, 'denominator'],
     ] as const) {
-      const t = await time(backend, () => hold(backend.assemble(terms, shape, layout)), reps, queued);
+      const t = await time(backend, () => hold(assembleTerms(backend, terms, shape, layout)), reps, queued);
       const ms = t.gpuMs ?? t.msQueued ?? t.ms;
       emit({
         lib: 'matjac-webgpu-kernel',

@@ -1,12 +1,12 @@
 // kron_assemble.wgsl — one pass writing Σ_t term_t (+ add) straight into a Jacobian tile.
 //
-// F is p×q, X is m×n. Numerator layout: J (pq×mn), row r = k + l·p, column c = i + j·m.
-// Denominator layout: D = Jᵀ (mn×pq), row c, column r. Terms (DESIGN.md §1, backend.ts):
-//   kron:        J[r,c] = α · S[k,l] · A[k,a] · C[a,b] · B[b,l]
-//                with (a,b) = (i,j), or (a,b) = (j,i) when `transposed` (the factor K_mn is the
-//                index swap, never a matrix); a null A/B is the identity (δ_ka / δ_bl), a null
-//                C/S is all ones.
-//   outer:       J[r,c] = α · U[k + l·p] · V[i + j·m]
+// The terms come resolved by plan/assembly.ts: an output entry (row, col) of the layout has
+// coordinates c = (x0, x1, y0, y1), row = x0 + x1·rMod, col = y0 + y1·cMod, and a term's value is
+//   α · Π_f F[off_f + c·s_f] · Π_d [c[a_d] = c[b_d]]
+// (up to 4 factor reads with strides s_f over the coordinates, up to 2 identity factors). For a
+// Kronecker term J = α·diag(vec S)(Bᵀ⊗A)diag(vec C)[K_mn] the reads are S, A, C, B (an identity
+// A or B is a comparison, never a matrix; K_mn is a swap of coordinates); an outer term
+// J = α·vec(U)vec(V)ᵀ reads U and V.
 // The output is a tile of consecutive columns starting at column col0 of the chosen layout;
 // column length R (= pq or mn). Element e of the tile (column-major, e = row + R·col') is written
 // by exactly one invocation, as part of a vec4 of 4 consecutive elements (a vec4 may straddle two
@@ -25,26 +25,19 @@
 //                    addBase, a multiple of 4); bound to F and unused when absent
 //   3  storage  out  array<vec4<f32>> (read_write): output window from tile element outBase
 //                    (a multiple of 4)
-// Overrides: WG (invocations per workgroup), V (vec4s per invocation), NUMERATOR (layout),
+// Overrides: WG (invocations per workgroup), V (vec4s per invocation),
 // SPEC/NT/FL0..FL7 (optional specialisation on the terms' structure).
 
 struct Term {
   alpha: f32,
-  flags: u32, // 1 A, 2 B, 4 C, 8 S, 16 transposed, 32 outer (U at offA, V at offB)
-  offA: u32,
-  sAk: u32,
-  sAa: u32,
-  offB: u32,
-  sBb: u32,
-  sBl: u32,
-  offC: u32,
-  sCa: u32,
-  sCb: u32,
-  offS: u32,
-  sSk: u32,
-  sSl: u32,
+  flags: u32,      // bit f (f < 4): read f present; bits 4, 5: identity 0, 1 present
+  deltas: u32,     // identity d compares coordinates (deltas >> 4d) & 3 and (deltas >> (4d + 2)) & 3
   _p0: u32,
-  _p1: u32,
+  off: vec4<u32>,  // offset in F of read 0..3
+  s0: vec4<u32>,   // strides of read 0 over (x0, x1, y0, y1)
+  s1: vec4<u32>,
+  s2: vec4<u32>,
+  s3: vec4<u32>,
 }
 
 struct Params {
@@ -59,12 +52,12 @@ struct Params {
   rMod: u32,    // row = x0 + x1·rMod   (numerator: p, denominator: m)
   rDiv: u32,    //                      (numerator: q, denominator: n)
   cMod: u32,    // col = y0 + y1·cMod   (numerator: m, denominator: p)
-  m: u32,
+  _u0: u32,
   dR0: u32,     // the stride 4·WG as steps of (x0, x1, column): 4·WG mod R split by rMod, and
   dR1: u32,     //   4·WG / R split into dC0 = (4·WG / R) mod cMod, dC1 = (4·WG / R) / cMod
   dC0: u32,
   dC1: u32,
-  p: u32,
+  _u1: u32,
   _q0: u32,
   _q1: u32,
   _q2: u32,
@@ -78,7 +71,6 @@ struct Params {
 
 override WG: u32 = 256;
 override V: u32 = 8;
-override NUMERATOR: bool = false;
 // Specialisation (optional): with SPEC, the term count and each term's flags are pipeline
 // constants, so the driver unrolls the term loop and drops the branches of absent factors.
 override SPEC: bool = false;
@@ -92,61 +84,37 @@ override FL5: u32 = 0u;
 override FL6: u32 = 0u;
 override FL7: u32 = 0u;
 
-// Term t's value at (i, j, k, l); `fl` is its flags. Fields are read one by one from the uniform
+// Term t's value at coordinates c; `fl` is its flags. Fields are read one by one from the uniform
 // (with a constant t they become constant-bank operands).
-fn termValue(t: u32, fl: u32, i: u32, j: u32, k: u32, l: u32) -> f32 {
-  if ((fl & 32u) != 0u) {
-    return P.terms[t].alpha * F[P.terms[t].offA + k + l * P.p] * F[P.terms[t].offB + i + j * P.m];
-  }
-  let tr = (fl & 16u) != 0u;
-  let a = select(i, j, tr);
-  let b = select(j, i, tr);
+fn termValue(t: u32, fl: u32, c: vec4<u32>) -> f32 {
   var v = P.terms[t].alpha;
-  if ((fl & 8u) != 0u) {
-    v = v * F[P.terms[t].offS + k * P.terms[t].sSk + l * P.terms[t].sSl];
-  }
-  if ((fl & 1u) != 0u) {
-    v = v * F[P.terms[t].offA + k * P.terms[t].sAk + a * P.terms[t].sAa];
-  } else {
-    v = select(0.0, v, k == a);
-  }
-  if ((fl & 4u) != 0u) {
-    v = v * F[P.terms[t].offC + a * P.terms[t].sCa + b * P.terms[t].sCb];
-  }
-  if ((fl & 2u) != 0u) {
-    v = v * F[P.terms[t].offB + b * P.terms[t].sBb + l * P.terms[t].sBl];
-  } else {
-    v = select(0.0, v, b == l);
-  }
+  if ((fl & 1u) != 0u) { v = v * F[P.terms[t].off.x + dot(c, P.terms[t].s0)]; }
+  if ((fl & 2u) != 0u) { v = v * F[P.terms[t].off.y + dot(c, P.terms[t].s1)]; }
+  if ((fl & 4u) != 0u) { v = v * F[P.terms[t].off.z + dot(c, P.terms[t].s2)]; }
+  if ((fl & 8u) != 0u) { v = v * F[P.terms[t].off.w + dot(c, P.terms[t].s3)]; }
+  let d = P.terms[t].deltas;
+  if ((fl & 16u) != 0u) { v = select(0.0, v, c[d & 3u] == c[(d >> 2u) & 3u]); }
+  if ((fl & 32u) != 0u) { v = select(0.0, v, c[(d >> 4u) & 3u] == c[(d >> 6u) & 3u]); }
   return v;
 }
 
 fn sumTerms(x0: u32, x1: u32, y0: u32, y1: u32) -> f32 {
-  var i = x0;
-  var j = x1;
-  var k = y0;
-  var l = y1;
-  if (NUMERATOR) {
-    i = y0;
-    j = y1;
-    k = x0;
-    l = x1;
-  }
+  let c = vec4<u32>(x0, x1, y0, y1);
   var acc = 0.0;
   if (SPEC) {
     // unrolled with constant term indices and flags
-    if (NT > 0u) { acc = acc + termValue(0u, FL0, i, j, k, l); }
-    if (NT > 1u) { acc = acc + termValue(1u, FL1, i, j, k, l); }
-    if (NT > 2u) { acc = acc + termValue(2u, FL2, i, j, k, l); }
-    if (NT > 3u) { acc = acc + termValue(3u, FL3, i, j, k, l); }
-    if (NT > 4u) { acc = acc + termValue(4u, FL4, i, j, k, l); }
-    if (NT > 5u) { acc = acc + termValue(5u, FL5, i, j, k, l); }
-    if (NT > 6u) { acc = acc + termValue(6u, FL6, i, j, k, l); }
-    if (NT > 7u) { acc = acc + termValue(7u, FL7, i, j, k, l); }
+    if (NT > 0u) { acc = acc + termValue(0u, FL0, c); }
+    if (NT > 1u) { acc = acc + termValue(1u, FL1, c); }
+    if (NT > 2u) { acc = acc + termValue(2u, FL2, c); }
+    if (NT > 3u) { acc = acc + termValue(3u, FL3, c); }
+    if (NT > 4u) { acc = acc + termValue(4u, FL4, c); }
+    if (NT > 5u) { acc = acc + termValue(5u, FL5, c); }
+    if (NT > 6u) { acc = acc + termValue(6u, FL6, c); }
+    if (NT > 7u) { acc = acc + termValue(7u, FL7, c); }
     return acc;
   }
   for (var t = 0u; t < P.nterms; t = t + 1u) {
-    acc = acc + termValue(t, P.terms[t].flags, i, j, k, l);
+    acc = acc + termValue(t, P.terms[t].flags, c);
   }
   return acc;
 }

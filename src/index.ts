@@ -22,5 +22,5 @@ export {
 export type { Method, Explanation, ExplainStep } from './plan/plan.js';
 export { getBackend, registerBackend, resetBackends, type BackendChoice, type RunReport } from './plan/backends.js';
 export type { Backend, BackendName, Layout, Tensor, Term, KronTerm, OuterTerm, JacobianShape } from './backend/backend.js';
-export { CpuBackend } from './backend/cpu.js';
+export { CpuBackend } from './backend/cpu/index.js';
 export * from './eig/index.js';

@@ -1,4 +1,5 @@
 import type { Mat } from '../mat/mat.js';
+import type { Assembly } from '../plan/assembly.js';
 
 /**
  * The seam between the mathematics and the devices (as in TensorFlow.js: ops are
@@ -56,16 +57,6 @@ export interface JacobianShape {
   readonly q: number;
 }
 
-/**
- * `cols`: write only output columns [col0, col0 + count) of the chosen layout (columns are
- * contiguous in column-major storage, so a column range is one tile). `add`: a batch-1 tensor of
- * exactly the tile's shape added in the same pass (the dense part of a mixed plan).
- */
-export interface AssembleOptions {
-  readonly cols?: { readonly col0: number; readonly count: number };
-  readonly add?: Tensor;
-}
-
 export interface Backend {
   readonly name: BackendName;
   /** 'f64' for the CPU reference, 'f32' on GPUs. */
@@ -100,10 +91,12 @@ export interface Backend {
    */
   stack(a: Tensor, transposed: boolean): Tensor;
   /**
-   * Writes Σ terms into a fresh Jacobian in the requested layout (numerator pq×mn, denominator
-   * mn×pq), one pass over the output, never a transpose afterwards.
+   * Writes an assembly (Σ terms, + its `add` tile) into a fresh tensor: columns
+   * [col0, col0 + count) of the Jacobian in the assembly's layout (numerator pq×mn, denominator
+   * mn×pq), one pass over the output, never a transpose afterwards. The assembly is resolved and
+   * validated by plan/assembly.ts; a backend only checks that `add` is its own tensor.
    */
-  assemble(terms: readonly Term[], shape: JacobianShape, layout: Layout, opts?: AssembleOptions): Tensor;
+  assemble(a: Assembly): Tensor;
   /** Reads a batch-1 tensor back as a Mat (Float32Array on GPUs). One readback per plan. */
   read(t: Tensor): Promise<Mat>;
   /** Frees a tensor's memory (a no-op where garbage collection does it). */

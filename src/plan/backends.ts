@@ -1,5 +1,5 @@
 import type { Backend, BackendName } from '../backend/backend.js';
-import { CpuBackend } from '../backend/cpu.js';
+import { CpuBackend } from '../backend/cpu/index.js';
 import { BackendUnavailableError, DeviceLostError, InvalidArgumentError, TooLargeError } from '../errors.js';
 
 export type BackendChoice = 'auto' | BackendName | Backend;

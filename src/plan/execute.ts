@@ -3,6 +3,7 @@ import { TooLargeError } from '../errors.js';
 import type { Node } from '../expr/ast.js';
 import { Mat } from '../mat/mat.js';
 import { innerShape, type KronSym, type SymTerm } from '../diff/terms.js';
+import { assembleTerms } from './assembly.js';
 import { evalLinear } from './linear.js';
 import { cotangentName, fmtBytes, tangentName, type JacobianPlan } from './plan.js';
 
@@ -73,7 +74,7 @@ function structured(plan: JacobianPlan, backend: Backend, primal: Primal, cols?:
   }
   if (groups.size === 0) groups.set('', { shape: plan.shape, terms: [] });
   for (const { shape, terms } of groups.values()) {
-    const out = backend.assemble(terms, shape, plan.layout, { ...(acc && { add: acc }), ...(cols && { cols }) });
+    const out = assembleTerms(backend, terms, shape, plan.layout, { ...(acc && { add: acc }), ...(cols && { cols }) });
     if (acc) backend.dispose(acc);
     acc = out;
   }
@@ -83,7 +84,7 @@ function structured(plan: JacobianPlan, backend: Backend, primal: Primal, cols?:
 /** Forward mode: dX bound to the unit matrices (all mn, or those of a column tile), stacked into the layout. */
 function forward(tangent: Node | null, plan: JacobianPlan, backend: Backend, primal: Primal, cols?: ColumnRange): Tensor {
   const { m, n } = plan.shape;
-  if (!tangent) return backend.assemble([], plan.shape, plan.layout, cols && { cols });
+  if (!tangent) return assembleTerms(backend, [], plan.shape, plan.layout, cols && { cols });
   const seed = cols ? unitSubset(backend, m, n, cols) : backend.unitBatch(m, n);
   const pushed = evalLinear(tangent, tangentName(plan.wrt), seed, backend, primal);
   // slice t is column t of the numerator Jacobian
@@ -96,7 +97,7 @@ function forward(tangent: Node | null, plan: JacobianPlan, backend: Backend, pri
 /** Reverse mode: F̄ bound to the unit cotangents (all pq, or those of a column tile). */
 function reverse(plan: JacobianPlan, backend: Backend, primal: Primal, cols?: ColumnRange): Tensor {
   const { p, q } = plan.shape;
-  if (!plan.adjoint) return backend.assemble([], plan.shape, plan.layout, cols && { cols });
+  if (!plan.adjoint) return assembleTerms(backend, [], plan.shape, plan.layout, cols && { cols });
   const seed = cols ? unitSubset(backend, p, q, cols) : backend.unitBatch(p, q);
   const pulled = evalLinear(plan.adjoint, cotangentName, seed, backend, primal);
   // slice r is row r of the numerator Jacobian, i.e. column r of the denominator one

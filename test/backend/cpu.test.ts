@@ -1,10 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { JacobianShape, KronTerm, OuterTerm, Term } from '../../src/backend/backend.js';
-import { CpuBackend, CpuTensor, assembleCpu, materializeKronDense } from '../../src/backend/cpu.js';
+import { CpuBackend, CpuTensor, writeAssembly } from '../../src/backend/cpu/index.js';
+import { materializeKronDense } from '../helpers/kron-dense.js';
 import { InvalidArgumentError, ShapeError } from '../../src/errors.js';
 import { Mat, add, divide, hadamard, kron, matmul, matmulNaive, scale, sub, sumAll, transpose, vec } from '../../src/mat/index.js';
 import { FC, dim, expectClose, matOf, seedArb } from '../mat/helpers.js';
+import { assembleTerms, describeAssembly } from '../../src/plan/assembly.js';
 
 const be = new CpuBackend();
 const read = (t: unknown): Promise<Mat> => be.read(t as CpuTensor);
@@ -284,8 +286,8 @@ describe('CpuBackend.assemble', () => {
         };
         const shape = { m: m0, n: n0, p, q };
         const ref = materializeKronDense(term, shape);
-        const J = sliceOf(be.assemble([term], shape, 'numerator'), 0);
-        const D = sliceOf(be.assemble([term], shape, 'denominator'), 0);
+        const J = sliceOf(assembleTerms(be, [term], shape, 'numerator'), 0);
+        const D = sliceOf(assembleTerms(be, [term], shape, 'denominator'), 0);
         expectClose(J, ref, 1e-14);
         expectClose(D, transpose(ref), 1e-14);
       }
@@ -302,8 +304,8 @@ describe('CpuBackend.assemble', () => {
         const second: KronTerm = { kind: 'kron', alpha: 2, A: matOf(p, m, s + 2), B: matOf(n, q, s + 3), C: null, S: null, transposed: false };
         const terms: Term[] = [c.term, outer, second];
         const ref = add(add(materializeKronDense(c.term, shape), materializeKronDense(outer, shape)), entryFormula(second, shape));
-        expectClose(sliceOf(be.assemble(terms, shape, 'numerator'), 0), ref, 1e-13);
-        expectClose(sliceOf(be.assemble(terms, shape, 'denominator'), 0), transpose(ref), 1e-13);
+        expectClose(sliceOf(assembleTerms(be, terms, shape, 'numerator'), 0), ref, 1e-13);
+        expectClose(sliceOf(assembleTerms(be, terms, shape, 'denominator'), 0), transpose(ref), 1e-13);
       }),
       FC,
     );
@@ -313,7 +315,7 @@ describe('CpuBackend.assemble', () => {
     const U = Mat.from([[1, 2]]);
     const V = Mat.from([[3], [4], [5]]);
     const shape = { m: 3, n: 1, p: 1, q: 2 };
-    const J = sliceOf(be.assemble([{ kind: 'outer', alpha: 2, U, V }], shape, 'numerator'), 0);
+    const J = sliceOf(assembleTerms(be, [{ kind: 'outer', alpha: 2, U, V }], shape, 'numerator'), 0);
     expectClose(J, scale(matmul(vec(U), transpose(vec(V))), 2), 0);
     expect(J.shape).toEqual([2, 3]);
   });
@@ -323,8 +325,8 @@ describe('CpuBackend.assemble', () => {
     const B = Mat.random(4, 5, { seed: 2 });
     const shape = { m: 2, n: 4, p: 3, q: 5 };
     const term: KronTerm = { kind: 'kron', alpha: 1, A, B, C: null, S: null, transposed: false };
-    expectClose(sliceOf(be.assemble([term], shape, 'numerator'), 0), kron(transpose(B), A), 0);
-    expectClose(sliceOf(be.assemble([term], shape, 'denominator'), 0), kron(B, transpose(A)), 0);
+    expectClose(sliceOf(assembleTerms(be, [term], shape, 'numerator'), 0), kron(transpose(B), A), 0);
+    expectClose(sliceOf(assembleTerms(be, [term], shape, 'denominator'), 0), kron(B, transpose(A)), 0);
   });
 
   it('column ranges write exactly those columns; add is added in the same pass', () => {
@@ -337,10 +339,10 @@ describe('CpuBackend.assemble', () => {
         const col0 = Math.min(ref.cols - 1, Math.floor(u * ref.cols));
         const count = Math.max(1, Math.floor(w * (ref.cols - col0 + 1)));
         const cnt = Math.min(count, ref.cols - col0);
-        const tile = sliceOf(be.assemble([term], shape, layout, { cols: { col0, count: cnt } }), 0);
+        const tile = sliceOf(assembleTerms(be, [term], shape, layout, { cols: { col0, count: cnt } }), 0);
         expectClose(tile, colRange(ref, col0, cnt), 1e-14);
         const extra = matOf(ref.rows, cnt, s);
-        const withAdd = sliceOf(be.assemble([term], shape, layout, { cols: { col0, count: cnt }, add: be.upload(extra) }), 0);
+        const withAdd = sliceOf(assembleTerms(be, [term], shape, layout, { cols: { col0, count: cnt }, add: be.upload(extra) }), 0);
         expectClose(withAdd, add(colRange(ref, col0, cnt), extra), 1e-14);
       }),
       FC,
@@ -349,24 +351,24 @@ describe('CpuBackend.assemble', () => {
 
   it('an empty term list gives zeros (or just add)', () => {
     const shape = { m: 2, n: 2, p: 1, q: 3 };
-    expect(Array.from(be.assemble([], shape, 'numerator').data)).toEqual(new Array(12).fill(0));
+    expect(Array.from(assembleTerms(be, [], shape, 'numerator').data)).toEqual(new Array(12).fill(0));
     const extra = Mat.random(4, 3, { seed: 5 });
-    expectClose(sliceOf(be.assemble([], shape, 'denominator', { add: be.upload(extra) }), 0), extra, 0);
+    expectClose(sliceOf(assembleTerms(be, [], shape, 'denominator', { add: be.upload(extra) }), 0), extra, 0);
   });
 
   it('bad terms, ranges and add tiles throw', () => {
     const shape = { m: 2, n: 3, p: 4, q: 5 };
     const bad = (over: Partial<KronTerm>): KronTerm => ({ kind: 'kron', alpha: 1, A: Mat.zeros(4, 2), B: Mat.zeros(3, 5), C: null, S: null, transposed: false, ...over });
-    expect(() => be.assemble([bad({})], shape, 'numerator')).not.toThrow();
-    expect(() => be.assemble([bad({ A: Mat.zeros(4, 3) })], shape, 'numerator')).toThrow(/A is 4×3, expected 4×2/);
-    expect(() => be.assemble([bad({ A: null })], shape, 'numerator')).toThrow(ShapeError);
-    expect(() => be.assemble([bad({ B: null })], shape, 'numerator')).toThrow(ShapeError);
-    expect(() => be.assemble([bad({ C: Mat.zeros(3, 2) })], shape, 'numerator')).toThrow(/C is 3×2, expected 2×3/);
-    expect(() => be.assemble([bad({ S: Mat.zeros(5, 4) })], shape, 'numerator')).toThrow(ShapeError);
-    expect(() => be.assemble([{ kind: 'outer', alpha: 1, U: Mat.zeros(3, 1), V: Mat.zeros(6, 1) }], shape, 'numerator')).toThrow(ShapeError);
-    expect(() => be.assemble([bad({})], shape, 'numerator', { cols: { col0: 4, count: 3 } })).toThrow(InvalidArgumentError);
-    expect(() => be.assemble([bad({})], shape, 'numerator', { add: be.upload(Mat.zeros(20, 5)) })).toThrow(/'add' is 20×5, the tile is 20×6/);
-    expect(() => be.assemble([bad({})], shape, 'sideways' as 'numerator')).toThrow(InvalidArgumentError);
+    expect(() => assembleTerms(be, [bad({})], shape, 'numerator')).not.toThrow();
+    expect(() => assembleTerms(be, [bad({ A: Mat.zeros(4, 3) })], shape, 'numerator')).toThrow(/A is 4×3, expected 4×2/);
+    expect(() => assembleTerms(be, [bad({ A: null })], shape, 'numerator')).toThrow(ShapeError);
+    expect(() => assembleTerms(be, [bad({ B: null })], shape, 'numerator')).toThrow(ShapeError);
+    expect(() => assembleTerms(be, [bad({ C: Mat.zeros(3, 2) })], shape, 'numerator')).toThrow(/C is 3×2, expected 2×3/);
+    expect(() => assembleTerms(be, [bad({ S: Mat.zeros(5, 4) })], shape, 'numerator')).toThrow(ShapeError);
+    expect(() => assembleTerms(be, [{ kind: 'outer', alpha: 1, U: Mat.zeros(3, 1), V: Mat.zeros(6, 1) }], shape, 'numerator')).toThrow(ShapeError);
+    expect(() => assembleTerms(be, [bad({})], shape, 'numerator', { cols: { col0: 4, count: 3 } })).toThrow(InvalidArgumentError);
+    expect(() => assembleTerms(be, [bad({})], shape, 'numerator', { add: be.upload(Mat.zeros(20, 5)) })).toThrow(/'add' is 20×5, the tile is 20×6/);
+    expect(() => assembleTerms(be, [bad({})], shape, 'sideways' as 'numerator')).toThrow(InvalidArgumentError);
   });
 });
 
@@ -423,7 +425,7 @@ describe('CpuBackend buffer pool: ownership', () => {
     const B = Mat.random(16, 16, { seed: 2 });
     const shape = { m: 16, n: 16, p: 16, q: 16 };
     const term: KronTerm = { kind: 'kron', alpha: 1, A, B, C: null, S: null, transposed: false };
-    const t1 = b.assemble([term], shape, 'denominator');
+    const t1 = assembleTerms(b, [term], shape, 'denominator');
     const M = await b.read(t1);
     expect(M.data).toBe(t1.data);
     const snapshot = M.data.slice();
@@ -431,7 +433,7 @@ describe('CpuBackend buffer pool: ownership', () => {
     expect(b.poolStats()).toEqual({ buffers: 0, bytes: 0 });
     // more work of the same size, recycled through the pool, never lands in M
     for (let r = 0; r < 3; r++) {
-      const t = b.assemble([{ ...term, alpha: r + 2 }], shape, 'denominator');
+      const t = assembleTerms(b, [{ ...term, alpha: r + 2 }], shape, 'denominator');
       expect(t.data).not.toBe(M.data);
       b.dispose(t);
       b.dispose(b.unitBatch(16, 16));
@@ -547,33 +549,35 @@ describe('CpuBackend buffer pool: recycled (NaN-poisoned) buffers give the same 
         const ref = layout === 'numerator' ? refNum : transpose(refNum);
         const R = ref.rows;
         for (const terms of [[term], [term, outer], [term, dense, outer], [outer, term]] as Term[][]) {
-          const want = fresh.assemble(terms, shape, layout);
+          const want = assembleTerms(fresh, terms, shape, layout);
           const buf = primed(b, want.data.length);
-          const got = b.assemble(terms, shape, layout);
+          const got = assembleTerms(b, terms, shape, layout);
           expect(got.data).toBe(buf);
           same(got, want);
         }
-        expectClose(sliceOf(fresh.assemble([term], shape, layout), 0), ref, 1e-14);
+        expectClose(sliceOf(assembleTerms(fresh, [term], shape, layout), 0), ref, 1e-14);
         // a column tile, alone and with an add tile
         const col0 = Math.floor(ref.cols / 3);
         const count = Math.max(1, Math.floor(ref.cols / 2));
         const tile = colRange(ref, col0, count);
         primed(b, R * count);
-        expectClose(sliceOf(b.assemble([term], shape, layout, { cols: { col0, count } }), 0), tile, 1e-14);
+        expectClose(sliceOf(assembleTerms(b, [term], shape, layout, { cols: { col0, count } }), 0), tile, 1e-14);
         const extra = Mat.random(R, count, { seed: 11 });
         const addT = b.upload(extra);
         primed(b, R * count);
-        expectClose(sliceOf(b.assemble([term], shape, layout, { cols: { col0, count }, add: addT }), 0), add(tile, extra), 1e-14);
+        expectClose(sliceOf(assembleTerms(b, [term], shape, layout, { cols: { col0, count }, add: addT }), 0), add(tile, extra), 1e-14);
       }
       // an empty term list on a recycled buffer is zeros
       primed(b, m * n * p * q);
-      expect(b.assemble([], shape, 'numerator').data.every((v) => v === 0)).toBe(true);
+      expect(assembleTerms(b, [], shape, 'numerator').data.every((v) => v === 0)).toBe(true);
     }
   });
 
-  it('assembleCpu without a pool matches the backend', () => {
+  it('the CPU writer on a fresh buffer matches the backend', () => {
     for (const { term, shape } of bigCases().slice(0, 8)) {
-      same(assembleCpu([term], shape, 'numerator'), fresh.assemble([term], shape, 'numerator'));
+      const A = describeAssembly([term], shape, 'numerator');
+      const data = writeAssembly(A, new Float64Array(A.rows * A.count), true, null);
+      same(new CpuTensor(1, A.rows, A.count, data), assembleTerms(fresh, [term], shape, 'numerator'));
     }
   });
 });

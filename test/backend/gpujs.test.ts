@@ -6,10 +6,12 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JacobianShape, KronTerm, Layout, OuterTerm, Tensor, Term } from '../../src/backend/backend.js';
-import { CpuBackend, CpuTensor, materializeKronDense } from '../../src/backend/cpu.js';
+import { CpuBackend, CpuTensor } from '../../src/backend/cpu/index.js';
+import { materializeKronDense } from '../helpers/kron-dense.js';
 import { createGpuJsBackend, GpuJsBackend, GpuJsTensor, launchFits, outputTextureSize, planGrid, type GridLimits } from '../../src/backend/gpujs/index.js';
 import { BackendUnavailableError, InvalidArgumentError, ShapeError, TooLargeError } from '../../src/errors.js';
 import { Mat } from '../../src/mat/mat.js';
+import { assembleTerms } from '../../src/plan/assembly.js';
 
 const TOL = 1e-4;
 /** Pure data movement: only the float32 rounding of the inputs. */
@@ -367,8 +369,8 @@ describe.each(VARIANTS)('gpujs backend, $label', ({ make }) => {
       const count = opts.count ?? total - col0;
       const cols = opts.col0 !== undefined || opts.count !== undefined ? { col0, count } : undefined;
       const addMat = opts.add ? rnd(R, count) : undefined;
-      const got = g.assemble(terms, shape, layout, { ...(cols ? { cols } : {}), ...(addMat ? { add: g.upload(addMat) } : {}) });
-      const want = cpu.assemble(terms, shape, layout, { ...(cols ? { cols } : {}), ...(addMat ? { add: cpu.upload(addMat) } : {}) });
+      const got = assembleTerms(g, terms, shape, layout, { ...(cols ? { cols } : {}), ...(addMat ? { add: g.upload(addMat) } : {}) });
+      const want = assembleTerms(cpu, terms, shape, layout, { ...(cols ? { cols } : {}), ...(addMat ? { add: cpu.upload(addMat) } : {}) });
       expectTensorClose(got, want);
       // And against the dense formula α·diag(vec S)(Bᵀ⊗A)diag(vec C)[K_mn], independent of assembleCpu.
       const dense = terms.map((t) => materializeKronDense(t as KronTerm | OuterTerm, shape));
@@ -450,22 +452,22 @@ describe.each(VARIANTS)('gpujs backend, $label', ({ make }) => {
       const shape = { m: n, n, p: n, q: n };
       const term: KronTerm = { kind: 'kron', alpha: 1, A: rnd(n, n), B: rnd(n, n), C: null, S: null, transposed: false };
       for (const layout of ['numerator', 'denominator'] as const) {
-        expectTensorClose(g.assemble([term], shape, layout), cpu.assemble([term], shape, layout));
-        expectTensorClose(g.assemble([term], shape, layout, { cols: { col0: 17, count: 50 } }), cpu.assemble([term], shape, layout, { cols: { col0: 17, count: 50 } }));
+        expectTensorClose(assembleTerms(g, [term], shape, layout), assembleTerms(cpu, [term], shape, layout));
+        expectTensorClose(assembleTerms(g, [term], shape, layout, { cols: { col0: 17, count: 50 } }), assembleTerms(cpu, [term], shape, layout, { cols: { col0: 17, count: 50 } }));
       }
     });
 
     it('rejects bad shapes, ranges and adds', () => {
       const shape = { m: 3, n: 4, p: 5, q: 2 };
       const ok = kronTerm(shape, false, { A: true, B: true, C: true, S: true });
-      expect(() => g.assemble([{ ...ok, A: null }], shape, 'numerator')).toThrow(ShapeError);
-      expect(() => g.assemble([{ ...ok, B: null }], shape, 'numerator')).toThrow(ShapeError);
-      expect(() => g.assemble([{ ...ok, C: rnd(4, 3) }], shape, 'numerator')).toThrow(ShapeError);
-      expect(() => g.assemble([{ ...ok, S: rnd(2, 5) }], shape, 'numerator')).toThrow(ShapeError);
-      expect(() => g.assemble([{ kind: 'outer', alpha: 1, U: rnd(3, 3), V: rnd(3, 4) }], shape, 'numerator')).toThrow(ShapeError);
-      expect(() => g.assemble([ok], shape, 'numerator', { cols: { col0: 10, count: 3 } })).toThrow(InvalidArgumentError);
-      expect(() => g.assemble([ok], shape, 'numerator', { add: g.upload(rnd(10, 11)) })).toThrow(ShapeError);
-      expect(() => g.assemble([ok], shape, 'sideways' as never)).toThrow(InvalidArgumentError);
+      expect(() => assembleTerms(g, [{ ...ok, A: null }], shape, 'numerator')).toThrow(ShapeError);
+      expect(() => assembleTerms(g, [{ ...ok, B: null }], shape, 'numerator')).toThrow(ShapeError);
+      expect(() => assembleTerms(g, [{ ...ok, C: rnd(4, 3) }], shape, 'numerator')).toThrow(ShapeError);
+      expect(() => assembleTerms(g, [{ ...ok, S: rnd(2, 5) }], shape, 'numerator')).toThrow(ShapeError);
+      expect(() => assembleTerms(g, [{ kind: 'outer', alpha: 1, U: rnd(3, 3), V: rnd(3, 4) }], shape, 'numerator')).toThrow(ShapeError);
+      expect(() => assembleTerms(g, [ok], shape, 'numerator', { cols: { col0: 10, count: 3 } })).toThrow(InvalidArgumentError);
+      expect(() => assembleTerms(g, [ok], shape, 'numerator', { add: g.upload(rnd(10, 11)) })).toThrow(ShapeError);
+      expect(() => assembleTerms(g, [ok], shape, 'sideways' as never)).toThrow(InvalidArgumentError);
     });
   });
 });

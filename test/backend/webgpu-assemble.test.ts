@@ -6,11 +6,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JacobianShape, KronTerm, Layout, OuterTerm, Term } from '../../src/backend/backend.js';
-import { CpuBackend, materializeKronDense } from '../../src/backend/cpu.js';
+import { CpuBackend } from '../../src/backend/cpu/index.js';
+import { materializeKronDense } from '../helpers/kron-dense.js';
 import type { WebGpuBackend } from '../../src/backend/webgpu/index.js';
 import { InvalidArgumentError, ShapeError } from '../../src/errors.js';
 import { Mat, commutation, kron, matmul, transpose } from '../../src/mat/index.js';
 import { getBackend, relFrobenius, type AdapterName } from '../helpers/gpu.js';
+import { assembleTerms } from '../../src/plan/assembly.js';
 
 const cpu = new CpuBackend();
 const LAYOUTS: Layout[] = ['numerator', 'denominator'];
@@ -49,8 +51,8 @@ describe.each<AdapterName>(['swiftshader', 'llvmpipe'])('assemble on %s', (adapt
   async function check(terms: readonly Term[], shape: JacobianShape, layout: Layout, cols?: { col0: number; count: number }, addMat?: Mat): Promise<number> {
     const gOpts = { ...(cols ? { cols } : {}), ...(addMat ? { add: gpu.upload(addMat) } : {}) };
     const cOpts = { ...(cols ? { cols } : {}), ...(addMat ? { add: cpu.upload(addMat) } : {}) };
-    const g = gpu.assemble(terms, shape, layout, gOpts);
-    const want = cpu.assemble(terms, shape, layout, cOpts);
+    const g = assembleTerms(gpu, terms, shape, layout, gOpts);
+    const want = assembleTerms(cpu, terms, shape, layout, cOpts);
     expect([g.batch, g.rows, g.cols]).toEqual([1, want.rows, want.cols]);
     const got = await gpu.read(g);
     gpu.dispose(g);
@@ -77,11 +79,11 @@ describe.each<AdapterName>(['swiftshader', 'llvmpipe'])('assemble on %s', (adapt
     const A = rnd(p, m);
     const B = rnd(n, q);
     const term: KronTerm = { kind: 'kron', alpha: 1, A, B, C: null, S: null, transposed: false };
-    const J = await gpu.read(gpu.assemble([term], { m, n, p, q }, 'numerator'));
+    const J = await gpu.read(assembleTerms(gpu, [term], { m, n, p, q }, 'numerator'));
     expect(relFrobenius(J.data, kron(transpose(B), A).data)).toBeLessThan(1e-6);
-    const D = await gpu.read(gpu.assemble([term], { m, n, p, q }, 'denominator'));
+    const D = await gpu.read(assembleTerms(gpu, [term], { m, n, p, q }, 'denominator'));
     expect(relFrobenius(D.data, kron(B, transpose(A)).data)).toBeLessThan(1e-6);
-    const K = await gpu.read(gpu.assemble([{ kind: 'kron', alpha: 1, A: null, B: null, C: null, S: null, transposed: true }], { m, n, p: n, q: m }, 'numerator'));
+    const K = await gpu.read(assembleTerms(gpu, [{ kind: 'kron', alpha: 1, A: null, B: null, C: null, S: null, transposed: true }], { m, n, p: n, q: m }, 'numerator'));
     expect(Array.from(K.data)).toEqual(Array.from(commutation(m, n).data));
   });
 
@@ -125,7 +127,7 @@ describe.each<AdapterName>(['swiftshader', 'llvmpipe'])('assemble on %s', (adapt
       { kind: 'kron', alpha: 1, A: X, B: null, C: null, S: null, transposed: true },
     ];
     const shape = { m: n, n, p: n, q: n };
-    const J = await gpu.read(gpu.assemble(xxT, shape, 'numerator'));
+    const J = await gpu.read(assembleTerms(gpu, xxT, shape, 'numerator'));
     const I = Mat.eye(n);
     const want = kron(X, I).data.map((v, k) => v + matmul(kron(I, X), commutation(n, n)).data[k]!);
     expect(relFrobenius(J.data, want)).toBeLessThan(1e-5);
@@ -139,7 +141,7 @@ describe.each<AdapterName>(['swiftshader', 'llvmpipe'])('assemble on %s', (adapt
     // terms agree with their dense materialisation summed
     const dense = many.map((t) => materializeKronDense(t, shape));
     const sum = dense.reduce((acc, D) => acc.map((v, k) => v + D.data[k]!), new Float64Array(n ** 4));
-    expect(relFrobenius((await gpu.read(gpu.assemble(many, shape, 'numerator'))).data, sum)).toBeLessThan(1e-4);
+    expect(relFrobenius((await gpu.read(assembleTerms(gpu, many, shape, 'numerator'))).data, sum)).toBeLessThan(1e-4);
   });
 
   it('column ranges and the add tile, both layouts', async () => {
@@ -164,9 +166,9 @@ describe.each<AdapterName>(['swiftshader', 'llvmpipe'])('assemble on %s', (adapt
       await check([], { m, n, p, q }, layout, { col0: 1, count: 4 }, rnd(R, 4));
       await check([], { m, n, p, q }, layout);
       // tiles glue to the whole
-      const whole = await gpu.read(gpu.assemble(terms, { m, n, p, q }, layout));
-      const a = await gpu.read(gpu.assemble(terms, { m, n, p, q }, layout, { cols: { col0: 0, count: 4 } }));
-      const b = await gpu.read(gpu.assemble(terms, { m, n, p, q }, layout, { cols: { col0: 4, count: total - 4 } }));
+      const whole = await gpu.read(assembleTerms(gpu, terms, { m, n, p, q }, layout));
+      const a = await gpu.read(assembleTerms(gpu, terms, { m, n, p, q }, layout, { cols: { col0: 0, count: 4 } }));
+      const b = await gpu.read(assembleTerms(gpu, terms, { m, n, p, q }, layout, { cols: { col0: 4, count: total - 4 } }));
       expect(Array.from(whole.data)).toEqual([...Array.from(a.data), ...Array.from(b.data)]);
     }
   });
@@ -186,12 +188,12 @@ describe.each<AdapterName>(['swiftshader', 'llvmpipe'])('assemble on %s', (adapt
   it('bad input is rejected with clear errors', () => {
     const shape = { m: 3, n: 4, p: 5, q: 2 };
     const bad: KronTerm = { kind: 'kron', alpha: 1, A: rnd(5, 4), B: null, C: null, S: null, transposed: false };
-    expect(() => gpu.assemble([bad], shape, 'numerator')).toThrow(ShapeError);
-    expect(() => gpu.assemble([], shape, 'numerator', { cols: { col0: 10, count: 5 } })).toThrow(InvalidArgumentError);
-    expect(() => gpu.assemble([], shape, 'numerator', { add: gpu.upload(rnd(2, 2)) })).toThrow(ShapeError);
-    expect(() => gpu.assemble([], shape, 'sideways' as Layout)).toThrow(InvalidArgumentError);
+    expect(() => assembleTerms(gpu, [bad], shape, 'numerator')).toThrow(ShapeError);
+    expect(() => assembleTerms(gpu, [], shape, 'numerator', { cols: { col0: 10, count: 5 } })).toThrow(InvalidArgumentError);
+    expect(() => assembleTerms(gpu, [], shape, 'numerator', { add: gpu.upload(rnd(2, 2)) })).toThrow(ShapeError);
+    expect(() => assembleTerms(gpu, [], shape, 'sideways' as Layout)).toThrow(InvalidArgumentError);
     const outer: OuterTerm = { kind: 'outer', alpha: 1, U: rnd(3, 3), V: rnd(3, 4) };
-    expect(() => gpu.assemble([outer], shape, 'numerator')).toThrow(ShapeError);
+    expect(() => assembleTerms(gpu, [outer], shape, 'numerator')).toThrow(ShapeError);
   });
 });
 
@@ -222,12 +224,12 @@ describe('assemble, pipelines specialised on the term structure (the default on 
       for (const terms of sets) {
         const t = terms[0] as KronTerm;
         const shape = { m, n, p: t.A ? t.A.rows : t.transposed ? n : m, q: t.B ? t.B.cols : t.transposed ? m : n };
-        const got = await gpu.read(gpu.assemble(terms, shape, layout));
-        expect(relFrobenius(got.data, cpu.assemble(terms, shape, layout).data)).toBeLessThanOrEqual(1e-4);
+        const got = await gpu.read(assembleTerms(gpu, terms, shape, layout));
+        expect(relFrobenius(got.data, assembleTerms(cpu, terms, shape, layout).data)).toBeLessThanOrEqual(1e-4);
       }
       const add = rnd(layout === 'numerator' ? p * q : m * n, 5);
-      const got = await gpu.read(gpu.assemble(mixed, { m, n, p, q }, layout, { cols: { col0: 2, count: 5 }, add: gpu.upload(add) }));
-      const want = cpu.assemble(mixed, { m, n, p, q }, layout, { cols: { col0: 2, count: 5 }, add: cpu.upload(add) });
+      const got = await gpu.read(assembleTerms(gpu, mixed, { m, n, p, q }, layout, { cols: { col0: 2, count: 5 }, add: gpu.upload(add) }));
+      const want = assembleTerms(cpu, mixed, { m, n, p, q }, layout, { cols: { col0: 2, count: 5 }, add: cpu.upload(add) });
       expect(got.data.some(Number.isNaN)).toBe(false);
       expect(relFrobenius(got.data, want.data)).toBeLessThanOrEqual(1e-4);
     }

@@ -2,11 +2,12 @@
  * Device acquisition, loss, errors and submission behaviour of the WebGPU backend.
  */
 import { describe, expect, it } from 'vitest';
-import { CpuBackend } from '../../src/backend/cpu.js';
+import { CpuBackend } from '../../src/backend/cpu/index.js';
 import { WebGpuError, createWebGpuBackend } from '../../src/backend/webgpu/index.js';
 import { BackendUnavailableError, DeviceLostError, InvalidArgumentError, TooLargeError } from '../../src/errors.js';
 import { Mat } from '../../src/mat/index.js';
 import { getLlvmpipeBackend, getSwiftShaderBackend, relFrobenius } from '../helpers/gpu.js';
+import { assembleTerms } from '../../src/plan/assembly.js';
 
 const rnd = (r: number, c: number, seed: number): Mat => Mat.random(r, c, { seed });
 
@@ -47,7 +48,7 @@ describe('device loss and device errors (SwiftShader)', () => {
     const gpu = await getSwiftShaderBackend();
     const a = gpu.upload(rnd(33, 33, 1));
     const b = gpu.matmul(a, a);
-    const c = gpu.assemble([{ kind: 'kron', alpha: 1, A: rnd(5, 5, 2), B: rnd(5, 5, 3), C: null, S: null, transposed: false }], { m: 5, n: 5, p: 5, q: 5 }, 'numerator');
+    const c = assembleTerms(gpu, [{ kind: 'kron', alpha: 1, A: rnd(5, 5, 2), B: rnd(5, 5, 3), C: null, S: null, transposed: false }], { m: 5, n: 5, p: 5, q: 5 }, 'numerator');
     gpu.gpuDevice.destroy();
     const r = await gpu.read(c).then(
       () => 'resolved',
@@ -95,7 +96,7 @@ describe('limits and submission (SwiftShader)', () => {
     const n = 256; // 65536² floats = 16 GiB
     const err = (() => {
       try {
-        gpu.assemble([{ kind: 'kron', alpha: 1, A: null, B: null, C: null, S: null, transposed: false }], { m: n, n, p: n, q: n }, 'denominator');
+        assembleTerms(gpu, [{ kind: 'kron', alpha: 1, A: null, B: null, C: null, S: null, transposed: false }], { m: n, n, p: n, q: n }, 'denominator');
       } catch (e) {
         return e;
       }
@@ -106,7 +107,7 @@ describe('limits and submission (SwiftShader)', () => {
     expect((err as Error).message).toMatch(/17179869184 bytes/);
     expect((err as Error).message).toMatch(/cols option/);
     // a column tile of the same Jacobian fits
-    const tile = gpu.assemble([{ kind: 'kron', alpha: 1, A: null, B: null, C: null, S: null, transposed: false }], { m: n, n, p: n, q: n }, 'denominator', { cols: { col0: 300, count: 2 } });
+    const tile = assembleTerms(gpu, [{ kind: 'kron', alpha: 1, A: null, B: null, C: null, S: null, transposed: false }], { m: n, n, p: n, q: n }, 'denominator', { cols: { col0: 300, count: 2 } });
     const m = await gpu.read(tile);
     expect(m.rows).toBe(65536);
     expect(m.get(300, 0)).toBe(1);

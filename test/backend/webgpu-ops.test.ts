@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tensor } from '../../src/backend/backend.js';
-import { CpuBackend, type CpuTensor } from '../../src/backend/cpu.js';
+import { CpuBackend, type CpuTensor } from '../../src/backend/cpu/index.js';
 import type { WebGpuBackend } from '../../src/backend/webgpu/index.js';
 import { InvalidArgumentError, ShapeError } from '../../src/errors.js';
 import { Mat, commutation, matmul } from '../../src/mat/index.js';

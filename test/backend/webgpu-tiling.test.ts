@@ -6,11 +6,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tensor, Term } from '../../src/backend/backend.js';
-import { CpuBackend, type CpuTensor } from '../../src/backend/cpu.js';
+import { CpuBackend, type CpuTensor } from '../../src/backend/cpu/index.js';
 import { grid2D, planChunks, sizeClass, type WebGpuBackend } from '../../src/backend/webgpu/index.js';
 import { TooLargeError } from '../../src/errors.js';
 import { Mat } from '../../src/mat/index.js';
 import { getBackend, relFrobenius, type AdapterName } from '../helpers/gpu.js';
+import { assembleTerms } from '../../src/plan/assembly.js';
 
 const cpu = new CpuBackend();
 const rnd = (r: number, c: number, seed: number): Mat => Mat.random(r, c, { seed });
@@ -75,10 +76,10 @@ describe.each<AdapterName>(['swiftshader', 'llvmpipe'])('outputs larger than one
     ];
     for (const layout of ['numerator', 'denominator'] as const) {
       const R = layout === 'numerator' ? p * q : m * n;
-      await same(gpu.assemble(terms, { m, n, p, q }, layout), cpu.assemble(terms, { m, n, p, q }, layout), 1e-4);
+      await same(assembleTerms(gpu, terms, { m, n, p, q }, layout), assembleTerms(cpu, terms, { m, n, p, q }, layout), 1e-4);
       const add = rnd(R, 29, 8);
       const cols = { col0: 3, count: 29 };
-      await same(gpu.assemble(terms, { m, n, p, q }, layout, { cols, add: gpu.upload(add) }), cpu.assemble(terms, { m, n, p, q }, layout, { cols, add: cpu.upload(add) }), 1e-4);
+      await same(assembleTerms(gpu, terms, { m, n, p, q }, layout, { cols, add: gpu.upload(add) }), assembleTerms(cpu, terms, { m, n, p, q }, layout, { cols, add: cpu.upload(add) }), 1e-4);
     }
   });
 
@@ -160,7 +161,7 @@ describe('small dispatch grids (maxWorkgroupsPerDimension = 8: 2-D grids, split 
       { kind: 'kron', alpha: 1, A: rnd(9, 9, 35), B: null, C: rnd(9, 9, 36), S: null, transposed: true },
     ];
     const shape = { m: 9, n: 9, p: 9, q: 9 };
-    for (const layout of ['numerator', 'denominator'] as const) await same(gpu.assemble(terms, shape, layout), cpu.assemble(terms, shape, layout), 1e-4);
+    for (const layout of ['numerator', 'denominator'] as const) await same(assembleTerms(gpu, terms, shape, layout), assembleTerms(cpu, terms, shape, layout), 1e-4);
     const As = batchOf(20, 5, 6, 37); // 20 slices > 8: split along z
     await same(gpu.matmul(gpu.upload(As), gpu.upload(rnd(6, 7, 38))), cpu.matmul(cpu.upload(As), cpu.upload(rnd(6, 7, 38))));
     const T = rnd(300, 40, 39); // 300 rows > 32·8: transposed in blocks

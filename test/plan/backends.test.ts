@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CpuBackend } from '../../src/backend/cpu.js';
+import { CpuBackend } from '../../src/backend/cpu/index.js';
 import type { Backend } from '../../src/backend/backend.js';
 import { BackendUnavailableError, DeviceLostError, Mat, jacobian, kron, relError, transpose } from '../../src/index.js';
 import { registerBackend, resetBackends, type RunReport } from '../../src/plan/backends.js';

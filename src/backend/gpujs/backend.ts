@@ -9,7 +9,8 @@
 import { broadcastBatch, concatLayout, desc, matmulDims, shp } from '../checks.js';
 import { InvalidArgumentError, ShapeError, TooLargeError, fmtShape } from '../../errors.js';
 import { Mat } from '../../mat/mat.js';
-import type { AssembleOptions, Backend, JacobianShape, Layout, Tensor, Term } from '../backend.js';
+import { coordsOf, strides, type Assembly } from '../../plan/assembly.js';
+import type { Backend, Tensor } from '../backend.js';
 import { planGrid, scatterResult, type GridLimits } from './grid.js';
 import {
   ASSEMBLE,
@@ -349,70 +350,21 @@ export class GpuJsBackend implements Backend {
     return this.transpose(new GpuJsTensor(1, s, A.batch, A.data));
   }
 
-  assemble(terms: readonly Term[], shape: JacobianShape, layout: Layout, opts: AssembleOptions = {}): GpuJsTensor {
-    const { m, n, p, q } = shape;
-    for (const d of [m, n, p, q]) {
-      if (!Number.isInteger(d) || d < 0) throw new InvalidArgumentError(`assemble: shape must be non-negative integers, got m=${m}, n=${n}, p=${p}, q=${q}`);
-    }
-    if (layout !== 'numerator' && layout !== 'denominator') throw new InvalidArgumentError(`assemble: unknown layout '${String(layout)}'`);
-    const mn = m * n;
-    const pq = p * q;
-    const numerator = layout === 'numerator';
-    const R = numerator ? pq : mn;
-    const totalCols = numerator ? mn : pq;
-    const col0 = opts.cols?.col0 ?? 0;
-    const count = opts.cols?.count ?? totalCols - col0;
-    if (!Number.isInteger(col0) || !Number.isInteger(count) || col0 < 0 || count < 0 || col0 + count > totalCols) {
-      throw new InvalidArgumentError(`assemble: column range [${col0}, ${col0 + count}) is outside the ${totalCols} columns of the ${layout} Jacobian`);
-    }
-    let add: Float32Array | null = null;
-    if (opts.add) {
-      const T = asGpuJs(opts.add, 'assemble');
-      if (T.batch !== 1 || T.rows !== R || T.cols !== count) {
-        throw new ShapeError(`assemble: 'add' is ${desc(T)}, the tile is ${R}×${count}`, [shp(T), [R, count]]);
-      }
-      add = T.data;
-    }
-    const prepared = prepareTerms(terms, shape);
+  assemble(A: Assembly): GpuJsTensor {
+    const add = A.add ? asGpuJs(A.add, 'assemble').data : null;
+    const { rows: R, count } = A;
+    const prepared = prepareFactors(A);
     if (prepared.factors.length >= EXACT_INDEX) {
       throw new TooLargeError(`assemble: the terms' factors hold ${prepared.factors.length} entries, more than gpu.js can index (2^24)`, prepared.factors.length * 4);
     }
-    const nT = prepared.terms.length;
+    const nT = A.terms.length;
     if (nT === 0 || R === 0 || count === 0) {
       return new GpuJsTensor(1, R, count, add ? add.slice() : new Float32Array(R * count));
     }
-    // Index tables: the output row axis (x) and column axis (y) of the chosen layout.
-    const rt = new Float32Array(nT * 4 * R);
-    const ct = new Float32Array(nT * 4 * count);
-    const al = new Float32Array(nT);
-    prepared.terms.forEach((T, t) => {
-      al[t] = T.alpha;
-      for (let f = 0; f < 4; f++) {
-        const g = t * 4 + f;
-        const fa = T.factors[f]!;
-        if (numerator) {
-          // x = r (F index), y = c (X index).
-          for (let r = 0; r < R; r++) rt[g * R + r] = fa.base + fa.rPart(r % p, Math.floor(r / p), r);
-          for (let y = 0; y < count; y++) {
-            const c = col0 + y;
-            ct[g * count + y] = fa.cPart(c % m, Math.floor(c / m), c);
-          }
-        } else {
-          // x = c (X index), y = r (F index).
-          for (let c = 0; c < R; c++) rt[g * R + c] = fa.cPart(c % m, Math.floor(c / m), c);
-          for (let y = 0; y < count; y++) {
-            const r = col0 + y;
-            ct[g * count + y] = fa.base + fa.rPart(r % p, Math.floor(r / p), r);
-          }
-        }
-      }
-    });
+    const al = Float32Array.from(A.terms, (t) => t.alpha);
     const spec = add ? ASSEMBLE_ADD : ASSEMBLE;
-    const F = prepared.factors;
-    const addData = add;
-    const data = this.runGrid(spec, { nT, X: R, Yt: count }, R, count, 1, (y0, yEnd) =>
-      addData ? [F, rt, ct, al, addData.subarray(y0 * R, yEnd * R)] : [F, rt, ct, al],
-    );
+    const { factors: F, rt, ct } = prepared;
+    const data = this.runGrid(spec, { nT, X: R, Yt: count }, R, count, 1, (y0, yEnd) => (add ? [F, rt, ct, al, add.subarray(y0 * R, yEnd * R)] : [F, rt, ct, al]));
     return new GpuJsTensor(1, R, count, data);
   }
 
@@ -453,37 +405,16 @@ export class GpuJsBackend implements Backend {
 }
 
 // ---------------------------------------------------------------------------------------------
-// assemble: terms → one factor array and per-factor index parts
+// assemble: the descriptor's factors in one array, and index tables
 
 /**
- * One factor of a term: entry `F[base + rPart(k, l, r) + cPart(i, j, c)]` for the F index
- * r = k + l·p and the X index c = i + j·m. A missing factor reads F[0] = 1.
+ * The factors of an assembly packed into one array F (F[0] = 1 stands for an absent factor, an
+ * identity factor is read from a packed identity matrix), and index tables: slot g = 4t + f (term
+ * t, factor f) reads F[rt[g·R + row] + ct[g·count + y]] at output row `row`, tile column y, where
+ * rt holds the offset plus the row coordinates' part of the index and ct the column coordinates'.
  */
-interface FactorIndex {
-  readonly base: number;
-  readonly rPart: (k: number, l: number, r: number) => number;
-  readonly cPart: (i: number, j: number, c: number) => number;
-}
-
-interface PreparedTerm {
-  readonly alpha: number;
-  readonly factors: readonly FactorIndex[];
-}
-
-const ONE: FactorIndex = { base: 0, rPart: () => 0, cPart: () => 0 };
-
-function checkFactor(what: string, M: Mat | null, rows: number, cols: number, nullOk: boolean, nullWhy: string): void {
-  if (M === null) {
-    if (!nullOk) throw new ShapeError(`assemble: ${what} = I needs ${nullWhy}`);
-    return;
-  }
-  if (M.rows !== rows || M.cols !== cols) {
-    throw new ShapeError(`assemble: ${what} is ${fmtShape(M.shape)}, expected ${rows}×${cols}`, [M.shape, [rows, cols]]);
-  }
-}
-
-function prepareTerms(terms: readonly Term[], shape: JacobianShape): { factors: Float32Array; terms: PreparedTerm[] } {
-  const { m, n, p, q } = shape;
+function prepareFactors(A: Assembly): { factors: Float32Array; rt: Float32Array; ct: Float32Array } {
+  const { rows: R, count, col0, ext } = A;
   const chunks: ArrayLike<number>[] = [[1]];
   let length = 1;
   const put = (data: ArrayLike<number>): number => {
@@ -503,55 +434,41 @@ function prepareTerms(terms: readonly Term[], shape: JacobianShape): { factors: 
     }
     return base;
   };
-  const prepared: PreparedTerm[] = terms.map((term) => {
-    if (term.kind === 'outer') {
-      if (term.U.size !== p * q) throw new ShapeError(`assemble: outer term U is ${fmtShape(term.U.shape)}, needs ${p * q} entries (F is ${p}×${q})`, [term.U.shape, [p, q]]);
-      if (term.V.size !== m * n) throw new ShapeError(`assemble: outer term V is ${fmtShape(term.V.shape)}, needs ${m * n} entries (X is ${m}×${n})`, [term.V.shape, [m, n]]);
-      const u = put(term.U.data);
-      const v = put(term.V.data);
-      return {
-        alpha: term.alpha,
-        factors: [
-          { base: u, rPart: (_k, _l, r) => r, cPart: () => 0 },
-          { base: v, rPart: () => 0, cPart: (_i, _j, c) => c },
-          ONE,
-          ONE,
-        ],
-      };
-    }
-    if (term.kind !== 'kron') throw new InvalidArgumentError(`assemble: unknown term kind '${String((term as { kind: unknown }).kind)}'`);
-    const t = term.transposed;
-    const ka = t ? n : m;
-    const kb = t ? m : n;
-    checkFactor('A', term.A, p, ka, p === ka, `p = ${t ? 'n' : 'm'} (F is ${p}×${q}, X is ${m}×${n}${t ? ', transposed' : ''})`);
-    checkFactor('B', term.B, kb, q, kb === q, `q = ${t ? 'm' : 'n'} (F is ${p}×${q}, X is ${m}×${n}${t ? ', transposed' : ''})`);
-    checkFactor('C', term.C, t ? n : m, t ? m : n, true, '');
-    checkFactor('S', term.S, p, q, true, '');
-    const aBase = term.A ? put(term.A.data) : eye(p);
-    const bBase = term.B ? put(term.B.data) : eye(q);
-    // S[k,l] at r; A p×ka; B kb×q; C m×n (n×m when transposed).
-    const S: FactorIndex = term.S ? { base: put(term.S.data), rPart: (_k, _l, r) => r, cPart: () => 0 } : ONE;
-    let A: FactorIndex;
-    let B: FactorIndex;
-    let C: FactorIndex;
-    if (!t) {
-      // A[k, i] · C[i, j] · B[j, l]
-      A = { base: aBase, rPart: (k) => k, cPart: (i) => i * p };
-      C = term.C ? { base: put(term.C.data), rPart: () => 0, cPart: (_i, _j, c) => c } : ONE;
-      B = { base: bBase, rPart: (_k, l) => l * n, cPart: (_i, j) => j };
-    } else {
-      // A[k, j] · C[j, i] · B[i, l]
-      A = { base: aBase, rPart: (k) => k, cPart: (_i, j) => j * p };
-      C = term.C ? { base: put(term.C.data), rPart: () => 0, cPart: (i, j) => j + i * n } : ONE;
-      B = { base: bBase, rPart: (_k, l) => l * m, cPart: (i) => i };
-    }
-    return { alpha: term.alpha, factors: [S, A, C, B] };
+  const nT = A.terms.length;
+  const rt = new Float32Array(nT * 4 * R);
+  const ct = new Float32Array(nT * 4 * count);
+  const c = [0, 0, 0, 0];
+  A.terms.forEach((t, ti) => {
+    // reads, then identities as reads of an identity matrix [coord a, coord b]
+    const slots: { base: number; s: readonly number[] }[] = [
+      ...t.reads.map((r) => ({ base: put(r.M.data), s: strides(r) })),
+      ...t.deltas.map((d) => {
+        const k = ext[d.a]!;
+        const s = [0, 0, 0, 0];
+        s[d.a] = 1;
+        s[d.b] = k;
+        return { base: eye(k), s };
+      }),
+    ];
+    if (slots.length > 4) throw new InvalidArgumentError(`assemble: a term with ${slots.length} factors (gpu.js kernels take 4)`);
+    slots.forEach(({ base, s }, f) => {
+      const g = ti * 4 + f;
+      for (let row = 0; row < R; row++) {
+        coordsOf(A, row, 0, c);
+        rt[g * R + row] = base + c[0]! * s[0]! + c[1]! * s[1]!;
+      }
+      for (let y = 0; y < count; y++) {
+        coordsOf(A, 0, col0 + y, c);
+        ct[g * count + y] = c[2]! * s[2]! + c[3]! * s[3]!;
+      }
+    });
+    // unused slots read F[0] = 1 (rt, ct are zero there)
   });
   const factors = new Float32Array(length);
   let o = 0;
-  for (const c of chunks) {
-    factors.set(c, o);
-    o += c.length;
+  for (const ch of chunks) {
+    factors.set(ch, o);
+    o += ch.length;
   }
-  return { factors, terms: prepared };
+  return { factors, rt, ct };
 }

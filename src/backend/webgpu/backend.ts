@@ -17,7 +17,8 @@
 import { broadcastBatch, desc, matmulDims, shp } from '../checks.js';
 import { DeviceLostError, InvalidArgumentError, MatjacError, ShapeError, TooLargeError, fmtShape } from '../../errors.js';
 import { Mat } from '../../mat/mat.js';
-import type { AssembleOptions, Backend, JacobianShape, Layout, Tensor, Term } from '../backend.js';
+import { X0, packTransposed, strides, type Assembly } from '../../plan/assembly.js';
+import type { Backend, Tensor } from '../backend.js';
 import { BindGroupCache, type CachedPipeline } from './bindgroups.js';
 import { BufferPool, UploadArena } from './buffers.js';
 import { grid2D, inputRange, pieces, planChunks, tooLargeForBinding, type InputSpec } from './chunks.js';
@@ -77,6 +78,8 @@ const ASSEMBLE_V = 4;
 /** vec4s per invocation of the fill kernel. */
 const FILL_V = 4;
 const ASSEMBLE_MAX_TERMS = 8;
+/** Words of one term record in the assemble kernel's uniform (struct Term of kron_assemble.wgsl). */
+const TERM_WORDS = 24;
 // GPUBufferUsage / GPUMapMode values (the globals may be absent where a custom `gpu` is passed)
 const MAP_READ = 0x1;
 const COPY_DST = 0x8;
@@ -86,7 +89,7 @@ const FLUSH_EVERY = 2048;
 /** Packed assemble factors up to this size travel in the upload arena; larger ones in a pooled buffer. */
 const MAX_STAGED_BYTES = 4 * 1024 * 1024;
 /** Bytes of the assemble kernel's uniform (header + ASSEMBLE_MAX_TERMS term records). */
-const ASSEMBLE_PARAM_BYTES = 80 + 64 * ASSEMBLE_MAX_TERMS;
+const ASSEMBLE_PARAM_BYTES = 80 + 4 * TERM_WORDS * ASSEMBLE_MAX_TERMS;
 
 interface Binding {
   readonly resource: GPUBufferBinding;
@@ -764,31 +767,11 @@ export class WebGpuBackend implements Backend {
     return out;
   }
 
-  assemble(terms: readonly Term[], shape: JacobianShape, layout: Layout, opts: AssembleOptions = {}): WebGpuTensor {
+  assemble(A: Assembly): WebGpuTensor {
     this.alive();
-    const { m, n, p, q } = shape;
-    for (const d of [m, n, p, q]) {
-      if (!Number.isInteger(d) || d < 0) throw new InvalidArgumentError(`assemble: shape must be non-negative integers, got m=${m}, n=${n}, p=${p}, q=${q}`);
-    }
-    if (layout !== 'numerator' && layout !== 'denominator') throw new InvalidArgumentError(`assemble: unknown layout '${String(layout)}'`);
-    const num = layout === 'numerator';
-    const mn = m * n;
-    const pq = p * q;
-    const R = num ? pq : mn;
-    const totalCols = num ? mn : pq;
-    const col0 = opts.cols?.col0 ?? 0;
-    const count = opts.cols?.count ?? totalCols - col0;
-    if (!Number.isInteger(col0) || !Number.isInteger(count) || col0 < 0 || count < 0 || col0 + count > totalCols) {
-      throw new InvalidArgumentError(`assemble: column range [${col0}, ${col0 + count}) is outside the ${totalCols} columns of the ${layout} Jacobian`);
-    }
-    let add: WebGpuTensor | null = null;
-    if (opts.add) {
-      add = this.own(opts.add, 'assemble');
-      if (add.batch !== 1 || add.rows !== R || add.cols !== count) {
-        throw new ShapeError(`assemble: 'add' is ${desc(add)}, the tile is ${R}×${count}`, [shp(add), [R, count]]);
-      }
-    }
-    const layout_ = layoutTerms(terms, shape, num);
+    const add = A.add ? this.own(A.add, 'assemble') : null;
+    const { rows: R, count, col0 } = A;
+    const layout_ = layoutTerms(A);
     const out = this.newTensor(1, R, count);
     const total = R * count;
     if (total === 0) return out;
@@ -820,7 +803,7 @@ export class WebGpuBackend implements Backend {
       stagedAt = this.submitted;
       return (fBind = { buffer: slot.buffer, offset: slot.offset, size: fBytes });
     };
-    const [rMod, rDiv, cMod] = num ? [p, q, m] : [m, n, p];
+    const [rMod, rDiv, cMod] = A.ext;
     const stride = 4 * this.wg; // elements between an invocation's consecutive vec4s
     const dR = stride % R;
     const dCol = Math.floor(stride / R);
@@ -841,7 +824,7 @@ export class WebGpuBackend implements Backend {
         const t0 = g * ASSEMBLE_MAX_TERMS;
         const ntg = Math.min(ASSEMBLE_MAX_TERMS, nt - t0);
         const mode = (g === 0 && aw ? 1 : 0) | (g > 0 ? 2 : 0);
-        const pipe = this.assemblePipeline(num, layout_.flags, t0, ntg);
+        const pipe = this.assemblePipeline(layout_.flags, t0, ntg);
         this.computePass(); // (a submit here would hand the arena over before the factors are bound)
         const fB = factors();
         this.encode(
@@ -859,25 +842,25 @@ export class WebGpuBackend implements Backend {
             u32[at + 8] = rMod;
             u32[at + 9] = rDiv;
             u32[at + 10] = cMod;
-            u32[at + 11] = m;
+            u32[at + 11] = 0;
             u32[at + 12] = dR0;
             u32[at + 13] = dR1;
             u32[at + 14] = dC0;
             u32[at + 15] = dC1;
-            u32[at + 16] = p;
+            u32[at + 16] = 0;
             u32[at + 17] = 0;
             u32[at + 18] = 0;
             u32[at + 19] = 0;
             const d = layout_.descs;
             for (let k = 0; k < ASSEMBLE_MAX_TERMS; k++) {
-              const w = at + 20 + 16 * k;
+              const w = at + 20 + TERM_WORDS * k;
               if (k >= ntg) {
-                u32.fill(0, w, w + 16);
+                u32.fill(0, w, w + TERM_WORDS);
                 continue;
               }
-              const src = 16 * (t0 + k);
+              const src = TERM_WORDS * (t0 + k);
               f32[w] = d[src]!; // alpha, as f32
-              for (let j = 1; j < 16; j++) u32[w + j] = d[src + j]!;
+              for (let j = 1; j < TERM_WORDS; j++) u32[w + j] = d[src + j]!;
             }
           },
           [fB, aw ? aw.resource : fB, o.resource],
@@ -890,12 +873,12 @@ export class WebGpuBackend implements Backend {
   }
 
   /** The assemble pipeline for terms [t0, t0 + nt) of this structure (specialised on hardware adapters). */
-  private assemblePipeline(num: boolean, flags: readonly number[], t0: number, nt: number): CachedPipeline {
-    let key = num ? 'N' : 'D';
+  private assemblePipeline(flags: readonly number[], t0: number, nt: number): CachedPipeline {
+    let key = 'A';
     if (this.specialize) for (let k = t0; k < t0 + nt; k++) key += `,${flags[k]}`;
     let p = this.assemblePipes.get(key);
     if (!p) {
-      const constants: Record<string, number> = { WG: this.wg, V: this.assembleV, NUMERATOR: num ? 1 : 0 };
+      const constants: Record<string, number> = { WG: this.wg, V: this.assembleV };
       if (this.specialize) {
         constants.SPEC = 1;
         constants.NT = nt;
@@ -996,9 +979,11 @@ function u32s(values: readonly number[]): ArrayBuffer {
 }
 
 /**
- * Where each term's factors go in the packed factor array, and the term descriptors: 16 words per
- * term (word 0 alpha as a number, stored as f32; the rest u32: flags, offsets, strides; see
- * kron_assemble.wgsl). Validates the terms; copies nothing (`writeFactors` does).
+ * Where each read of an assembly goes in the packed factor array, and the term records of the
+ * kernel's uniform: TERM_WORDS words per term (word 0 alpha as a number, stored as f32; then
+ * flags, identity coordinates, the offsets and the strides of up to 4 reads; see
+ * kron_assemble.wgsl). A read over x0 (the output's fastest coordinate) is packed with x0 at
+ * stride 1. Copies nothing (`writeFactors` does).
  */
 export interface TermLayout {
   readonly descs: readonly number[];
@@ -1009,73 +994,30 @@ export interface TermLayout {
   readonly copies: readonly { readonly M: Mat; readonly transpose: boolean; readonly off: number }[];
 }
 
-export function layoutTerms(terms: readonly Term[], shape: JacobianShape, numerator: boolean): TermLayout {
-  const { m, n, p, q } = shape;
+export function layoutTerms(A: Assembly): TermLayout {
   const copies: { M: Mat; transpose: boolean; off: number }[] = [];
   const descs: number[] = [];
   const flagsOf: number[] = [];
   let len = 0;
-  const push = (M: Mat, transpose: boolean): number => {
-    const off = len;
-    copies.push({ M, transpose, off });
-    len += M.rows * M.cols;
-    return off;
-  };
-  const check = (what: string, M: Mat | null, rows: number, cols: number, nullOk: boolean, nullWhy: string): void => {
-    if (M === null) {
-      if (!nullOk) throw new ShapeError(`assemble: ${what} = I needs ${nullWhy}`);
-      return;
-    }
-    if (M.rows !== rows || M.cols !== cols) throw new ShapeError(`assemble: ${what} is ${fmtShape(M.shape)}, expected ${rows}×${cols}`, [M.shape, [rows, cols]]);
-  };
-  for (const term of terms) {
-    const d = new Array<number>(16).fill(0);
+  for (const term of A.terms) {
+    if (term.reads.length > 4 || term.deltas.length > 2) throw new InvalidArgumentError(`assemble: a term with ${term.reads.length} reads and ${term.deltas.length} identities (the kernel takes 4 and 2)`);
+    const d = new Array<number>(TERM_WORDS).fill(0);
     d[0] = term.alpha;
-    if (term.kind === 'outer') {
-      if (term.U.rows * term.U.cols !== p * q) throw new ShapeError(`assemble: outer term U is ${fmtShape(term.U.shape)}, needs ${p * q} entries (F is ${p}×${q})`, [term.U.shape, [p, q]]);
-      if (term.V.rows * term.V.cols !== m * n) throw new ShapeError(`assemble: outer term V is ${fmtShape(term.V.shape)}, needs ${m * n} entries (X is ${m}×${n})`, [term.V.shape, [m, n]]);
-      d[1] = 32;
-      d[2] = push(term.U, false);
-      d[5] = push(term.V, false);
-    } else {
-      if (term.kind !== 'kron') throw new InvalidArgumentError(`assemble: unknown term kind '${String((term as { kind: unknown }).kind)}'`);
-      const t = term.transposed;
-      const ka = t ? n : m;
-      const kb = t ? m : n;
-      const why = `(F is ${p}×${q}, X is ${m}×${n}${t ? ', transposed' : ''})`;
-      check('A', term.A, p, ka, p === ka, `p = ${t ? 'n' : 'm'} ${why}`);
-      check('B', term.B, kb, q, kb === q, `q = ${t ? 'm' : 'n'} ${why}`);
-      check('C', term.C, ka, kb, true, '');
-      check('S', term.S, p, q, true, '');
-      let flags = t ? 16 : 0;
-      // The fastest-varying index along the output column: k (numerator), i (denominator), which
-      // is a when not transposed and b when transposed. Factors indexed by it are packed so that
-      // index has stride 1.
-      if (term.A) {
-        flags |= 1;
-        const packT = !numerator && !t; // A[k,a] with a fast: store Aᵀ
-        d[2] = push(term.A, packT);
-        [d[3], d[4]] = packT ? [ka, 1] : [1, p];
-      }
-      if (term.B) {
-        flags |= 2;
-        d[5] = push(term.B, false);
-        [d[6], d[7]] = [1, kb];
-      }
-      if (term.C) {
-        flags |= 4;
-        const packT = !numerator && t; // C[a,b] with b fast: store Cᵀ
-        d[8] = push(term.C, packT);
-        [d[9], d[10]] = packT ? [kb, 1] : [1, ka];
-      }
-      if (term.S) {
-        flags |= 8;
-        d[11] = push(term.S, false);
-        [d[12], d[13]] = [1, p];
-      }
-      d[1] = flags;
-    }
-    flagsOf.push(d[1]!);
+    let flags = 0;
+    term.reads.forEach((r, f) => {
+      const transpose = packTransposed(r, X0);
+      copies.push({ M: r.M, transpose, off: len });
+      d[4 + f] = len;
+      strides(r, transpose).forEach((s, c) => (d[8 + 4 * f + c] = s));
+      len += r.M.rows * r.M.cols;
+      flags |= 1 << f;
+    });
+    term.deltas.forEach((dl, k) => {
+      d[2]! |= (dl.a | (dl.b << 2)) << (4 * k);
+      flags |= 16 << k;
+    });
+    d[1] = flags;
+    flagsOf.push(flags);
     for (const w of d) descs.push(w);
   }
   return { descs, flags: flagsOf, len, copies };
@@ -1094,20 +1036,6 @@ export function writeFactors(L: TermLayout, dst: Float32Array, base: number): vo
     const C = M.cols;
     for (let j = 0; j < C; j++) for (let i = 0; i < R; i++) dst[o + j + i * C] = src[i + j * R]!;
   }
-}
-
-/** Term descriptors (16 u32 each, alpha as f32 bits) and the factors packed into one array. */
-export function packTerms(terms: readonly Term[], shape: JacobianShape, numerator: boolean): { descs: Uint32Array[]; data: Float32Array<ArrayBuffer> } {
-  const L = layoutTerms(terms, shape, numerator);
-  const data = new Float32Array(L.len);
-  writeFactors(L, data, 0);
-  const descs = L.flags.map((_, k) => {
-    const d = new Uint32Array(16);
-    d.set(L.descs.slice(16 * k + 1, 16 * k + 16), 1);
-    new Float32Array(d.buffer, 0, 1)[0] = L.descs[16 * k]!;
-    return d;
-  });
-  return { descs, data };
 }
 
 /** Creates the WebGPU backend (see WebGpuOptions); rejects with BackendUnavailableError without an adapter. */

@@ -1,4 +1,4 @@
 /** The WebGPU backend (Dawn in Node, navigator.gpu in browsers). */
-export { WebGpuBackend, WebGpuError, WebGpuTensor, createWebGpuBackend, packTerms, type WebGpuOptions } from './backend.js';
+export { WebGpuBackend, WebGpuError, WebGpuTensor, createWebGpuBackend, type WebGpuOptions } from './backend.js';
 export { sizeClass } from './buffers.js';
 export { planChunks, grid2D } from './chunks.js';

@@ -1,0 +1,163 @@
+/**
+ * The CPU Jacobian writer: Σ terms of an `Assembly` (plan/assembly.ts) written column by column,
+ * one pass over the output with contiguous inner loops (the column kernels of mat/columns.ts).
+ *
+ * With the output coordinates of the descriptor (row = x0 + x1·ext[x0], col = y0 + y1·ext[y0]),
+ * every column of a Kronecker-family term is a scaled Kronecker product of two vectors:
+ *   out[x0 + x1·yLen] += g(col) · X[x1; y] · Y[x0; y] · W[x0 + x1·yLen]
+ * where X is the term's factor read over x1 (one column of it, chosen by a y coordinate), Y the
+ * factor read over x0, W a factor read over both (a Hadamard scaling), g the product of the
+ * factors read over y0, y1 only. An identity factor pins x1 (or x0) to a y coordinate instead: only
+ * one block (or one entry per block) of the column is touched. Terms of any other structure go
+ * through a per-entry loop over the descriptor.
+ */
+import { axpy, blockAdd, blockAddW, kronAdd, kronAddW, kronWrite, kronWriteW, stridedAdd } from '../../mat/columns.js';
+import { f64 } from '../../mat/ops.js';
+import { X0, X1, Y0, isRowCoord, packed, type Assembly, type Coord, type FactorRead, type TermDescriptor } from '../../plan/assembly.js';
+
+/** A term in the column form above. */
+interface ColumnTerm {
+  readonly generic: false;
+  readonly alpha: number;
+  /** Both x0 and x1 are free (no vector factor, no identity): the column is g·W. */
+  readonly free: boolean;
+  /** The factor over x1, packed x1-fastest (null: x1 pinned to coordinate xSel by an identity). */
+  readonly X: Float64Array | null;
+  /** The y coordinate that selects X's column, or that x1 is pinned to. */
+  readonly xSel: Coord;
+  readonly Y: Float64Array | null;
+  readonly ySel: Coord;
+  /** Factors over y0, y1 only, indexed by col. */
+  readonly G: Float64Array | null;
+  /** Factors over x0, x1, indexed by row. */
+  readonly W: Float64Array | null;
+}
+
+interface GenericTerm {
+  readonly generic: true;
+  readonly term: TermDescriptor;
+}
+
+/**
+ * Writes the assembly into `out` (rows × count, column-major; its contents on entry are
+ * arbitrary unless `zeroed`). For each column the `add` tile's column is laid down (or the first
+ * dense term writes the column outright, or the column is zeroed), then every other term adds its
+ * contribution while the column is in cache.
+ */
+export function writeAssembly(A: Assembly, out: Float64Array, zeroed: boolean, add: Float64Array | null): Float64Array {
+  const { rows: R, col0, count, ext } = A;
+  const prepared = A.terms.map(prepare);
+  // A dense term (vector factors over x0 and x1) covers every entry of its columns: without an
+  // `add` tile it goes first and writes instead of accumulating, so nothing needs zeroing.
+  let lead: ColumnTerm | null = null;
+  if (!add) {
+    const d = prepared.findIndex((T) => !T.generic && T.X !== null && T.Y !== null);
+    if (d >= 0) lead = prepared.splice(d, 1)[0] as ColumnTerm;
+  }
+  if (!zeroed && !add && !lead) {
+    out.fill(0, 0, R * count);
+    zeroed = true;
+  }
+  const U = ext[Y0];
+  for (let cc = 0; cc < count; cc++) {
+    const col = col0 + cc;
+    const o = cc * R;
+    const u = col % U; // count > 0 implies U > 0
+    const v = (col - u) / U;
+    if (add) out.set(add.subarray(o, o + R), o);
+    else if (lead) kronColumn(out, o, lead, col, u, v, ext, true);
+    else if (!zeroed) out.fill(0, o, o + R);
+    for (const T of prepared) {
+      if (T.generic) genericColumn(out, o, T.term, R, ext[X0], u, v);
+      else kronColumn(out, o, T, col, u, v, ext, false);
+    }
+  }
+  return out;
+}
+
+/** Sorts a term's factors into the column form, or marks it generic. */
+function prepare(t: TermDescriptor): ColumnTerm | GenericTerm {
+  const byX1: FactorRead[] = [];
+  const byX0: FactorRead[] = [];
+  const byRow: FactorRead[] = [];
+  const byCol: FactorRead[] = [];
+  for (const r of t.reads) {
+    const rowCoords = [r.row, r.col].filter(isRowCoord);
+    if (rowCoords.length === 2) byRow.push(r);
+    else if (rowCoords.length === 0) byCol.push(r);
+    else (rowCoords[0] === X1 ? byX1 : byX0).push(r);
+  }
+  const pinX1 = t.deltas.filter((d) => d.a === X1);
+  const pinX0 = t.deltas.filter((d) => d.a === X0);
+  const other = (r: FactorRead): Coord => (isRowCoord(r.row) ? r.col : r.row);
+  const x1Ok = byX1.length + pinX1.length === 1;
+  const x0Ok = byX0.length + pinX0.length === 1;
+  const free = byX1.length + pinX1.length + byX0.length + pinX0.length === 0;
+  if (byRow.length > 1 || byCol.length > 1 || !((x1Ok && x0Ok) || (free && byRow.length === 1))) return { generic: true, term: t };
+  return {
+    generic: false,
+    alpha: t.alpha,
+    free,
+    X: byX1[0] ? f64(packed(byX1[0], X1)) : null,
+    xSel: byX1[0] ? other(byX1[0]) : (pinX1[0]?.b ?? Y0),
+    Y: byX0[0] ? f64(packed(byX0[0], X0)) : null,
+    ySel: byX0[0] ? other(byX0[0]) : (pinX0[0]?.b ?? Y0),
+    G: byCol[0] ? f64(packed(byCol[0], Y0)) : null,
+    W: byRow[0] ? f64(packed(byRow[0], X0)) : null,
+  };
+}
+
+/** One output column of a column-form term; `write` overwrites the column (X, Y non-null). */
+function kronColumn(out: Float64Array, o: number, T: ColumnTerm, col: number, u: number, v: number, ext: readonly number[], write: boolean): void {
+  const xc = T.xSel === Y0 ? u : v;
+  const yc = T.ySel === Y0 ? u : v;
+  const xLen = ext[X1]!;
+  const yLen = ext[X0]!;
+  const g = T.G ? T.alpha * T.G[col]! : T.alpha;
+  const X = T.X;
+  const Y = T.Y;
+  const W = T.W;
+  if (T.free) {
+    if (g !== 0) axpy(out, o, W!, g, xLen * yLen);
+    return;
+  }
+  if (X !== null && Y !== null) {
+    if (write) {
+      if (W) kronWriteW(out, o, X, xc * xLen, xLen, Y, yc * yLen, yLen, W, g);
+      else kronWrite(out, o, X, xc * xLen, xLen, Y, yc * yLen, yLen, g);
+    } else if (g !== 0) {
+      if (W) kronAddW(out, o, X, xc * xLen, xLen, Y, yc * yLen, yLen, W, g);
+      else kronAdd(out, o, X, xc * xLen, xLen, Y, yc * yLen, yLen, g);
+    }
+    return;
+  }
+  if (g === 0) return;
+  if (X !== null) {
+    // x0 pinned to yc: one entry per block (stride yLen)
+    if (yc < yLen) stridedAdd(out, o + yc, yLen, X, xc * xLen, xLen, W, yc, g);
+    return;
+  }
+  // x1 pinned to xc: one block
+  if (xc >= xLen) return;
+  const base = xc * yLen;
+  if (Y !== null) {
+    if (W) blockAddW(out, o + base, Y, yc * yLen, W, base, yLen, g);
+    else blockAdd(out, o + base, Y, yc * yLen, yLen, g);
+  } else if (yc < yLen) {
+    out[o + base + yc]! += g * (W ? W[base + yc]! : 1);
+  }
+}
+
+/** One output column of any term, entry by entry from the descriptor. */
+function genericColumn(out: Float64Array, o: number, t: TermDescriptor, R: number, e0: number, u: number, v: number): void {
+  const c = [0, 0, u, v];
+  for (let e = 0; e < R; e++) {
+    c[0] = e % e0;
+    c[1] = (e - c[0]) / e0;
+    let val = t.alpha;
+    for (const d of t.deltas) if (c[d.a] !== c[d.b]) val = 0;
+    if (val === 0) continue;
+    for (const r of t.reads) val *= r.M.data[c[r.row]! + c[r.col]! * r.M.rows]!;
+    out[o + e]! += val;
+  }
+}

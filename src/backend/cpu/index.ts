@@ -1,0 +1,2 @@
+export { CpuBackend, CpuTensor, type CpuBackendOptions } from './backend.js';
+export { writeAssembly } from './assemble.js';
