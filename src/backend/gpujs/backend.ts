@@ -6,7 +6,7 @@
  * elementwise, scale, kron, sums, gathers, transposes, the Jacobian assembly) runs in gpu.js
  * kernels; pure copies (upload, concat, stack, unit batches) are host memcpys.
  */
-import { broadcastBatch, concatLayout, desc, matmulDims, shp } from '../checks.js';
+import { broadcastBatch, concatLayout, matmulDims, shp } from '../checks.js';
 import { InvalidArgumentError, ShapeError, TooLargeError, fmtShape } from '../../errors.js';
 import { Mat } from '../../mat/mat.js';
 import { coordsOf, strides, type Assembly } from '../../plan/assembly.js';
