@@ -20,6 +20,7 @@ import fc from 'fast-check';
 import type { Shape } from '../../src/errors.js';
 import type { Ast } from '../../src/expr/ast.js';
 import * as ex from '../../src/expr/build.js';
+import { isUnaryFn } from '../../src/ops/unary.js';
 import { Mat, mulberry32 } from '../../src/mat/mat.js';
 
 export interface GenOptions {
@@ -345,6 +346,7 @@ export function rebuild(a: Ast): ex.E {
       return ex.concat(a.rows.map((r) => r.map(rebuild)));
     case 'call': {
       const args = a.args.map(rebuild);
+      if (isUnaryFn(a.fn)) return ex.apply(a.fn, args[0]!);
       return a.fn === 'kron' ? ex.kron(args[0]!, args[1]!) : (ex[a.fn] as (x: ex.E) => ex.E)(args[0]!);
     }
     case 'binary': {
