@@ -6,6 +6,7 @@
  */
 import type { Node } from '../expr/ast.js';
 import { sigmoidScalar } from '../mat/elementwise.js';
+import { Mat } from '../mat/mat.js';
 import * as N from './nodes.js';
 
 export interface UnaryRule {
@@ -27,6 +28,9 @@ export const UNARY = {
   tanh: { f: Math.tanh, df: (_a, y) => N.sub(one(), N.mul(y, y))! },
   sigmoid: { f: sigmoidScalar, df: (_a, y) => N.mul(y, N.sub(one(), y))! },
   sqrt: { f: Math.sqrt, df: (_a, y) => N.div(N.num(0.5), y)!, domain: { bad: (x) => x < 0, need: 'sqrt needs non-negative entries' } },
+  // the one-sided convention at the kink (as JAX): sign(0) = 0, so d|x| = 0 at x = 0
+  abs: { f: Math.abs, df: (a: Node): Node => N.fn('sign', a) },
+  sign: { f: Math.sign, df: (a) => N.constant(Mat.zeros(a.shape[0], a.shape[1])) },
 } as const satisfies Record<string, UnaryRule>;
 
 /**

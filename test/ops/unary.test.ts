@@ -27,6 +27,8 @@ const REF: { readonly [F in UnaryFn]: Ref } = {
   tanh: { f: Math.tanh, df: (x) => 1 / Math.cosh(x) ** 2, domain: 'real' },
   sigmoid: { f: (x) => 1 / (1 + Math.exp(-x)), df: (x) => Math.exp(-x) / (1 + Math.exp(-x)) ** 2, domain: 'real' },
   sqrt: { f: Math.sqrt, df: (x) => 0.5 / Math.sqrt(x), domain: 'positive' },
+  abs: { f: (x) => (x < 0 ? -x : x), df: (x) => (x < 0 ? -1 : 1), domain: 'real' },
+  sign: { f: (x) => (x < 0 ? -1 : x > 0 ? 1 : 0), df: () => 0, domain: 'real' },
 };
 
 /** m×n sample in the function's domain, away from 0. */
@@ -58,5 +60,14 @@ describe('every entry of the elementwise table', () => {
         for (let k = 0; k < 2; k++) D.data[i + j * 2 + (k + j * 2) * 6] = ref.df(AX.data[k + j * 2]!) * A.data[k + i * 2]!;
     const at: Bindings = { X, A };
     await expectJacobianAllMethods(`${f}(A*X)`, { wrt: 'X', at }, D, `${f}(A*X)`);
+  });
+});
+
+describe('kinks: the one-sided convention of JAX', () => {
+  it('abs at 0 has derivative sign(0) = 0 by every method', async () => {
+    const x = Mat.col([-1.5, 0, 2]);
+    const G = Mat.col([-1, 0, 1]);
+    await expectJacobianAllMethods('abs(x)', { wrt: 'x', at: { x } }, Mat.from([[-1, 0, 0], [0, 0, 0], [0, 0, 1]]), 'abs(x) at 0');
+    expect((await evaluate('sign(x)', { at: { x } })).data).toEqual(G.data);
   });
 });
