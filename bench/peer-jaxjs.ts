@@ -7,7 +7,12 @@
 import { warmUp, type BenchRow } from './rows.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-export async function runJaxJs(backend: 'wasm' | 'webgpu', sizes: readonly number[], maps: readonly string[], reps: number, log: (r: BenchRow) => void): Promise<void> {
+/**
+ * Times jax-js on `backend` for each n and map; once one call of a map takes longer than `maxMs`
+ * (jax-js wasm needs seconds for inv and the Hessian from n = 32), its larger n are skipped with a
+ * row that says so, which keeps the whole bench within minutes.
+ */
+export async function runJaxJs(backend: 'wasm' | 'webgpu', sizes: readonly number[], maps: readonly string[], reps: number, log: (r: BenchRow) => void, maxMs = 3000): Promise<void> {
   let jax: any;
   try {
     jax = await import('@jax-js/jax' as string);
@@ -19,6 +24,7 @@ export async function runJaxJs(backend: 'wasm' | 'webgpu', sizes: readonly numbe
     return;
   }
   const np = jax.numpy;
+  const tooSlow = new Set<string>();
   let seed = 12345;
   const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
   for (const n of sizes) {
@@ -37,6 +43,10 @@ export async function runJaxJs(backend: 'wasm' | 'webgpu', sizes: readonly numbe
       const entry = fns[map];
       if (!entry) continue;
       const [f, kind] = entry;
+      if (tooSlow.has(map)) {
+        log({ lib: `jax-js(${backend})`, map, mode: '*', n, error: `skipped: a smaller n took over ${maxMs} ms a call` });
+        continue;
+      }
       const modes: [string, any][] = kind === 'hess' ? [['hessian', jax.hessian(f)]] : [['jacrev', jax.jacrev(f)], ['jacfwd', jax.jacfwd(f)]];
       for (const [mode, g0] of modes) {
         const g = /inv|logdet/.test(map) ? g0 : jax.jit(g0);
@@ -57,6 +67,7 @@ export async function runJaxJs(backend: 'wasm' | 'webgpu', sizes: readonly numbe
           }
           ts.sort((a, b) => a - b);
           log({ lib: `jax-js(${backend})`, map, mode, n, ms: ts[ts.length >> 1]!, outBytes: n ** 4 * 4 });
+          if (ts[0]! > maxMs) tooSlow.add(map);
         } catch (e) {
           log({ lib: `jax-js(${backend})`, map, mode, n, error: String(e).slice(0, 160) });
         }

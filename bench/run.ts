@@ -1,26 +1,32 @@
 /**
  * `npm run bench`: Jacobian and Hessian assembly of the benchmark maps of DESIGN.md §6 on every
- * backend found, by every method, next to the JavaScript peer jax-js measured in the same run.
- * Prints a table and writes JSON lines (bench/out/bench.jsonl by default).
+ * backend found, by every method, next to the peers measured in the same run (jax-js on wasm or
+ * WebGPU, PyTorch on the CPU) and the write floor of each size. Prints tables and writes JSON
+ * lines; with `--results DIR`, also the factor bench and SVG charts into DIR.
  *
- *   node dist/bench/run.js [--backends cpu,webgpu,gpujs] [--sizes 16,32,48,64] [--maps 'A*X*B,inv(X)']
- *                          [--methods structured,forward,reverse] [--reps 5] [--peers wasm,webgpu|none]
- *                          [--core] [--out FILE] [--quick]
+ *   node dist/bench/run.js --help
+ *   npm run bench:cpu        # the documented CPU run (bench/README.md)
  *
- * Timing: median wall time of one full derivative with the result left on the device (the
- * plan's factor evaluation, uploads, kernels and `sync()`; no readback), as for the peers,
- * after the same warm-up for every library (`warmUp` in rows.ts).
+ * Timing: median wall time of one full derivative with the result ready (on the device for a
+ * GPU: the plan's factor evaluation, uploads, kernels and `sync()`; no readback), as for the
+ * peers, after the same warm-up for every library (`warmUp` in rows.ts). On the CPU each map is
+ * timed with a new output each call (what `jacobian()` returns) and with the output buffer
+ * reused, each next to its write floor (first-touch and `fill`, bench/floor.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { parseArgs } from 'node:util';
-import { preparePlan } from '../src/api.js';
+import { dirname, join } from 'node:path';
+import { Command, InvalidArgumentError as CliArgumentError, Option } from 'commander';
+import { hessian, jacobian, preparePlan } from '../src/api.js';
 import type { Backend, BackendName } from '../src/backend/backend.js';
 import { Mat } from '../src/mat/mat.js';
 import { getBackend } from '../src/plan/backends.js';
 import { materialize, runJacobian } from '../src/plan/execute.js';
 import type { Method } from '../src/plan/plan.js';
+import { floorRatios, peers, speedups, writeCharts, type OutputKind } from './charts.js';
+import { factorTable, runFactors } from './factors.js';
+import { floorRows } from './floor.js';
 import { runJaxJs } from './peer-jaxjs.js';
+import { runTorch } from './peer-torch.js';
 import { median, table, warmUp, type BenchRow } from './rows.js';
 
 export const MAPS: Record<string, { expr: string; hessian: boolean }> = {
@@ -38,7 +44,35 @@ export function inputs(n: number): Record<string, Mat> {
   return { X, A: Mat.random(n, n, { seed: 12 }), B: Mat.random(n, n, { seed: 13 }) };
 }
 
-/** Times one (backend, map, n, method); returns a row (or a row with `error`). */
+/**
+ * Times matjac on the CPU through the public API with a new output each call (`jacobian()` /
+ * `hessian()`, parsing and planning included, as a user calls it).
+ */
+export async function timeMatjacNew(map: string, n: number, method: Method, reps: number): Promise<BenchRow> {
+  const { expr, hessian: isHessian } = MAPS[map]!;
+  const at = inputs(n);
+  const f = isHessian ? hessian : jacobian;
+  try {
+    const mode = preparePlan(expr, { wrt: 'X', at, method, hessian: isHessian }).plan.method;
+    const once = async (): Promise<number> => {
+      const t0 = performance.now();
+      await f(expr, { wrt: 'X', at, backend: 'cpu', method });
+      return performance.now() - t0;
+    };
+    await warmUp(once);
+    const ts: number[] = [];
+    for (let r = 0; r < reps; r++) ts.push(await once());
+    return { lib: 'matjac(cpu)', map, mode: `${mode}/new`, output: 'new', n, ms: median(ts), outBytes: 8 * n ** 4, device: 'cpu (float64)' };
+  } catch (e) {
+    return { lib: 'matjac(cpu)', map, mode: `${method}/new`, output: 'new', n, error: e instanceof Error ? `${e.name}: ${e.message}`.slice(0, 200) : String(e) };
+  }
+}
+
+/**
+ * Times one (backend, map, n, method) at the plan level: the result left on the device and
+ * disposed after each call, so on the CPU the next call reuses its buffer from the pool (the
+ * `reused` output). Returns a row (or a row with `error`).
+ */
 export async function timeMatjac(b: Backend, map: string, n: number, method: Method, reps: number): Promise<BenchRow> {
   const { expr, hessian } = MAPS[map]!;
   const lib = `matjac(${b.name})`;
@@ -55,8 +89,9 @@ export async function timeMatjac(b: Backend, map: string, n: number, method: Met
     await warmUp(once);
     const ts: number[] = [];
     for (let r = 0; r < reps; r++) ts.push(await once());
-    const mode = method === 'auto' ? `auto→${plan.method}` : plan.method;
-    return { lib, map, mode, n, ms: median(ts), outBytes: n ** 4 * (b.precision === 'f64' ? 8 : 4), device: b.device };
+    const mode = (method === 'auto' ? `auto→${plan.method}` : plan.method) + (b.name === 'cpu' ? '/reused' : '');
+    const output = b.name === 'cpu' ? { output: 'reused' } : {};
+    return { lib, map, mode, ...output, n, ms: median(ts), outBytes: n ** 4 * (b.precision === 'f64' ? 8 : 4), device: b.device };
   } catch (e) {
     return { lib, map, mode: method, n, error: e instanceof Error ? `${e.name}: ${e.message}`.slice(0, 200) : String(e) };
   }
@@ -103,38 +138,98 @@ export async function profileMatjac(b: Backend, map: string, n: number, reps: nu
   return { lib: `matjac(${b.name})`, map, mode: 'profile', n, ms: median(total), factorsMs: median(factors), gpuOnlyMs: median(gpuOnly), emptySyncMs: median(emptySync), device: b.device };
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      backends: { type: 'string', default: 'cpu,webgpu,gpujs' },
-      sizes: { type: 'string' },
-      maps: { type: 'string', default: Object.keys(MAPS).join(',') },
-      methods: { type: 'string', default: 'structured,forward,reverse' },
-      reps: { type: 'string', default: '5' },
-      peers: { type: 'string', default: 'wasm' },
-      out: { type: 'string', default: 'bench/out/bench.jsonl' },
-      core: { type: 'boolean', default: false },
-      quick: { type: 'boolean', default: false },
-      profile: { type: 'boolean', default: false },
-      'max-dense-n': { type: 'string', default: '64' },
-    },
-  });
-  const rows: BenchRow[] = [];
-  const log = (r: BenchRow): void => {
-    rows.push(r);
-    console.log(JSON.stringify(r));
+const list = (v: string): string[] => v.split(',').map((x) => x.trim()).filter(Boolean);
+function sizeList(v: string): number[] {
+  const xs = list(v).map(Number);
+  if (!xs.length || xs.some((x) => !Number.isInteger(x) || x < 1 || x > 512)) throw new CliArgumentError(`expected sizes like 16,32,64 (integers 1…512), got '${v}'`);
+  return xs;
+}
+function positiveInt(v: string): number {
+  const x = Number(v);
+  if (!Number.isInteger(x) || x < 1) throw new CliArgumentError(`expected a positive integer, got '${v}'`);
+  return x;
+}
+function oneOf<T extends string>(allowed: readonly T[]) {
+  return (v: string): T[] => {
+    const xs = list(v);
+    const bad = xs.filter((x) => !(allowed as readonly string[]).includes(x));
+    if (bad.length) throw new CliArgumentError(`unknown ${bad.join(', ')}; expected some of ${allowed.join(', ')}`);
+    return xs as T[];
   };
-  const reps = Number(values.reps);
-  const maps = values.maps!.split(',').filter((m) => m in MAPS);
-  const methods = values.methods!.split(',') as Method[];
-  const maxDenseN = Number(values['max-dense-n']);
+}
 
-  if (values.core) {
+export interface BenchOptions {
+  backends: BackendName[];
+  sizes?: number[];
+  peerSizes?: number[];
+  maps: string[];
+  methods: Method[];
+  outputs: OutputKind[];
+  reps: number;
+  peers: string[];
+  out: string;
+  results?: string;
+  charts?: string;
+  core: boolean;
+  factors: boolean;
+  floor: boolean;
+  quick: boolean;
+  profile: boolean;
+  maxDenseN: number;
+}
+
+/** A comma-separated list option whose default shows as it is typed. */
+function listOption<T extends string>(flags: string, desc: string, parse: (v: string) => T[], def: readonly T[]): Option {
+  return new Option(flags, desc).argParser(parse).default([...def], def.join(','));
+}
+
+export function benchProgram(): Command {
+  return new Command('run.js')
+    .description('Jacobian/Hessian assembly of the benchmark maps on each backend, next to jax-js and PyTorch and the write floor, measured in one run.')
+    .addOption(listOption('--backends <list>', 'backends to time: cpu, webgpu, gpujs', oneOf<BackendName>(['cpu', 'webgpu', 'gpujs']), ['cpu', 'webgpu', 'gpujs']))
+    .option('--sizes <list>', 'n of the matjac runs (default: 16,32,48,64,96)', sizeList)
+    .option('--peer-sizes <list>', 'n of the peer runs (default: jax-js wasm 16,32,48; PyTorch 16,32,48,64; jax-js webgpu 16…96)', sizeList)
+    .addOption(listOption('--maps <list>', 'maps to time', oneOf(Object.keys(MAPS)), Object.keys(MAPS)))
+    .addOption(listOption('--methods <list>', 'assembly methods: auto, structured, forward, reverse', oneOf<Method>(['auto', 'structured', 'forward', 'reverse']), ['structured', 'forward', 'reverse']))
+    .addOption(listOption('--outputs <list>', 'CPU outputs: new (a new Mat each call, as jacobian() returns) and/or reused (the buffer reused)', oneOf<OutputKind>(['new', 'reused']), ['new', 'reused']))
+    .option('--reps <k>', 'timed repetitions after warm-up (median reported)', positiveInt, 5)
+    .addOption(listOption('--peers <list>', 'peers: wasm and webgpu (jax-js), torch (PyTorch CPU via /usr/bin/python3), none', oneOf(['wasm', 'webgpu', 'torch', 'none']), ['wasm', 'torch']))
+    .option('--out <file>', 'JSON lines of every row', 'bench/out/bench.jsonl')
+    .option('--results <dir>', 'write bench.jsonl, factors.jsonl and the SVG charts into DIR ({date}: the UTC date; overrides --out and --charts)')
+    .option('--charts <dir>', 'write SVG charts (ratio to the write floor, speed-up over each peer) into DIR')
+    .option('--core', 'also run the CPU core bench (matmul, Kronecker GB/s)', false)
+    .option('--factors', 'also run the factor bench (GFLOP/s of matmul, LU, inv, solve at n = 32…256)', false)
+    .option('--no-floor', 'skip measuring the write floor')
+    .option('--quick', 'two smallest sizes only (smoke test)', false)
+    .option('--profile', 'where the time of one structured Jacobian goes (factors, device work, sync), per backend', false)
+    .option('--max-dense-n <n>', 'largest n for the batched forward/reverse methods', positiveInt, 64);
+}
+
+async function main(): Promise<void> {
+  const program = benchProgram();
+  program.parse();
+  const o = program.opts<BenchOptions>();
+  if (o.results) o.results = o.results.replace('{date}', new Date().toISOString().slice(0, 10));
+  const outFile = o.results ? join(o.results, 'bench.jsonl') : o.out;
+  const chartDir = o.results ?? o.charts;
+  const rows: BenchRow[] = [];
+  const time = new Date().toISOString();
+  const log = (r: BenchRow): void => {
+    const row = { ...r, time };
+    rows.push(row);
+    console.log(JSON.stringify(row));
+  };
+  const reps = o.reps;
+  const trim = <T>(xs: T[]): T[] => (o.quick ? xs.slice(0, 2) : xs);
+
+  if (o.core) {
     const { runCpuCore } = await import('./cpu-core.js');
-    for (const r of await runCpuCore({ quick: values.quick })) log(r as unknown as BenchRow);
+    for (const r of await runCpuCore({ quick: o.quick })) log(r as unknown as BenchRow);
   }
+  const factorRows = o.factors ? runFactors(o.quick ? [32, 96] : undefined) : [];
+  if (factorRows.length) console.log(`\n${factorTable(factorRows)}\n`);
 
-  for (const name of values.profile ? [] : (values.backends!.split(',') as BackendName[])) {
+  for (const name of o.profile ? [] : o.backends) {
     let b: Backend;
     try {
       b = await getBackend(name);
@@ -142,34 +237,62 @@ async function main(): Promise<void> {
       log({ lib: `matjac(${name})`, map: '*', mode: '*', n: 0, error: e instanceof Error ? e.message : String(e) });
       continue;
     }
-    const sizes = (values.sizes ?? (b.name === 'cpu' ? '16,32,48,64' : '16,32,48,64,96')).split(',').map(Number);
-    for (const map of maps)
-      for (const n of values.quick ? sizes.slice(0, 2) : sizes)
-        for (const method of methods) {
+    for (const n of trim(o.sizes ?? [16, 32, 48, 64, 96])) {
+      if (name === 'cpu' && o.floor) for (const r of floorRows(n, reps)) log(r);
+      for (const map of o.maps)
+        for (const method of o.methods) {
           // batched forward/reverse modes hold the whole Jacobian twice and cost mn·(n³) work: cap their size
-          if (method !== 'structured' && method !== 'auto' && n > maxDenseN) continue;
-          log(await timeMatjac(b, map, n, method, reps));
+          if (method !== 'structured' && method !== 'auto' && n > o.maxDenseN) continue;
+          if (name === 'cpu' && o.outputs.includes('new')) log(await timeMatjacNew(map, n, method, reps));
+          if (name !== 'cpu' || o.outputs.includes('reused')) log(await timeMatjac(b, map, n, method, reps));
         }
-  }
-
-  if (values.profile) {
-    for (const name of values.backends!.split(',') as BackendName[]) {
-      const b = await getBackend(name);
-      for (const map of maps) for (const n of (values.sizes ?? '64,96').split(',').map(Number)) log(await profileMatjac(b, map, n, reps));
     }
   }
 
-  for (const peer of values.peers === 'none' ? [] : values.peers!.split(',')) {
-    const sizes = (values.sizes ?? (peer === 'wasm' ? '16,32,48' : '16,32,48,64,96')).split(',').map(Number);
-    await runJaxJs(peer as 'wasm' | 'webgpu', values.quick ? sizes.slice(0, 2) : sizes, maps, Math.max(1, Math.min(reps, peer === 'wasm' ? 3 : reps)), log);
+  if (o.profile) {
+    for (const name of o.backends) {
+      const b = await getBackend(name);
+      for (const map of o.maps) for (const n of o.sizes ?? [64, 96]) log(await profileMatjac(b, map, n, reps));
+    }
+  }
+
+  for (const peer of o.peers.filter((p) => p !== 'none')) {
+    if (peer === 'torch') {
+      await runTorch(trim(o.peerSizes ?? [16, 32, 48, 64]), o.maps, reps, log);
+      continue;
+    }
+    const sizes = trim(o.peerSizes ?? (peer === 'wasm' ? [16, 32, 48] : [16, 32, 48, 64, 96]));
+    await runJaxJs(peer as 'wasm' | 'webgpu', sizes, o.maps, Math.max(1, Math.min(reps, peer === 'wasm' ? 3 : reps)), log);
   }
 
   console.log(`\n${table(rows.filter((r) => r.map in MAPS))}`);
+  printRatios(rows);
   for (const r of rows.filter((x) => x.error)) console.log(`! ${r.lib} ${r.map} ${r.mode} n=${r.n}: ${r.error}`);
-  mkdirSync(dirname(values.out!), { recursive: true });
-  writeFileSync(values.out!, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
-  console.log(`\nwrote ${rows.length} rows to ${values.out}`);
+  mkdirSync(dirname(outFile), { recursive: true });
+  writeFileSync(outFile, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  console.log(`\nwrote ${rows.length} rows to ${outFile}`);
+  if (o.results && factorRows.length) {
+    writeFileSync(join(o.results, 'factors.jsonl'), factorRows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    console.log(`wrote ${factorRows.length} rows to ${join(o.results, 'factors.jsonl')}`);
+  }
+  if (chartDir) for (const p of writeCharts(rows, chartDir, time.slice(0, 10))) console.log(`wrote ${p}`);
   process.exit(0);
+}
+
+/** The derived figures: matjac over the write floor, and its speed-up over each peer. */
+function printRatios(rows: readonly BenchRow[]): void {
+  const fr = floorRatios(rows);
+  const lines: string[] = [];
+  const key = (r: { map: string; n: number; output: string }): string => `${r.map}|${r.n}|${r.output}`;
+  const peerList = peers(rows);
+  const sp = new Map(peerList.map((p) => [p, new Map(speedups(rows, p).map((r) => [key(r), r.value]))]));
+  const head = ['map', 'n', 'output', 'matjac', 'vs floor', ...peerList.map((p) => `× ${p}`)];
+  const body = fr.map((r) => [r.map, String(r.n), r.output, `${r.ms.toFixed(2)} ms`, `${r.value.toFixed(2)}×`, ...peerList.map((p) => (sp.get(p)!.has(key(r)) ? `${sp.get(p)!.get(key(r))!.toFixed(1)}×` : '–'))]);
+  if (!body.length) return;
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (c: string[]): string => c.map((x, i) => x.padEnd(w[i]!)).join('  ');
+  lines.push(line(head), w.map((x) => '-'.repeat(x)).join('  '), ...body.map(line));
+  console.log(`\nmatjac (cpu) over the write floor (new: first-touch, reused: fill) and speed-up over the peers:\n${lines.join('\n')}`);
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/.*\/dist\//, 'dist/'))) await main();
