@@ -22,7 +22,8 @@ export { FN_NAMES } from '../ops/functions.js';
 export type Ast =
   | { kind: 'name'; name: string; pos?: number }
   | { kind: 'num'; value: number; pos?: number }
-  | { kind: 'binary'; op: '+' | '-' | '*' | '.*' | './' | '.^' | '^'; a: Ast; b: Ast; pos?: number }
+  /** `/` and `\` are MATLAB's right and left division: `A/B = A·B⁻¹`, `A\B = A⁻¹B` (by a solve). */
+  | { kind: 'binary'; op: '+' | '-' | '*' | '.*' | './' | '/' | '\\' | '.^' | '^'; a: Ast; b: Ast; pos?: number }
   | { kind: 'neg'; a: Ast; pos?: number }
   | { kind: 'transpose'; a: Ast; pos?: number }
   /** 1-based MATLAB indexing: `x(i)` (linear, column-major) or `X(i, j)`; indices are numeric literals. */
@@ -34,7 +35,11 @@ export type Ast =
 /** Elementwise binary ops of the typed IR; either operand may be 1×1 (a scalar broadcast). */
 export type EwOp = 'add' | 'sub' | 'mul' | 'div';
 
-export type Node = { readonly shape: Shape; readonly pos?: number } & (
+/**
+ * `written`: the operator or function as the user wrote it, where the node is a rewrite of it
+ * (`X/2` is a `div`, `A/B` a `solve`), so messages name what was written.
+ */
+export type Node = { readonly shape: Shape; readonly pos?: number; readonly written?: string } & (
   | { readonly op: 'var'; readonly name: string }
   /** A constant matrix (numbers are 1×1 constants). */
   | { readonly op: 'const'; readonly value: Mat }
@@ -57,6 +62,8 @@ export type Node = { readonly shape: Shape; readonly pos?: number } & (
   /** Scalar-valued reductions of a matrix. `norm` is the Frobenius norm. */
   | { readonly op: 'tr' | 'sum' | 'norm' | 'det' | 'logdet'; readonly a: Node }
   | { readonly op: 'inv'; readonly a: Node }
+  /** `A⁻¹B` by an LU solve (A square): MATLAB's `A\B`, and `A/B = (Bᵀ\Aᵀ)ᵀ`. */
+  | { readonly op: 'solve'; readonly a: Node; readonly b: Node }
   /** Column-wise softmax. */
   | { readonly op: 'softmax'; readonly a: Node }
 );

@@ -22,7 +22,7 @@
  * name X, `"A'*B"` a whole sub-expression; positions inside fragments are dropped).
  *
  * Operators: `add` (+), `sub` (-), `mul` (* : matrix product, or scalar times matrix),
- * `hadamard` (.*), `ediv` (./), `epow` (.^, numeric exponent), `mpow` (^), `neg` (unary -),
+ * `hadamard` (.*), `ediv` (./), `rdiv` (/), `ldiv` (\), `epow` (.^, numeric exponent), `mpow` (^), `neg` (unary -),
  * `t` (' transpose), `at` (1-based indexing `x(i)` / `X(i,j)`), `concat` (rows of blocks,
  * `[a, b; c, d]`), `hcat`/`vcat` (one row / one column of blocks).
  * Functions, one per grammar function name: `tr det logdet inv kron vec diag sum norm exp log
@@ -61,6 +61,14 @@ export class E {
   /** `./` */
   ediv(b: Operand): E {
     return ediv(this, b);
+  }
+  /** `/`: right division, `this·b⁻¹`. */
+  rdiv(b: Operand): E {
+    return rdiv(this, b);
+  }
+  /** `\`: left division, `this⁻¹·b` by a solve. */
+  ldiv(b: Operand): E {
+    return ldiv(this, b);
   }
   /** `.^` */
   epow(p: Operand): E {
@@ -266,6 +274,14 @@ export function hadamard(a: Operand, ...bs: Operand[]): E {
 /** `a ./ b` */
 export function ediv(a: Operand, b: Operand): E {
   return fold('./', a, [b], 'ediv');
+}
+/** `a / b`: MATLAB's right division, `a·b⁻¹` (entrywise by a 1×1 b). */
+export function rdiv(a: Operand, b: Operand): E {
+  return fold('/', a, [b], 'rdiv');
+}
+/** `a \ b`: MATLAB's left division, `a⁻¹b` by a solve (entrywise when a is 1×1). */
+export function ldiv(a: Operand, b: Operand): E {
+  return fold('\\', a, [b], 'ldiv');
 }
 /** `a .^ p` (p numeric). */
 export function epow(a: Operand, p: Operand): E {

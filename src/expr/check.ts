@@ -73,7 +73,10 @@ export function constValue(a: Ast): number | undefined {
         case '.*':
           return x * y;
         case './':
+        case '/':
           return x / y;
+        case '\\':
+          return y / x;
         case '^':
         case '.^':
           return Math.pow(x, y);
@@ -126,6 +129,32 @@ function matmul(a: Node, b: Node, pos: number | undefined): Node {
     );
   }
   return { op: 'matmul', a, b, shape: [a.shape[0], b.shape[1]], pos };
+}
+
+/**
+ * MATLAB's `A/B = A·B⁻¹`: by a 1×1 B entrywise (`X/2`, `1/tr(X)`); by a square B as
+ * `(Bᵀ \ Aᵀ)ᵀ`, one solve (a scalar A: `a·B⁻¹`).
+ */
+function rightDivide(a: Node, b: Node, pos: number | undefined): Node {
+  if (isScalar(b.shape)) return { ...ew('div', a, b, pos, '/'), written: '/' };
+  requireSquare('/', b, pos);
+  if (isScalar(a.shape)) return { op: 'mul', a, b: { op: 'inv', a: b, shape: b.shape, pos, written: '/' }, shape: b.shape, pos, written: '/' };
+  if (a.shape[1] !== b.shape[0]) {
+    throw new ShapeError(`'/'${at(pos)}: A/B needs as many columns in A as B has rows: ${fmtShape(a.shape)} / ${fmtShape(b.shape)}`, [a.shape, b.shape], pos);
+  }
+  const t = (x: Node): Node => ({ op: 'transpose', a: x, shape: [x.shape[1], x.shape[0]], pos, written: '/' });
+  return t({ op: 'solve', a: t(b), b: t(a), shape: [a.shape[1], a.shape[0]], pos, written: '/' });
+}
+
+/** MATLAB's `A\B = A⁻¹B` by a solve (A square); a 1×1 A divides entrywise (`2\X = X/2`). */
+function leftDivide(a: Node, b: Node, pos: number | undefined): Node {
+  if (isScalar(a.shape)) return { ...ew('div', b, a, pos, '\\'), written: '\\' };
+  requireSquare('\\', a, pos);
+  if (isScalar(b.shape)) return { op: 'mul', a: b, b: { op: 'inv', a, shape: a.shape, pos, written: '\\' }, shape: a.shape, pos, written: '\\' };
+  if (a.shape[0] !== b.shape[0]) {
+    throw new ShapeError(`'\\'${at(pos)}: A\\B needs as many rows in B as A has: ${fmtShape(a.shape)} \\ ${fmtShape(b.shape)}`, [a.shape, b.shape], pos);
+  }
+  return { op: 'solve', a, b, shape: b.shape, pos, written: '\\' };
 }
 
 /** X^k for k ≥ 1 by repeated squaring; equal powers are one shared node. */
@@ -206,6 +235,10 @@ function lower(a: Ast, go: (a: Ast) => Node, env: Map<string, Shape>): Node {
           return ew('div', go(a.a), go(a.b), pos, './');
         case '*':
           return matmul(go(a.a), go(a.b), pos);
+        case '/':
+          return rightDivide(go(a.a), go(a.b), pos);
+        case '\\':
+          return leftDivide(go(a.a), go(a.b), pos);
         case '.^':
         case '^': {
           const x = go(a.a);

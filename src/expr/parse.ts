@@ -4,7 +4,7 @@
  *
  * Precedence, tightest first:
  *   postfix `'` (also `.'`) and indexing `x(i)`, `X(i,j)`  >  `^ .^`  >  unary `- +`
- *   >  `* .* ./`  >  `+ -`;   all binary operators are left-associative.
+ *   >  `* .* ./ / \`  >  `+ -`;   all binary operators are left-associative.
  * A unary sign right after `^`/`.^` binds to the exponent (`2^-1`, `x.^-2`), so `-x^2` is
  * `-(x^2)` and `2^-2^2` is `(2^-2)^2`, as in MATLAB. Note the contract puts `'` above `^`, so
  * `A.^2'` is `A.^(2')` (MATLAB would read `(A.^2)'`).
@@ -146,13 +146,10 @@ export function tokenize(src: string): Tok[] {
       i++;
       continue;
     }
-    if (c === '+' || c === '-' || c === '*' || c === '^') {
+    if (c === '+' || c === '-' || c === '*' || c === '^' || c === '/' || c === '\\') {
       push('op', c, i, i + 1);
       i++;
       continue;
-    }
-    if (c === '/' || c === '\\') {
-      throw new ParseError(`'${c}' at ${i} is not supported: use './' for elementwise division or inv() for a matrix inverse`, i, 'an operator');
     }
     if (c === '(' || c === ')' || c === '[' || c === ']' || c === ',' || c === ';') {
       push(c, c, i, i + 1);
@@ -252,10 +249,10 @@ class Parser {
     let left = this.parseUnary();
     for (;;) {
       const t = this.peek();
-      if (!this.isOp(t, '*', '.*', './')) return left;
+      if (!this.isOp(t, '*', '.*', './', '/', '\\')) return left;
       this.next();
       const right = this.parseUnary();
-      left = { kind: 'binary', op: t.text as '*' | '.*' | './', a: left, b: right, pos: t.pos };
+      left = { kind: 'binary', op: t.text as '*' | '.*' | './' | '/' | '\\', a: left, b: right, pos: t.pos };
     }
   }
 

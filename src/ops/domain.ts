@@ -17,13 +17,17 @@ export function domainCheck(n: Node, label: string, a: Mat, bad: (x: number) => 
   }
 }
 
-/** Runs a kernel, prefixing its singular/domain errors with the op as written and its position. */
+/**
+ * Runs a kernel, prefixing its singular/domain errors with the op as written and its position
+ * (in place of the kernel's own name: `A/B` runs `solve`, but its message says `'/'`).
+ */
 export function locate<T>(n: Node, label: string, f: () => T): T {
   try {
     return f();
   } catch (err) {
-    if (err instanceof SingularMatrixError) throw new SingularMatrixError(`'${label}'${at(n.pos)}: ${err.message}`);
-    if (err instanceof DomainError) throw new DomainError(`'${label}'${at(n.pos)}: ${err.message}`);
+    const msg = (e: Error): string => `'${label}'${at(n.pos)}: ${e.message.replace(/^(inv|solve|det|logdet|lu): /, '')}`;
+    if (err instanceof SingularMatrixError) throw new SingularMatrixError(msg(err));
+    if (err instanceof DomainError) throw new DomainError(msg(err));
     throw err;
   }
 }

@@ -95,7 +95,7 @@ export const sub: OpRecord<'sub'> = {
 
 export const mul: OpRecord<'mul'> = {
   batch: ewBatch,
-  label: (n) => (isScalarShape(n.a) || isScalarShape(n.b) ? '*' : '.*'),
+  label: (n) => n.written ?? (isScalarShape(n.a) || isScalarShape(n.b) ? '*' : '.*'),
   eval: (_n, [a, b]) => broadcast2(a!, b!, (x, y) => x * y),
   jvp: (n, d) => N.add(N.mul(d(n.a), n.b), N.mul(n.a, d(n.b))),
   vjp: (n, c, acc) => {
@@ -110,9 +110,9 @@ export const mul: OpRecord<'mul'> = {
 
 export const div: OpRecord<'div'> = {
   batch: ewBatch,
-  label: () => './',
+  label: (n) => n.written ?? './',
   eval: (n, [a, b]) => {
-    domainCheck(n, './', b!, (x) => x === 0, 'division by zero');
+    domainCheck(n, n.written ?? './', b!, (x) => x === 0, 'division by zero');
     return broadcast2(a!, b!, (x, y) => x / y);
   },
   // d(a/b) = da/b − (a/b)/b ⊙ db

@@ -5,7 +5,7 @@
  */
 import type { Node, NodeOp } from '../expr/ast.js';
 import { add, div, fn, mul, neg, pow, sub } from './elementwise.js';
-import { det, inv, logdet, norm, softmax, sum, tr } from './matrix.js';
+import { det, inv, logdet, norm, softmax, solve, sum, tr } from './matrix.js';
 import { concat, constant, gather, kron, matmul, transpose, variable } from './structural.js';
 import type { OpRecord, OpTable } from './types.js';
 
@@ -30,6 +30,7 @@ export const OPS: OpTable = {
   det,
   logdet,
   inv,
+  solve,
   softmax,
 };
 

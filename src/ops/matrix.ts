@@ -8,7 +8,7 @@
 import { DomainError, SingularMatrixError } from '../errors.js';
 import type { Node, NodeOf } from '../expr/ast.js';
 import { softmaxCols } from '../mat/elementwise.js';
-import { det as detKernel, inv as invKernel, logdet as logdetKernel } from '../mat/lu.js';
+import { det as detKernel, inv as invKernel, logdet as logdetKernel, solve as solveKernel } from '../mat/lu.js';
 import { Mat } from '../mat/mat.js';
 import { frobenius, sumAll, trace } from '../mat/ops.js';
 import type { StructureRule } from '../diff/terms.js';
@@ -115,8 +115,8 @@ export const logdet: OpRecord<'logdet'> = {
 
 export const inv: OpRecord<'inv'> = {
   batch: null,
-  label: () => 'inv',
-  eval: (n, [a]) => locate(n, 'inv', () => invKernel(a!)),
+  label: (n) => n.written ?? 'inv',
+  eval: (n, [a]) => locate(n, n.written ?? 'inv', () => invKernel(a!)),
   // d(a⁻¹) = −a⁻¹ da a⁻¹
   jvp: (n, d) => N.neg(N.matmul(N.matmul(n, d(n.a)), n)),
   vjp: (n, c, acc) => {
@@ -127,6 +127,26 @@ export const inv: OpRecord<'inv'> = {
   structure: 'dense',
   format: call,
   prec: atom,
+};
+
+/**
+ * F = A⁻¹B by a solve: dF = A⁻¹(dB − dA·F); B̄ = A⁻ᵀ C̄, Ā = −B̄ Fᵀ. (The rules use the primal
+ * A⁻¹, so tangents stay products that batch and read as Kronecker terms.)
+ */
+export const solve: OpRecord<'solve'> = {
+  batch: null,
+  label: (n) => n.written ?? '\\',
+  eval: (n, [a, b]) => locate(n, n.written ?? '\\', () => solveKernel(a!, b!)),
+  jvp: (n, d) => N.matmul(N.inv(n.a), N.sub(d(n.b), N.matmul(d(n.a), n))),
+  vjp: (n, c, acc) => {
+    const bbar = N.matmul(N.transpose(N.inv(n.a)), c);
+    acc(n.b, bbar);
+    acc(n.a, N.neg(N.matmul(bbar, N.transpose(n))));
+  },
+  restricted: () => true,
+  structure: 'dense',
+  format: (n, f) => `${f.wrap(n.a, PREC.mul)} \\ ${f.wrap(n.b, PREC.mul + 1)}`,
+  prec: () => PREC.mul,
 };
 
 /** Column-wise: s⊙g − s ⊙ (1 1ᵀ (s⊙g)), the softmax Jacobian applied to g (it is symmetric). */

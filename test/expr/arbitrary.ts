@@ -7,9 +7,9 @@
  * and evaluates to finite values. How the domain is kept safe:
  * - every subexpression is generated for a target shape and a value class: `unit` (entries in
  *   [-1, 1]), `pos` (entries positive and bounded away from 0) or `any`;
- * - `log`, `sqrt`, denominators of `./` and bases of non-integer or negative `.^` are `pos`;
+ * - `log`, `sqrt`, denominators of `./` and of `/` by a scalar, and bases of non-integer or negative `.^` are `pos`;
  *   `exp` only sees `unit` arguments (no overflow);
- * - `inv`, `det`, `logdet` and negative matrix powers only see well-conditioned square matrices
+ * - `inv`, `det`, `logdet`, divisors of `/` and `\` and negative matrix powers only see well-conditioned square matrices
  *   with positive determinant: variables `W…` bound to `(n+1)·I + R` (R entries in [-½, ½], so
  *   strictly diagonally dominant), their transposes, products, inverses, squares, positive
  *   multiples and `W + 0.1·U` perturbations with U in `unit`;
@@ -41,6 +41,8 @@ export type Production =
   | 'scale'
   | 'hadamard'
   | 'ediv'
+  | 'rdiv'
+  | 'ldiv'
   | 'epow'
   | 'mpow'
   | 'neg'
@@ -244,6 +246,7 @@ class Gen {
         });
       }
       add('scale', () => this.bin(sub(1, 1), '*', sub(m, n)));
+      add('rdiv', () => this.bin(sub(m, n), '/', sub(1, 1)));
       add('epow', () => `(${sub(m, n)}.^${this.pick(['2', '0.5', '-1', '-0.5', '1.5'])})`);
       if (scalar) {
         add('mpow', () => `(${sub(1, 1)}^${this.pick(['2', '0.5', '-1', '-1.5'])})`);
@@ -282,6 +285,9 @@ class Gen {
         2,
       );
       add('scale', () => (this.chance(0.5) ? this.bin(sub(1, 1), '*', sub(m, n)) : this.bin(sub(m, n), '*', sub(1, 1))));
+      // A/B = A·B⁻¹ and A\B = A⁻¹B with well-conditioned B, A; or a positive scalar divisor
+      add('rdiv', () => (this.chance(0.5) ? this.bin(sub(m, n), '/', this.gen(1, 1, d - 1, 'pos')) : this.bin(sub(m, n), '/', this.wc(n, d - 1))));
+      add('ldiv', () => this.bin(this.wc(m, d - 1), '\\', sub(m, n)));
       add('epow', () => `(${sub(m, n)}.^${this.pick(['1', '2', '3'])})`);
       add('log', () => `log(${sub(m, n, 'pos')})`);
       add('sqrt', () => `sqrt(${sub(m, n, 'pos')})`);
@@ -352,7 +358,7 @@ export function rebuild(a: Ast): ex.E {
     case 'binary': {
       const x = rebuild(a.a);
       const y = rebuild(a.b);
-      const f = { '+': ex.add, '-': ex.sub, '*': ex.mul, '.*': ex.hadamard, './': ex.ediv, '.^': ex.epow, '^': ex.mpow }[a.op];
+      const f = { '+': ex.add, '-': ex.sub, '*': ex.mul, '.*': ex.hadamard, './': ex.ediv, '/': ex.rdiv, '\\': ex.ldiv, '.^': ex.epow, '^': ex.mpow }[a.op];
       return f(x, y);
     }
   }

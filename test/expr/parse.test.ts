@@ -218,8 +218,8 @@ describe('parse: errors carry the position and what was expected', () => {
   it('quotes, unsupported operators and characters', () => {
     expect(parseError("'a'").pos).toBe(0);
     expect(parseError("[a 'b']").pos).toBe(3);
-    expect(parseError('a / b').pos).toBe(2);
-    expect(parseError('a \\ b').pos).toBe(2);
+    expect(parseError('a / ').pos).toBe(4);
+    expect(parseError('a \\ * b').pos).toBe(4);
     expect(parseError('a # b').pos).toBe(2);
     expect(parseError('1e+').pos).toBe(3);
     expect(parseError('1e999').message).toMatch(/out of range/);
