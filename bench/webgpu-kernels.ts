@@ -18,7 +18,8 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Term } from '../src/backend/backend.js';
-import { createWebGpuBackend, type WebGpuBackend } from '../src/backend/webgpu/index.js';
+import { createWebGpuBackend, type WebGpuBackend, type WebGpuTensor } from '../src/backend/webgpu/index.js';
+import { full, hasTimestamps, splitPass, takePassTimings, timePasses } from '../src/backend/webgpu/bench-hooks.js';
 import { Mat } from '../src/mat/mat.js';
 import { median, type BenchRow } from './rows.js';
 import { assembleTerms } from '../src/plan/assembly.js';
@@ -69,17 +70,17 @@ async function time(backend: WebGpuBackend, launch: () => { dispose(): void }, r
     r.dispose();
   }
   let gpuMs: number | undefined;
-  if (backend.timestamps) {
-    await backend.takePassTimings(); // drop earlier passes
-    backend.timePasses = true;
-    backend.splitPass();
+  if (hasTimestamps(backend)) {
+    await takePassTimings(backend); // drop earlier passes
+    timePasses(backend, true);
+    splitPass(backend);
     for (let k = 0; k < reps; k++) {
       const r = launch();
-      backend.splitPass(); // one timed pass per launch
+      splitPass(backend); // one timed pass per launch
       r.dispose();
     }
-    backend.timePasses = false;
-    const ts = await backend.takePassTimings();
+    timePasses(backend, false);
+    const ts = await takePassTimings(backend);
     gpuMs = median(ts.slice(-reps));
   }
   if (queued <= 0) return { ms: median(single), gpuMs };
@@ -116,9 +117,9 @@ export async function runWebGpuKernels(backend: WebGpuBackend, opts: WebGpuKerne
       emit({ lib: 'matjac-webgpu-kernel', kernel: 'assemble', map: 'A*X*B', mode: 'kernel', n, reps, device, error: `${bytes} bytes exceed maxBufferSize` });
       continue;
     }
-    const hold = (t: ReturnType<WebGpuBackend['full']>): { dispose(): void } => ({ dispose: () => backend.dispose(t) });
+    const hold = (t: WebGpuTensor): { dispose(): void } => ({ dispose: () => backend.dispose(t) });
     // write floor: one pass writing the same number of bytes
-    const floor = await time(backend, () => hold(backend.full(1, N, N, 0)), reps, queued);
+    const floor = await time(backend, () => hold(full(backend, 1, N, N, 0)), reps, queued);
     const floorMs = floor.gpuMs ?? floor.msQueued ?? floor.ms;
     emit({ lib: 'matjac-webgpu-kernel', kernel: 'write-floor (fill)', map: 'fill', mode: 'kernel', n, ms: floor.ms, msQueued: floor.msQueued, gpuMs: floor.gpuMs, outBytes: bytes, gbps: gb(bytes, floor.ms), gbpsQueued: gb(bytes, floor.msQueued), gbpsGpu: gb(bytes, floor.gpuMs), reps, device });
 
