@@ -45,6 +45,8 @@ export type Node = { readonly shape: Shape; readonly pos?: number; readonly writ
   | { readonly op: 'const'; readonly value: Mat }
   /** Elementwise `a ∘ b` with scalar broadcasting: add, sub, mul (Hadamard, or scalar·matrix), div. */
   | { readonly op: EwOp; readonly a: Node; readonly b: Node }
+  /** Entrywise maximum / minimum with scalar broadcasting (ties split the derivative equally). */
+  | { readonly op: 'max' | 'min'; readonly a: Node; readonly b: Node }
   /** True matrix product (inner dimensions agree, neither operand a broadcast scalar). */
   | { readonly op: 'matmul'; readonly a: Node; readonly b: Node }
   | { readonly op: 'neg'; readonly a: Node }

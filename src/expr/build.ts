@@ -336,6 +336,12 @@ export const diag = (a: Operand): E => call('diag', a);
 export const sum = (a: Operand): E => call('sum', a);
 export const norm = (a: Operand): E => call('norm', a);
 export const softmax = (a: Operand): E => call('softmax', a);
+/** `max(a, b)` / `min(a, b)`: entrywise, a 1×1 operand broadcast. */
+export const max = (a: Operand, b: Operand): E => call('max', a, b);
+export const min = (a: Operand, b: Operand): E => call('min', a, b);
+export const abs = (a: Operand): E => call('abs', a);
+export const sign = (a: Operand): E => call('sign', a);
+export const relu = (a: Operand): E => call('relu', a);
 export const exp = (a: Operand): E => call('exp', a);
 export const log = (a: Operand): E => call('log', a);
 export const sin = (a: Operand): E => call('sin', a);

@@ -24,7 +24,7 @@ import { opOf } from '../ops/index.js';
 import { at } from '../ops/domain.js';
 import { FUNCTIONS, checkArity } from '../ops/functions.js';
 import { children } from '../ops/nodes.js';
-import { isScalarShape, requireSquare, sameShape } from '../ops/shape.js';
+import { broadcastShape, isScalarShape, requireSquare } from '../ops/shape.js';
 import type { FormatCtx } from '../ops/types.js';
 
 export { children };
@@ -105,18 +105,7 @@ export function check(ast: Ast, shapes: ShapeEnv): Node {
 }
 
 function ew(op: EwOp, a: Node, b: Node, pos: number | undefined, sym: string): Node {
-  let shape: Shape;
-  if (sameShape(a.shape, b.shape)) shape = a.shape;
-  else if (isScalar(a.shape)) shape = b.shape;
-  else if (isScalar(b.shape)) shape = a.shape;
-  else {
-    throw new ShapeError(
-      `'${sym}'${at(pos)}: shapes differ: ${fmtShape(a.shape)} ${sym} ${fmtShape(b.shape)} (need equal shapes, or a 1×1 operand)`,
-      [a.shape, b.shape],
-      pos,
-    );
-  }
-  return { op, a, b, shape, pos };
+  return { op, a, b, shape: broadcastShape(a, b, pos, sym), pos };
 }
 
 function matmul(a: Node, b: Node, pos: number | undefined): Node {

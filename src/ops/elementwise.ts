@@ -163,6 +163,38 @@ export const pow: OpRecord<'pow'> = {
   prec: () => PREC.pow,
 };
 
+/**
+ * max(A, B) entrywise: dF = M ⊙ dA + (1 − M) ⊙ dB with M = (1 + sign(A − B))/2, so a tie splits
+ * the derivative equally (as JAX); min swaps the roles (M = (1 − sign(A − B))/2).
+ */
+function extremumRecord(op: 'max' | 'min', f: (x: number, y: number) => number): OpRecord<'max' | 'min'> {
+  const weights = (n: NodeOf<'max' | 'min'>): [Node, Node] => {
+    const s = N.scaleBy(op === 'max' ? 0.5 : -0.5, N.fn('sign', N.sub(n.a, n.b)!))!;
+    return [N.add(N.num(0.5), s)!, N.sub(N.num(0.5), s)!];
+  };
+  return {
+    batch: null,
+    label: () => op,
+    eval: (_n, [a, b]) => broadcast2(a!, b!, f),
+    jvp: (n, d) => {
+      const [ma, mb] = weights(n);
+      return N.add(N.mul(ma, N.broadcastTo(d(n.a), n.shape)), N.mul(mb, N.broadcastTo(d(n.b), n.shape)));
+    },
+    vjp: (n, c, acc) => {
+      const [ma, mb] = weights(n);
+      acc(n.a, N.unbroadcast(N.mul(ma, c), n.a));
+      acc(n.b, N.unbroadcast(N.mul(mb, c), n.b));
+    },
+    restricted: never,
+    structure: 'dense',
+    format: (n, fmt) => `${op}(${fmt.text(n.a)}, ${fmt.text(n.b)})`,
+    prec: () => PREC.atom,
+  };
+}
+
+export const max = extremumRecord('max', Math.max);
+export const min = extremumRecord('min', Math.min);
+
 /** σ(A) entry by entry, from the table of elementwise functions. */
 export const fn: OpRecord<'fn'> = {
   batch: null,

@@ -6,7 +6,7 @@
 import { ParseError, ShapeError, fmtShape } from '../errors.js';
 import type { Ast, Node } from '../expr/ast.js';
 import { at } from './domain.js';
-import { requireSquare } from './shape.js';
+import { broadcastShape, requireSquare } from './shape.js';
 import { UNARY_FNS, type UnaryFn } from './unary.js';
 
 export interface LowerCtx {
@@ -42,6 +42,16 @@ const scalarOf = (op: 'tr' | 'det' | 'logdet' | 'sum' | 'norm', square: boolean)
   },
 });
 
+/** max(A, B) / min(A, B): entrywise, a 1×1 operand broadcast. */
+const extremum = (op: 'max' | 'min'): FnRecord => ({
+  arity: [2, 2],
+  lower: ([a, b], c) => {
+    const x = c.go(a!);
+    const y = c.go(b!);
+    return { op, a: x, b: y, shape: broadcastShape(x, y, c.pos, c.fn), pos: c.pos };
+  },
+});
+
 const identity = (size: number): Int32Array => Int32Array.from({ length: size }, (_, k) => k);
 
 const MATRIX_FNS = {
@@ -65,6 +75,8 @@ const MATRIX_FNS = {
       return { op: 'softmax', a: x, shape: x.shape, pos: c.pos };
     },
   },
+  max: extremum('max'),
+  min: extremum('min'),
   kron: {
     arity: [2, 2],
     lower: ([a, b], c) => {

@@ -4,7 +4,7 @@
  * table instead of switching on names; `OpTable` makes a missing rule a compile error.
  */
 import type { Node, NodeOp } from '../expr/ast.js';
-import { add, div, fn, mul, neg, pow, sub } from './elementwise.js';
+import { add, div, fn, max, min, mul, neg, pow, sub } from './elementwise.js';
 import { det, inv, logdet, norm, softmax, solve, sum, tr } from './matrix.js';
 import { concat, constant, gather, kron, matmul, transpose, variable } from './structural.js';
 import type { OpRecord, OpTable } from './types.js';
@@ -16,6 +16,8 @@ export const OPS: OpTable = {
   sub,
   mul,
   div,
+  max,
+  min,
   matmul,
   neg,
   transpose,

@@ -30,6 +30,8 @@ export const UNARY = {
   sqrt: { f: Math.sqrt, df: (_a, y) => N.div(N.num(0.5), y)!, domain: { bad: (x) => x < 0, need: 'sqrt needs non-negative entries' } },
   // the one-sided convention at the kink (as JAX): sign(0) = 0, so d|x| = 0 at x = 0
   abs: { f: Math.abs, df: (a: Node): Node => N.fn('sign', a) },
+  // relu′(0) = 0, as JAX's relu (whose derivative at 0 is defined as 0): relu′(a) = sign(relu(a))
+  relu: { f: (x) => (x > 0 ? x : 0), df: (_a: Node, y: Node): Node => N.fn('sign', y) },
   sign: { f: Math.sign, df: (a) => N.constant(Mat.zeros(a.shape[0], a.shape[1])) },
 } as const satisfies Record<string, UnaryRule>;
 

@@ -65,7 +65,11 @@ export type Production =
   | 'cos'
   | 'tanh'
   | 'sigmoid'
-  | 'sqrt';
+  | 'sqrt'
+  | 'abs'
+  | 'relu'
+  | 'max'
+  | 'min';
 
 export interface GeneratedExpr {
   text: string;
@@ -225,6 +229,9 @@ class Gen {
       for (const f of ['sin', 'cos', 'tanh', 'sigmoid'] as const) add(f, () => `${f}(${sub(m, n, 'any')})`);
       add('softmax', () => `softmax(${sub(m, n, 'any')})`);
       add('neg', () => `(-${sub(m, n)})`);
+      add('abs', () => `abs(${sub(m, n)})`);
+      add('relu', () => `relu(${sub(m, n)})`);
+      for (const f of ['max', 'min'] as const) add(f, () => `${f}(${this.ewShapes(m, n).map((s) => sub(...s)).join(', ')})`);
       add('hadamard', () => {
         const [sa, sb] = this.ewShapes(m, n);
         return this.bin(sub(...sa), '.*', sub(...sb));
@@ -235,6 +242,9 @@ class Gen {
       add('sigmoid', () => `sigmoid(${sub(m, n, 'unit')})`);
       add('softmax', () => `softmax(${sub(m, n, 'unit')})`);
       add('sqrt', () => `sqrt(${sub(m, n)})`);
+      add('abs', () => `abs(${sub(m, n)})`);
+      add('max', () => `max(${sub(m, n, 'any')}, ${sub(m, n)})`);
+      add('min', () => `min(${this.ewShapes(m, n).map((s) => sub(...s)).join(', ')})`);
       for (const [p, op] of [
         ['add', '+'],
         ['hadamard', '.*'],
@@ -294,6 +304,9 @@ class Gen {
       add('softmax', () => `softmax(${sub(m, n)})`);
       for (const f of ['sin', 'cos', 'tanh', 'sigmoid'] as const) add(f, () => `${f}(${sub(m, n)})`);
       add('exp', () => `exp(${sub(m, n, 'unit')})`);
+      add('abs', () => `abs(${sub(m, n)})`);
+      add('relu', () => `relu(${sub(m, n)})`);
+      for (const f of ['max', 'min'] as const) add(f, () => `${f}(${this.ewShapes(m, n).map((s) => sub(...s)).join(', ')})`);
       if (square) {
         add('mpow', () => (this.chance(0.6) ? `(${sub(m, n)}^${this.pick(['0', '1', '2', '3'])})` : `(${this.wc(m, d - 1)}^${this.pick(['-1', '-2'])})`));
         add('inv', () => `inv(${this.wc(m, d - 1)})`);
@@ -353,7 +366,8 @@ export function rebuild(a: Ast): ex.E {
     case 'call': {
       const args = a.args.map(rebuild);
       if (isUnaryFn(a.fn)) return ex.apply(a.fn, args[0]!);
-      return a.fn === 'kron' ? ex.kron(args[0]!, args[1]!) : (ex[a.fn] as (x: ex.E) => ex.E)(args[0]!);
+      if (a.fn === 'kron' || a.fn === 'max' || a.fn === 'min') return ex[a.fn](args[0]!, args[1]!);
+      return (ex[a.fn] as (x: ex.E) => ex.E)(args[0]!);
     }
     case 'binary': {
       const x = rebuild(a.a);

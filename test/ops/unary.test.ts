@@ -28,6 +28,7 @@ const REF: { readonly [F in UnaryFn]: Ref } = {
   sigmoid: { f: (x) => 1 / (1 + Math.exp(-x)), df: (x) => Math.exp(-x) / (1 + Math.exp(-x)) ** 2, domain: 'real' },
   sqrt: { f: Math.sqrt, df: (x) => 0.5 / Math.sqrt(x), domain: 'positive' },
   abs: { f: (x) => (x < 0 ? -x : x), df: (x) => (x < 0 ? -1 : 1), domain: 'real' },
+  relu: { f: (x) => (x > 0 ? x : 0), df: (x) => (x > 0 ? 1 : 0), domain: 'real' },
   sign: { f: (x) => (x < 0 ? -1 : x > 0 ? 1 : 0), df: () => 0, domain: 'real' },
 };
 
