@@ -1,4 +1,4 @@
-import type { Layout } from './backend/backend.js';
+import type { Backend, Layout } from './backend/backend.js';
 import { InvalidArgumentError, ShapeError, UnknownOptionError, fmtShape } from './errors.js';
 import type { Node } from './expr/ast.js';
 import { toAst, type ExprLike } from './expr/build.js';
@@ -12,7 +12,8 @@ import { transpose } from './mat/ops.js';
 import { withBackend, type BackendChoice, type RunReport } from './plan/backends.js';
 import type { Primal } from './plan/execute.js';
 import { METHODS, explainPlan, planJacobian, type Explanation, type JacobianPlan, type Method } from './plan/plan.js';
-import { compareWithFd, primalOf, runLinear, runPlan, streamTiles, tilingPlan, type JacobianTile } from './plan/run.js';
+import { DEFAULT_MAX_BYTES, compareWithFd, primalOf, runLinear, runPlan, tileColumns, tilingPlan, type JacobianTile } from './plan/run.js';
+import { layoutSize, partOf, runTiles, splitRange, type OnProgress } from './plan/tiles.js';
 
 export type { JacobianTile } from './plan/run.js';
 
@@ -37,10 +38,12 @@ export interface DiffOptions extends EvaluateOptions {
   readonly maxBytes?: number;
   /** Called with the backend that ran and why the others did not. */
   readonly onReport?: (report: RunReport) => void;
+  /** Progress in columns of the result (monotone, the last call has done = total); forward/reverse then run in column batches. */
+  readonly onProgress?: OnProgress;
 }
 
 const EVAL_KEYS = ['at'] as const;
-const DIFF_KEYS = ['at', 'wrt', 'layout', 'backend', 'method', 'maxBytes', 'onReport'] as const;
+const DIFF_KEYS = ['at', 'wrt', 'layout', 'backend', 'method', 'maxBytes', 'onReport', 'onProgress'] as const;
 
 /** A parsed, shape-checked expression with its bound values (float64). */
 interface Compiled {
@@ -159,7 +162,9 @@ export async function grad(expr: ExprLike, opts: GradOptions): Promise<Mat> {
   let G: Mat;
   if (method === 'auto' || method === 'reverse') {
     const g = gradientNode(c, wrt, 'grad');
+    opts.onProgress?.({ done: 0, total: 1, unit: 'columns' });
     G = await withBackend(opts.backend, (b) => runLinear(b, g, '', Mat.scalar(1), c.env, c.fn), opts.onReport);
+    opts.onProgress?.({ done: 1, total: 1, unit: 'columns' });
   } else {
     const D = await runPlan(planJacobian(c.fn, wrt, [m, n], 'denominator', method), c.env, opts);
     G = Mat.fromColumnMajor(m, n, D.data);
@@ -286,15 +291,50 @@ export async function checkJacobian(expr: ExprLike, opts: DiffOptions & { readon
   return { ok: relError <= tol, relError, maxAbsError, tolerance: tol, jacobian: J, reference, method: plan.method, backend: report?.backend ?? 'cpu' };
 }
 
+export interface TileOptions extends DiffOptions {
+  /** Columns per tile (default: as many as keep one float64 tile within a quarter of maxBytes). */
+  readonly tileCols?: number;
+  /** Tiles of the Hessian of a scalar f (its gradient's Jacobian) rather than the Jacobian of f. */
+  readonly hessian?: boolean;
+  /** Only part `index` (0-based) of `count` near-equal column ranges: one worker's share of an array job. */
+  readonly part?: { readonly count: number; readonly index: number };
+}
+
+/** A Jacobian to be produced in column tiles: its size (in the layout), the columns to run, and the tiles. */
+export interface TiledJacobian {
+  /** Size of the whole Jacobian in the requested layout. */
+  readonly rows: number;
+  readonly cols: number;
+  /** The columns the tiles cover (all of them, or one part). */
+  readonly col0: number;
+  readonly count: number;
+  /** 'f64' on the CPU, 'f32' on a GPU. */
+  readonly precision: 'f32' | 'f64';
+  /** Runs the tiles one after another; only one is alive at a time. Progress counts columns. */
+  tiles(): AsyncGenerator<JacobianTile>;
+}
+
+/** Plans a Jacobian (or Hessian) in column tiles and chooses the backend, without running anything yet. */
+export async function tiledJacobian(expr: ExprLike, opts: TileOptions): Promise<TiledJacobian> {
+  const { tileCols, hessian: isHessian, part, ...rest } = opts;
+  checkOptions(rest, DIFF_KEYS, 'jacobianTiles');
+  if (tileCols !== undefined && (!Number.isSafeInteger(tileCols) || tileCols < 1)) throw new InvalidArgumentError(`tileCols must be a positive integer, got ${String(tileCols)}`);
+  const c = compile(expr, opts.at);
+  const wrt = resolveWrt(c, opts.wrt);
+  const fn = isHessian ? gradientNode(c, wrt, 'hessian') : c.fn;
+  const plan = tilingPlan(fn, wrt, xShape(c, wrt), opts.layout ?? 'denominator', opts.method ?? 'auto', c.fn);
+  const { rows, cols } = layoutSize(plan);
+  const range = part ? partOf(cols, part.count, part.index) : { col0: 0, count: cols };
+  const { step } = tileColumns(plan, opts.maxBytes ?? DEFAULT_MAX_BYTES, tileCols);
+  const backend: Backend = await withBackend(opts.backend, async (b) => b, opts.onReport);
+  const primal = primalOf(c.env);
+  return { rows, cols, ...range, precision: backend.precision === 'f64' ? 'f64' : 'f32', tiles: () => runTiles(plan, backend, primal, splitRange(range, step), opts.onProgress) };
+}
+
 /**
  * Streams a Jacobian too large for memory in column tiles (each `tileCols` columns of the
  * chosen layout), so the caller can reduce or store each tile and let it go.
  */
-export async function* jacobianTiles(expr: ExprLike, opts: DiffOptions & { readonly tileCols?: number }): AsyncGenerator<JacobianTile> {
-  const { tileCols, ...rest } = opts;
-  checkOptions(rest, DIFF_KEYS, 'jacobianTiles');
-  const c = compile(expr, opts.at);
-  const wrt = resolveWrt(c, opts.wrt);
-  const plan = tilingPlan(c.fn, wrt, xShape(c, wrt), opts.layout ?? 'denominator', opts.method ?? 'auto');
-  yield* streamTiles(plan, c.env, { ...rest, tileCols });
+export async function* jacobianTiles(expr: ExprLike, opts: TileOptions): AsyncGenerator<JacobianTile> {
+  yield* (await tiledJacobian(expr, opts)).tiles();
 }

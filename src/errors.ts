@@ -17,7 +17,9 @@ export type ErrorCode =
   | 'E_DEVICE_LOST'
   | 'E_NOT_DIFFERENTIABLE'
   | 'E_NOT_SYMMETRIC'
-  | 'E_NO_CONVERGENCE';
+  | 'E_NO_CONVERGENCE'
+  | 'E_FILE_FORMAT'
+  | 'E_IO';
 
 export class MatjacError extends Error {
   readonly code: ErrorCode;
@@ -137,5 +139,29 @@ export class NotSymmetricError extends MatjacError {
 export class ConvergenceError extends MatjacError {
   constructor(message: string) {
     super('E_NO_CONVERGENCE', message);
+  }
+}
+
+/** Why a file is not a .npy matjac can read (see `FileFormatError.reason`). */
+export type FileFormatReason = 'magic' | 'version' | 'header' | 'dtype' | 'endian' | 'ndim' | 'truncated' | 'size' | 'mismatch';
+
+/** A file that is not a readable NumPy .npy of float32/float64 with at most two dimensions. */
+export class FileFormatError extends MatjacError {
+  constructor(
+    message: string,
+    readonly reason: FileFormatReason,
+  ) {
+    super('E_FILE_FORMAT', message);
+  }
+}
+
+/** A file could not be opened, read or written; `sysCode` is the system's code (ENOENT, EACCES, …). */
+export class IoError extends MatjacError {
+  constructor(
+    message: string,
+    readonly path: string,
+    readonly sysCode?: string,
+  ) {
+    super('E_IO', message);
   }
 }

@@ -15,8 +15,8 @@ export { expr } from './expr/index.js';
 export type { Ast, Node } from './expr/ast.js';
 export type { ExprLike } from './expr/build.js';
 export {
-  evaluate, jacobian, grad, derivative, hessian, jvp, vjp, hvp, checkJacobian, explain, jacobianTiles,
-  type Bindings, type EvaluateOptions, type DiffOptions, type GradOptions, type JvpOptions, type VjpOptions,
+  evaluate, jacobian, grad, derivative, hessian, jvp, vjp, hvp, checkJacobian, explain, jacobianTiles, tiledJacobian,
+  type TileOptions, type TiledJacobian, type Bindings, type EvaluateOptions, type DiffOptions, type GradOptions, type JvpOptions, type VjpOptions,
   type HvpOptions, type CheckResult, type JacobianTile,
 } from './api.js';
 export type { Method, Explanation, ExplainStep } from './plan/plan.js';
@@ -24,3 +24,5 @@ export { getBackend, registerBackend, resetBackends, type BackendChoice, type Ru
 export type { Backend, BackendName, Layout, Tensor, Term, KronTerm, OuterTerm, JacobianShape } from './backend/backend.js';
 export { CpuBackend } from './backend/cpu/index.js';
 export * from './eig/index.js';
+export type { Progress, OnProgress } from './plan/tiles.js';
+export { toNpy, fromNpy, encodeNpyHeader, parseNpyHeader, type NpyHeader, type NpyDtype, type NpyWriteOptions } from './io/npy.js';

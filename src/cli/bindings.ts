@@ -1,16 +1,20 @@
-import { InvalidArgumentError, ParseError } from '../errors.js';
+import { FileFormatError, InvalidArgumentError, IoError, ParseError } from '../errors.js';
 import { check } from '../expr/check.js';
 import { evaluateNode } from '../expr/eval.js';
 import { parse } from '../expr/parse.js';
 import { Mat } from '../mat/mat.js';
+import { fromNpy } from '../io/npy.js';
 
 /**
  * Parses the CLI's `--at` text: `X=[1 2;3 4], A=rand(3,3), t=0.5`. Each value is a constant
  * expression of the grammar (`[1 2; 3 4]'`, `2*[1;2]`), or a generator: `rand(m,n)` (uniform
  * in [-1,1)), `randn(m,n)`, `randspd(n)` (symmetric positive definite), `eye(n)`, `zeros(m,n)`,
- * `ones(m,n)`. Generators are seeded (`seed`), so a command line always means the same matrices.
+ * `ones(m,n)`, or `@file.npy`: a NumPy .npy file (float32/float64, 1-D or 2-D, either order).
+ * Generators are seeded (`seed`), so a command line always means the same matrices.
+ * `readFile` reads `@file` values (the command line passes node:fs's readFileSync; this module
+ * stays free of node:fs because the browser demo parses its inputs with it too).
  */
-export function parseBindings(text: string, seed = 1): Record<string, Mat> {
+export function parseBindings(text: string, seed = 1, readFile?: (path: string) => Uint8Array): Record<string, Mat> {
   const out: Record<string, Mat> = {};
   let k = 0;
   for (const part of splitTopLevel(text)) {
@@ -18,7 +22,7 @@ export function parseBindings(text: string, seed = 1): Record<string, Mat> {
     if (eq < 0) throw new InvalidArgumentError(`--at: expected name=value, got '${part.trim()}'`);
     const name = part.slice(0, eq).trim();
     if (!/^[A-Za-z_]\w*$/.test(name)) throw new InvalidArgumentError(`--at: '${name}' is not a name`);
-    out[name] = valueOf(part.slice(eq + 1).trim(), seed + 7919 * k++, name);
+    out[name] = valueOf(part.slice(eq + 1).trim(), seed + 7919 * k++, name, readFile);
   }
   return out;
 }
@@ -41,7 +45,8 @@ function splitTopLevel(text: string): string[] {
   return parts.filter((p) => p.trim().length > 0);
 }
 
-function valueOf(src: string, seed: number, name: string): Mat {
+function valueOf(src: string, seed: number, name: string, readFile?: (path: string) => Uint8Array): Mat {
+  if (src.startsWith('@')) return readNpyValue(src.slice(1).trim(), name, readFile);
   const gen = /^(rand|randn|randspd|eye|zeros|ones)\s*\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)$/.exec(src);
   if (gen) {
     const m = Number(gen[2]);
@@ -77,6 +82,24 @@ function valueOf(src: string, seed: number, name: string): Mat {
     return evaluateNode(node, {});
   } catch (e) {
     if (e instanceof ParseError) throw new ParseError(`--at ${name}=${src}: ${e.message}`, e.pos, e.expected);
+    throw e;
+  }
+}
+
+/** `@file.npy`: the matrix stored there (float32 data is widened to float64, like every input). */
+function readNpyValue(file: string, name: string, readFile?: (path: string) => Uint8Array): Mat {
+  if (file === '') throw new InvalidArgumentError(`--at ${name}=@: give a .npy file after '@'`);
+  if (!readFile) throw new InvalidArgumentError(`${name}=@${file}: files can be read only from the command line`);
+  let bytes: Uint8Array;
+  try {
+    bytes = readFile(file);
+  } catch (e) {
+    throw new IoError(`--at ${name}=@${file}: cannot read the file: ${(e as Error).message}`, file, (e as { code?: string }).code);
+  }
+  try {
+    return fromNpy(bytes).toFloat64();
+  } catch (e) {
+    if (e instanceof FileFormatError) throw new FileFormatError(`--at ${name}=@${file}: ${e.message}`, e.reason);
     throw e;
   }
 }

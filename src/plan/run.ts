@@ -11,10 +11,11 @@ import { evaluateNode } from '../expr/eval.js';
 import { Mat } from '../mat/mat.js';
 import { maxAbsDiff, relError, transpose } from '../mat/ops.js';
 import { withBackend, type BackendChoice, type RunReport } from './backends.js';
-import { checkSize, executeJacobian, runJacobian, type Primal } from './execute.js';
+import { checkSize, executeJacobian, type Primal } from './execute.js';
 import { fdJacobian } from './fd.js';
 import { evalLinear } from './linear.js';
 import { domainNodes, planJacobian, type JacobianPlan, type Method } from './plan.js';
+import { assembleInTiles, layoutSize, runsInBatches, type OnProgress } from './tiles.js';
 
 /** Largest Jacobian computed in one piece when the caller sets no `maxBytes`: 2 GiB. */
 export const DEFAULT_MAX_BYTES = 2 ** 31;
@@ -24,6 +25,8 @@ export interface RunOptions {
   readonly backend?: BackendChoice;
   readonly maxBytes?: number;
   readonly onReport?: (report: RunReport) => void;
+  /** Progress in columns; forward/reverse plans then run in column batches. */
+  readonly onProgress?: OnProgress;
 }
 
 /** Float64 values of primal subexpressions, memoised across one call. */
@@ -38,6 +41,8 @@ export const inLayout = (J: Mat, layout: Layout): Mat => (layout === 'numerator'
 /** Runs a plan: finite differences on the CPU in float64 (whatever `auto` would pick), everything else on a backend. */
 export async function runPlan(plan: JacobianPlan, env: Readonly<Record<string, Mat>>, opts: RunOptions): Promise<Mat> {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+  const onProgress = opts.onProgress;
+  if (plan.method !== 'fd' && onProgress) return withBackend(opts.backend, (b) => runWithProgress(plan, b, primalOf(env), maxBytes, onProgress), opts.onReport);
   if (plan.method !== 'fd') return withBackend(opts.backend, (b) => executeJacobian(plan, b, primalOf(env), maxBytes), opts.onReport);
   if (opts.backend !== undefined && opts.backend !== 'auto' && opts.backend !== 'cpu') {
     throw new InvalidArgumentError(`method 'fd' runs on the CPU in float64; it cannot run on backend '${typeof opts.backend === 'string' ? opts.backend : opts.backend.name}'`);
@@ -45,9 +50,28 @@ export async function runPlan(plan: JacobianPlan, env: Readonly<Record<string, M
   checkSize(plan, 'cpu', 8, maxBytes);
   const primal = primalOf(env);
   for (const n of plan.domainChecks) primal(n);
+  const total = layoutSize(plan).cols;
+  onProgress?.({ done: 0, total, unit: 'columns' });
   const J = fdJacobian(plan.fn, plan.wrt, env);
   opts.onReport?.({ backend: 'cpu', device: 'cpu (float64)', skipped: [] });
+  onProgress?.({ done: total, total, unit: 'columns' });
   return inLayout(J, plan.layout);
+}
+
+/** Forward/reverse runs with an `onProgress` go in this many column batches. */
+const PROGRESS_BATCHES = 16;
+
+/** A plan run with progress: forward/reverse in column batches (progress after each), a structured pass as one step. */
+async function runWithProgress(plan: JacobianPlan, b: Backend, primal: Primal, maxBytes: number, onProgress: OnProgress): Promise<Mat> {
+  if (runsInBatches(plan)) {
+    checkSize(plan, b.name, b.precision === 'f64' ? 8 : 4, maxBytes);
+    return assembleInTiles(plan, b, primal, PROGRESS_BATCHES, onProgress);
+  }
+  const total = layoutSize(plan).cols;
+  onProgress({ done: 0, total, unit: 'columns' });
+  const J = await executeJacobian(plan, b, primal, maxBytes);
+  onProgress({ done: total, total, unit: 'columns' });
+  return J;
 }
 
 /**
@@ -87,11 +111,11 @@ export function compareWithFd(J: Mat, fn: Node, wrt: string, env: Readonly<Recor
  * range directly; otherwise a column tile is a set of tangent directions (numerator: forward
  * mode) or cotangent directions (denominator: reverse mode). Finite differences do not stream.
  */
-export function tilingPlan(fn: Node, wrt: string, xShape: readonly [number, number], layout: Layout, method: Method): JacobianPlan {
-  const plan = planJacobian(fn, wrt, xShape, layout, method);
+export function tilingPlan(fn: Node, wrt: string, xShape: readonly [number, number], layout: Layout, method: Method, domainOf: Node = fn): JacobianPlan {
+  const plan = planJacobian(fn, wrt, xShape, layout, method, domainOf);
   if (plan.method === 'fd') throw new InvalidArgumentError("jacobianTiles does not stream finite differences; use method 'auto', 'structured', 'forward' or 'reverse'");
   if (plan.method === 'structured' && plan.terms!.every((t) => t.kind !== 'dense')) return plan;
-  return planJacobian(fn, wrt, xShape, layout, layout === 'numerator' ? 'forward' : 'reverse');
+  return planJacobian(fn, wrt, xShape, layout, layout === 'numerator' ? 'forward' : 'reverse', domainOf);
 }
 
 /** A column tile of a Jacobian: columns [col0, col0 + count) of the plan's layout. */
@@ -110,20 +134,4 @@ export function tileColumns(plan: JacobianPlan, maxBytes: number, tileCols?: num
   const denominator = plan.layout === 'denominator';
   const rows = denominator ? m * n : p * q;
   return { totalCols: denominator ? p * q : m * n, step: Math.max(1, tileCols ?? Math.floor(maxBytes / 4 / 8 / Math.max(rows, 1))) };
-}
-
-/** Runs a tiling plan one column tile at a time on one backend; each tile is read back before the next is enqueued. */
-export async function* streamTiles(plan: JacobianPlan, env: Readonly<Record<string, Mat>>, opts: RunOptions & { readonly tileCols?: number }): AsyncGenerator<JacobianTile> {
-  const { totalCols, step } = tileColumns(plan, opts.maxBytes ?? DEFAULT_MAX_BYTES, opts.tileCols);
-  const b = await withBackend(opts.backend, async (backend) => backend, opts.onReport);
-  const primal = primalOf(env);
-  for (let col0 = 0; col0 < totalCols; col0 += step) {
-    const count = Math.min(step, totalCols - col0);
-    const t = runJacobian(plan, b, primal, { col0, count });
-    try {
-      yield { col0, count, tile: await b.read(t) };
-    } finally {
-      b.dispose(t);
-    }
-  }
 }
