@@ -25,6 +25,11 @@ export const UNARY = {
   log: { f: Math.log, df: (a) => N.div(one(), a)!, domain: { bad: (x) => !(x > 0), need: 'log needs positive entries' } },
   sin: { f: Math.sin, df: (a: Node): Node => N.fn('cos', a) },
   cos: { f: Math.cos, df: (a: Node): Node => N.neg(N.fn('sin', a))! },
+  // tan′ = 1 + tan², sinh′ = cosh, cosh′ = sinh, atan′ = 1/(1 + x²)
+  tan: { f: Math.tan, df: (_a, y) => N.add(one(), N.mul(y, y))! },
+  sinh: { f: Math.sinh, df: (a: Node): Node => N.fn('cosh', a) },
+  cosh: { f: Math.cosh, df: (a: Node): Node => N.fn('sinh', a) },
+  atan: { f: Math.atan, df: (a) => N.div(one(), N.add(one(), N.mul(a, a))!)! },
   tanh: { f: Math.tanh, df: (_a, y) => N.sub(one(), N.mul(y, y))! },
   sigmoid: { f: sigmoidScalar, df: (_a, y) => N.mul(y, N.sub(one(), y))! },
   sqrt: { f: Math.sqrt, df: (_a, y) => N.div(N.num(0.5), y)!, domain: { bad: (x) => x < 0, need: 'sqrt needs non-negative entries' } },

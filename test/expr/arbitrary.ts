@@ -67,6 +67,10 @@ export type Production =
   | 'sigmoid'
   | 'sqrt'
   | 'abs'
+  | 'tan'
+  | 'sinh'
+  | 'cosh'
+  | 'atan'
   | 'relu'
   | 'max'
   | 'min';
@@ -239,6 +243,7 @@ class Gen {
       add('diag', () => (square && m > 1 ? `diag(${this.chance(0.5) ? sub(m, 1) : sub(1, m)})` : this.leaf(m, n, kind)));
     } else if (kind === 'pos') {
       add('exp', () => `exp(${sub(m, n, 'unit')})`, 2);
+      add('cosh', () => `cosh(${sub(m, n, 'unit')})`);
       add('sigmoid', () => `sigmoid(${sub(m, n, 'unit')})`);
       add('softmax', () => `softmax(${sub(m, n, 'unit')})`);
       add('sqrt', () => `sqrt(${sub(m, n)})`);
@@ -302,7 +307,9 @@ class Gen {
       add('log', () => `log(${sub(m, n, 'pos')})`);
       add('sqrt', () => `sqrt(${sub(m, n, 'pos')})`);
       add('softmax', () => `softmax(${sub(m, n)})`);
-      for (const f of ['sin', 'cos', 'tanh', 'sigmoid'] as const) add(f, () => `${f}(${sub(m, n)})`);
+      for (const f of ['sin', 'cos', 'tanh', 'sigmoid', 'atan'] as const) add(f, () => `${f}(${sub(m, n)})`);
+      // tan, sinh, cosh of unit arguments stay bounded (|tan| ≤ tan 1)
+      for (const f of ['tan', 'sinh', 'cosh'] as const) add(f, () => `${f}(${sub(m, n, 'unit')})`);
       add('exp', () => `exp(${sub(m, n, 'unit')})`);
       add('abs', () => `abs(${sub(m, n)})`);
       add('relu', () => `relu(${sub(m, n)})`);
