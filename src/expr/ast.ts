@@ -28,9 +28,20 @@ export type Ast =
   | { kind: 'transpose'; a: Ast; pos?: number }
   /** 1-based MATLAB indexing: `x(i)` (linear, column-major) or `X(i, j)`; indices are numeric literals. */
   | { kind: 'index'; a: Ast; i: number; j?: number; pos?: number }
+  /**
+   * General MATLAB indexing `X(I)`, `X(I, J)`: each index is `:`, one constant, or a range
+   * `lo:hi` / `lo:step:hi`; constants may use `end` (the size of that dimension) and arithmetic.
+   * (Plain numeric literals parse as `index`.)
+   */
+  | { kind: 'slice'; a: Ast; specs: IndexSpec[]; pos?: number }
+  /** `end` inside an index. */
+  | { kind: 'end'; pos?: number }
   /** `[a, b; c, d]`: rows of blocks. */
   | { kind: 'concat'; rows: Ast[][]; pos?: number }
   | { kind: 'call'; fn: FnName; args: Ast[]; pos?: number };
+
+/** One index of a `slice`: `:`, one value, or a range (its parts are constant expressions, possibly with `end`). */
+export type IndexSpec = { kind: 'all' } | { kind: 'one'; at: Ast } | { kind: 'range'; lo: Ast; step?: Ast; hi: Ast };
 
 /** Elementwise binary ops of the typed IR; either operand may be 1×1 (a scalar broadcast). */
 export type EwOp = 'add' | 'sub' | 'mul' | 'div';

@@ -37,8 +37,8 @@
  */
 import { InvalidArgumentError, MatjacError } from '../errors.js';
 import { UNARY_FNS, isUnaryFn, type UnaryFn } from '../ops/unary.js';
-import type { Ast, FnName } from './ast.js';
-import { formatAst, isFnName, parse } from './parse.js';
+import type { Ast, FnName, IndexSpec } from './ast.js';
+import { formatAst, isFnName, parse, parseIndexSpec } from './parse.js';
 
 /** The builder's expression wrapper: an immutable handle on an `Ast`, with fluent methods. */
 export class E {
@@ -88,6 +88,10 @@ export class E {
   /** `'` as a property: `X.T`. */
   get T(): E {
     return t(this);
+  }
+  /** Indexing with ranges: `X.index(':', 2)` is `X(:, 2)`. */
+  index(...specs: (number | string)[]): E {
+    return index(this, ...specs);
   }
   /** 1-based indexing: `x(i)` (linear, column-major) or `X(i, j)`. */
   at(i: number, j?: number): E {
@@ -163,7 +167,7 @@ export type Operand = E | Ast | number | string;
 /** What the API accepts as an expression. */
 export type ExprLike = string | Ast | E;
 
-const AST_KINDS: ReadonlySet<string> = new Set(['name', 'num', 'binary', 'neg', 'transpose', 'index', 'concat', 'call']);
+const AST_KINDS: ReadonlySet<string> = new Set(['name', 'num', 'binary', 'neg', 'transpose', 'index', 'slice', 'end', 'concat', 'call']);
 
 function isAst(x: unknown): x is Ast {
   return typeof x === 'object' && x !== null && AST_KINDS.has((x as { kind?: unknown }).kind as string);
@@ -184,11 +188,21 @@ export function stripPos(a: Ast): Ast {
       return { kind: 'transpose', a: stripPos(a.a) };
     case 'index':
       return a.j === undefined ? { kind: 'index', a: stripPos(a.a), i: a.i } : { kind: 'index', a: stripPos(a.a), i: a.i, j: a.j };
+    case 'slice':
+      return { kind: 'slice', a: stripPos(a.a), specs: a.specs.map(stripSpec) };
+    case 'end':
+      return { kind: 'end' };
     case 'concat':
       return { kind: 'concat', rows: a.rows.map((r) => r.map(stripPos)) };
     case 'call':
       return { kind: 'call', fn: a.fn, args: a.args.map(stripPos) };
   }
+}
+
+function stripSpec(s: IndexSpec): IndexSpec {
+  if (s.kind === 'all') return s;
+  if (s.kind === 'one') return { kind: 'one', at: stripPos(s.at) };
+  return s.step ? { kind: 'range', lo: stripPos(s.lo), step: stripPos(s.step), hi: stripPos(s.hi) } : { kind: 'range', lo: stripPos(s.lo), hi: stripPos(s.hi) };
 }
 
 /** Turns a string (parsed), an Ast (as is) or an `E` into an `Ast`. */
@@ -305,6 +319,23 @@ export function at(a: Operand, i: number, j?: number): E {
     if (!Number.isInteger(k) || k < 1) throw new InvalidArgumentError(`at: index ${String(k)} must be a positive integer (indices are 1-based)`);
   }
   return new E(j === undefined ? { kind: 'index', a: op(a), i } : { kind: 'index', a: op(a), i, j });
+}
+/**
+ * MATLAB indexing with ranges: `index(X, ':', 2)` is `X(:, 2)`, `index(X, '2:end', '1:3')` is
+ * `X(2:end, 1:3)`; numbers are single indices (all numbers give the same Ast as `at`).
+ */
+export function index(a: Operand, ...specs: (number | string)[]): E {
+  if (specs.length < 1 || specs.length > 2) throw new InvalidArgumentError(`index takes 1 or 2 indices, got ${specs.length}`);
+  if (specs.every((s) => typeof s === 'number')) return at(a, specs[0] as number, specs[1] as number | undefined);
+  const parsed = specs.map((s) => {
+    try {
+      return stripSpec(parseIndexSpec(String(s)));
+    } catch (err) {
+      if (err instanceof MatjacError) throw new InvalidArgumentError(`index "${String(s)}": ${err.message}`);
+      throw err;
+    }
+  });
+  return new E({ kind: 'slice', a: op(a), specs: parsed });
 }
 /** `[r1c1, r1c2; r2c1, r2c2]` from rows of blocks. */
 export function concat(rows: readonly (readonly Operand[])[]): E {

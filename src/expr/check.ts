@@ -18,8 +18,8 @@ import {
   type Shape,
 } from '../errors.js';
 import { Mat } from '../mat/mat.js';
-import type { Ast, EwOp, Node, NodeOf } from './ast.js';
-import { formatNumber } from './parse.js';
+import type { Ast, EwOp, IndexSpec, Node, NodeOf } from './ast.js';
+import { formatAst, formatIndexSpec, formatNumber, indexConst } from './parse.js';
 import { opOf } from '../ops/index.js';
 import { at } from '../ops/domain.js';
 import { FUNCTIONS, checkArity } from '../ops/functions.js';
@@ -208,6 +208,10 @@ function lower(a: Ast, go: (a: Ast) => Node, env: Map<string, Shape>): Node {
       }
       return gather(x, Int32Array.of(i - 1 + (j - 1) * m), [1, 1], pos);
     }
+    case 'slice':
+      return lowerSlice(a, go(a.a));
+    case 'end':
+      throw new ParseError(`'end'${at(pos)} is only a value inside an index`, pos ?? 0, 'an expression');
     case 'concat':
       return lowerConcat(a, go);
     case 'call':
@@ -261,6 +265,59 @@ function lower(a: Ast, go: (a: Ast) => Node, env: Map<string, Shape>): Node {
 function lowerCall(a: Extract<Ast, { kind: 'call' }>, go: (a: Ast) => Node): Node {
   checkArity(a.fn, a.args.length, a.pos);
   return FUNCTIONS[a.fn].lower(a.args, { fn: a.fn, pos: a.pos, go });
+}
+
+/**
+ * `X(I)`, `X(I, J)` with ranges as a gather. Two indices select rows I and columns J (|I|×|J|);
+ * one index is linear (column-major): `X(:)` is a column, a vector keeps its orientation, and a
+ * matrix indexed by a range gives a row, as in MATLAB.
+ */
+function lowerSlice(a: Extract<Ast, { kind: 'slice' }>, x: Node): Node {
+  const pos = a.pos;
+  const [m, n] = x.shape;
+  if (a.specs.length === 1) {
+    const I = resolveIndex(a.specs[0]!, m * n, x, pos, 'linear indices');
+    const k = I.length;
+    const shape: Shape = a.specs[0]!.kind === 'all' ? [k, 1] : n === 1 && m > 1 ? [k, 1] : [1, k];
+    return gather(x, Int32Array.from(I, (v) => v - 1), shape, pos);
+  }
+  const I = resolveIndex(a.specs[0]!, m, x, pos, 'rows');
+  const J = resolveIndex(a.specs[1]!, n, x, pos, 'columns');
+  const idx = new Int32Array(I.length * J.length);
+  for (let c = 0; c < J.length; c++) for (let r = 0; r < I.length; r++) idx[r + c * I.length] = I[r]! - 1 + (J[c]! - 1) * m;
+  return gather(x, idx, [I.length, J.length], pos);
+}
+
+/** The 1-based positions an index selects in a dimension of `size` (`end` = size), checked. */
+function resolveIndex(s: IndexSpec, size: number, x: Node, pos: number | undefined, what: string): number[] {
+  if (s.kind === 'all') return Array.from({ length: size }, (_, k) => k + 1);
+  const val = (e: Ast): number => {
+    const v = indexConst(e, size);
+    if (typeof v !== 'number' || !Number.isInteger(v)) {
+      throw new ParseError(`index ${formatAst(e)}${at(e.pos ?? pos)} must be an integer, got ${v === undefined || v === null ? 'no constant' : formatNumber(v)}`, e.pos ?? pos ?? 0, 'an integer index');
+    }
+    return v;
+  };
+  let out: number[];
+  if (s.kind === 'one') out = [val(s.at)];
+  else {
+    const lo = val(s.lo);
+    const step = s.step ? val(s.step) : 1;
+    const hi = val(s.hi);
+    if (step === 0) throw new ParseError(`index range ${formatIndexSpec(s)}${at(pos)} has step 0`, pos ?? 0, 'a non-zero step');
+    const count = Math.floor((hi - lo) / step) + 1;
+    if (count < 1) throw new ShapeError(`index range ${formatIndexSpec(s)}${at(pos)} is empty (${lo}:${step}:${hi})`, [x.shape], pos);
+    if (count > size) {
+      throw new ShapeError(`index range ${formatIndexSpec(s)}${at(pos)} selects ${count} entries, more than the ${size} ${what} of a ${fmtShape(x.shape)} operand`, [x.shape], pos);
+    }
+    out = Array.from({ length: count }, (_, k) => lo + k * step);
+  }
+  for (const v of out) {
+    if (v < 1 || v > size) {
+      throw new ShapeError(`index ${v}${at(pos)} is out of bounds for a ${fmtShape(x.shape)} operand (${what} run 1..${size})`, [x.shape], pos);
+    }
+  }
+  return out;
 }
 
 function lowerConcat(a: Extract<Ast, { kind: 'concat' }>, go: (a: Ast) => Node): Node {

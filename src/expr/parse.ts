@@ -19,11 +19,11 @@
 import { ParseError } from '../errors.js';
 import { FN_NAMES, checkArity, isFnName, type FnName } from '../ops/functions.js';
 import { PREC, formatNumber } from '../ops/types.js';
-import type { Ast } from './ast.js';
+import type { Ast, IndexSpec } from './ast.js';
 
 export { isFnName };
 
-type TokKind = 'num' | 'name' | 'op' | '(' | ')' | '[' | ']' | ',' | ';' | 'nl' | 'eof';
+type TokKind = 'num' | 'name' | 'op' | '(' | ')' | '[' | ']' | ',' | ';' | ':' | 'nl' | 'eof';
 
 export interface Tok {
   kind: TokKind;
@@ -151,7 +151,7 @@ export function tokenize(src: string): Tok[] {
       i++;
       continue;
     }
-    if (c === '(' || c === ')' || c === '[' || c === ']' || c === ',' || c === ';') {
+    if (c === '(' || c === ')' || c === '[' || c === ']' || c === ',' || c === ';' || c === ':') {
       push(c, c, i, i + 1);
       i++;
       continue;
@@ -173,6 +173,8 @@ class Parser {
   private i = 0;
   /** grouping context stack: whitespace is significant only when the innermost group is '[' */
   private readonly ctx: ('(' | '[')[] = [];
+  /** > 0 inside an index, where `end` is a value */
+  private indexDepth = 0;
 
   constructor(src: string) {
     this.toks = tokenize(src);
@@ -210,6 +212,18 @@ class Parser {
 
   private isOp(t: Tok, ...ops: string[]): boolean {
     return t.kind === 'op' && ops.includes(t.text);
+  }
+
+  /** For `parseIndexSpec`: the text is `_(spec)`. */
+  parseIndexOnly(): IndexSpec {
+    this.next();
+    this.next();
+    this.ctx.push('(');
+    this.indexDepth++;
+    const spec = this.parseIndexSpec();
+    const close = this.peek();
+    if (close.kind !== ')' || this.toks[this.i + 1]!.kind !== 'eof') this.fail('one index', close);
+    return spec;
   }
 
   parseTop(): Ast {
@@ -315,46 +329,78 @@ class Parser {
     }
   }
 
-  private parseIndexNumber(open: Tok): number {
-    const t = this.peek();
-    if (t.kind !== 'num') {
-      if (t.kind === 'eof') this.fail("a positive integer index", t, ` in the index '(' at ${open.pos}`);
-      this.fail('a positive integer index (a numeric literal)', t);
-    }
-    if (!Number.isInteger(t.value) || t.value < 1) {
-      throw new ParseError(`index ${t.text} at ${t.pos} must be a positive integer (indices are 1-based)`, t.pos, 'a positive integer index');
-    }
-    this.next();
-    return t.value;
-  }
-
   private parseIndex(a: Ast, open: Tok): Ast {
     this.ctx.push('(');
+    this.indexDepth++;
     try {
       const first = this.peek();
-      if (a.kind === 'name' && (first.kind === 'name' || first.kind === '(' || first.kind === '[')) {
+      if (a.kind === 'name' && ((first.kind === 'name' && first.text !== 'end') || first.kind === '(' || first.kind === '[')) {
         // `foo(X)`: either a function the grammar does not know, or a non-numeric index
         throw new ParseError(
-          `expected a numeric index at ${first.pos}, found '${first.text}': '${a.name}' is not a function (known: ${FN_NAMES.join(' ')}), and indices are numeric literals`,
+          `expected a numeric index at ${first.pos}, found '${first.text}': '${a.name}' is not a function (known: ${FN_NAMES.join(' ')}), and indices are numeric constants`,
           first.pos,
           'a positive integer index (a numeric literal)',
         );
       }
-      const i = this.parseIndexNumber(open);
-      let j: number | undefined;
+      if (first.kind === ')' || first.kind === 'eof') this.fail('a positive integer index', first, ` in the index '(' at ${open.pos}`);
+      const specs = [this.parseIndexSpec()];
       let t = this.peek();
       if (t.kind === ',') {
         this.next();
-        j = this.parseIndexNumber(open);
+        specs.push(this.parseIndexSpec());
         t = this.peek();
         if (t.kind === ',') throw new ParseError(`too many indices at ${t.pos}: at most 2 (X(i, j))`, t.pos, "')'");
       }
       if (t.kind !== ')') this.fail("')'", t, ` to close '(' at ${open.pos}`);
       this.next();
-      return j === undefined ? { kind: 'index', a, i, pos: open.pos } : { kind: 'index', a, i, j, pos: open.pos };
+      const lits = specs.map((s) => (s.kind === 'one' && s.at.kind === 'num' ? s.at.value : undefined));
+      if (lits.every((v) => v !== undefined)) {
+        const [i, j] = lits as number[];
+        return j === undefined ? { kind: 'index', a, i: i!, pos: open.pos } : { kind: 'index', a, i: i!, j, pos: open.pos };
+      }
+      return { kind: 'slice', a, specs, pos: open.pos };
     } finally {
+      this.indexDepth--;
       this.ctx.pop();
     }
+  }
+
+  /** `:`, `e`, `lo:hi` or `lo:step:hi`; constant parts (no `end`) are checked here. */
+  parseIndexSpec(): IndexSpec {
+    const t = this.peek();
+    if (t.kind === ':') {
+      const n = this.peek2();
+      if (n.kind === ',' || n.kind === ')') {
+        this.next();
+        return { kind: 'all' };
+      }
+    }
+    const parts = [this.parseIndexPart(true)];
+    while (this.peek().kind === ':' && parts.length < 3) {
+      this.next();
+      parts.push(this.parseIndexPart(false));
+    }
+    if (parts.length === 1) return { kind: 'one', at: parts[0]! };
+    if (parts.length === 2) return { kind: 'range', lo: parts[0]!, hi: this.checkPositive(parts[1]!) };
+    return { kind: 'range', lo: parts[0]!, step: parts[1]!, hi: this.checkPositive(parts[2]!) };
+  }
+
+  /** A constant part of an index; `positive` for values (a range's step may be negative). */
+  private parseIndexPart(positive: boolean): Ast {
+    const t = this.peek();
+    const e = this.parseAdditive();
+    const v = indexConst(e);
+    if (v === null) {
+      throw new ParseError(`index at ${t.pos} must be a numeric constant (numbers, 'end', + - * /)`, t.pos, 'a positive integer index (a numeric literal)');
+    }
+    if (v !== undefined && !Number.isInteger(v)) throw new ParseError(`index ${formatNumber(v)} at ${t.pos} must be an integer`, t.pos, 'an integer index');
+    return positive ? this.checkPositive(e, t.pos) : e;
+  }
+
+  private checkPositive(e: Ast, pos = e.pos ?? 0): Ast {
+    const v = indexConst(e);
+    if (typeof v === 'number' && v < 1) throw new ParseError(`index ${formatNumber(v)} at ${pos} must be a positive integer (indices are 1-based)`, pos, 'a positive integer index');
+    return e;
   }
 
   private parsePrimary(): Ast {
@@ -366,6 +412,7 @@ class Parser {
         return { kind: 'num', value: t.value, pos: t.pos };
       case 'name': {
         this.next();
+        if (t.text === 'end' && this.indexDepth > 0) return { kind: 'end', pos: t.pos };
         if (isFnName(t.text)) return this.parseCall(t, t.text);
         return { kind: 'name', name: t.text, pos: t.pos };
       }
@@ -459,6 +506,51 @@ class Parser {
   }
 }
 
+/**
+ * The value of a constant index expression: a number; undefined when it uses `end` (known only
+ * with the operand's shape); null when it is not constant at all.
+ */
+export function indexConst(a: Ast, end?: number): number | null | undefined {
+  switch (a.kind) {
+    case 'num':
+      return a.value;
+    case 'end':
+      return end;
+    case 'neg': {
+      const v = indexConst(a.a, end);
+      return v == null ? v : -v;
+    }
+    case 'binary': {
+      const x = indexConst(a.a, end);
+      const y = indexConst(a.b, end);
+      if (x === null || y === null) return null;
+      if (x === undefined || y === undefined) return undefined;
+      switch (a.op) {
+        case '+':
+          return x + y;
+        case '-':
+          return x - y;
+        case '*':
+        case '.*':
+          return x * y;
+        case '/':
+        case './':
+          return x / y;
+        default:
+          return null;
+      }
+    }
+    default:
+      return null;
+  }
+}
+
+/** Parses one index (`:`, `2:end`, `end-1`) on its own, for the builder. */
+export function parseIndexSpec(text: string): IndexSpec {
+  if (typeof text !== 'string') throw new ParseError(`expected an index as text, got ${typeof text}`, 0, 'an index');
+  return new Parser(`_(${text})`).parseIndexOnly();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Ast → text
 
@@ -474,6 +566,7 @@ function astPrec(a: Ast): number {
       return a.value < 0 ? PREC.neg : PREC.atom;
     case 'transpose':
     case 'index':
+    case 'slice':
       return PREC.postfix;
     default:
       return PREC.atom;
@@ -494,6 +587,10 @@ export function formatAst(a: Ast): string {
       return `${wrap(a.a, PREC.postfix)}'`;
     case 'index':
       return `${wrap(a.a, PREC.postfix)}(${a.i}${a.j !== undefined ? `, ${a.j}` : ''})`;
+    case 'slice':
+      return `${wrap(a.a, PREC.postfix)}(${a.specs.map(formatIndexSpec).join(', ')})`;
+    case 'end':
+      return 'end';
     case 'concat':
       return `[${a.rows.map((r) => r.map((x) => formatAst(x)).join(', ')).join('; ')}]`;
     case 'call':
@@ -507,6 +604,18 @@ export function formatAst(a: Ast): string {
       }
       return `${wrap(a.a, p)} ${a.op} ${wrap(a.b, p + 1)}`;
     }
+  }
+}
+
+/** An index as text: `:`, `e`, `lo:hi`, `lo:step:hi`. */
+export function formatIndexSpec(s: IndexSpec): string {
+  switch (s.kind) {
+    case 'all':
+      return ':';
+    case 'one':
+      return formatAst(s.at);
+    case 'range':
+      return [s.lo, ...(s.step ? [s.step] : []), s.hi].map((x) => formatAst(x)).join(':');
   }
 }
 

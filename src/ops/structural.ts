@@ -129,14 +129,44 @@ export const gather: OpRecord<'gather'> = {
         if (isReshape) return s.kind === 'outer' ? { ...s, U: N.reshape(s.U, t.shape[0], t.shape[1])!, shape: t.shape } : { ...s, shape: t.shape };
         if (s.kind === 'outer') return { ...s, U: N.gather(s.U, t.idx, t.shape[0], t.shape[1])!, shape: t.shape };
         if (single >= 0) return c.entryToOuter(s, single);
-        return null;
+        // a submatrix A(I, J) = P_I A P_Jᵀ: the selections join the term's outer factors
+        const sel = selection(t);
+        if (!sel || s.S || !same(s.shape, c.innerShape(s))) return null;
+        const [p, q] = s.shape;
+        const full = (v: number[], size: number): boolean => v.length === size && v.every((x, k) => x === k);
+        const PI = full(sel.rows, p) ? null : N.constant(selector(sel.rows, p, false));
+        const PJ = full(sel.cols, q) ? null : N.constant(selector(sel.cols, q, true));
+        return { ...s, A: PI ? (N.matmul(PI, s.A) ?? PI) : s.A, B: PJ ? (N.matmul(s.B, PJ) ?? PJ) : s.B, shape: t.shape };
       },
       (x) => N.gather(x, t.idx, t.shape[0], t.shape[1])!,
     );
   },
   format: (n, f) => formatGather(n, f.wrap, f.text),
-  prec: (n) => (gatherForm(n).kind === 'index' ? PREC.postfix : PREC.atom),
+  prec: (n) => {
+    const k = gatherForm(n).kind;
+    return k === 'index' || k === 'slice' ? PREC.postfix : PREC.atom;
+  },
 };
+
+/** The rows and columns (0-based) of a gather that picks a submatrix A(I, J), else null. */
+function selection(n: NodeOf<'gather'>): { rows: number[]; cols: number[] } | null {
+  const m = n.a.shape[0];
+  const [r, c] = n.shape;
+  const idx = n.idx;
+  if (idx.length !== r * c || idx.some((v) => v < 0)) return null;
+  const rows = Array.from(idx.subarray(0, r), (v) => v % m);
+  const cols = Array.from({ length: c }, (_, j) => Math.floor(idx[j * r]! / m));
+  for (let j = 0; j < c; j++) for (let i = 0; i < r; i++) if (idx[i + j * r] !== rows[i]! + cols[j]! * m) return null;
+  return { rows, cols };
+}
+
+/** The 0/1 matrix selecting `picks` out of `size`: |picks|×size rows of I (or its transpose, size×|picks|). */
+function selector(picks: readonly number[], size: number, transposed: boolean): Mat {
+  const k = picks.length;
+  const P = transposed ? Mat.zeros(size, k) : Mat.zeros(k, size);
+  picks.forEach((v, i) => (P.data[transposed ? v + i * size : i + v * k] = 1));
+  return P;
+}
 
 /** The transpose of a gather with distinct sources: another gather. */
 export function inverseMap(idx: Int32Array, size: number): Int32Array {
@@ -150,7 +180,36 @@ export function inverseMap(idx: Int32Array, size: number): Int32Array {
   return inv;
 }
 
-type GatherForm = { kind: 'index'; i: number; j?: number } | { kind: 'vec' } | { kind: 'diag' } | { kind: 'gather' };
+type GatherForm = { kind: 'index'; i: number; j?: number } | { kind: 'vec' } | { kind: 'diag' } | { kind: 'slice'; specs: string } | { kind: 'gather' };
+
+/** 1-based positions as an index: `:` (all of `size`), one value, or a range `lo:hi` / `lo:step:hi`; null if none fits. */
+function progression(vals: readonly number[], size: number): string | null {
+  if (vals.length === size && vals.every((v, k) => v === k + 1)) return ':';
+  if (vals.length === 1) return String(vals[0]);
+  const step = vals[1]! - vals[0]!;
+  if (step === 0 || !vals.every((v, k) => v === vals[0]! + k * step)) return null;
+  return step === 1 ? `${vals[0]}:${vals[vals.length - 1]}` : `${vals[0]}:${step}:${vals[vals.length - 1]}`;
+}
+
+/** A gather that `X(I)` or `X(I, J)` with ranges would make (see expr/check's lowering), as its index text. */
+function sliceForm(n: NodeOf<'gather'>): string | null {
+  const [m, k] = n.a.shape;
+  const [r, c] = n.shape;
+  const idx = Array.from(n.idx);
+  if (idx.some((v) => v < 0)) return null;
+  if (r === 1 || c === 1) {
+    const spec = progression(idx.map((v) => v + 1), m * k);
+    const len = idx.length;
+    const shape = spec === ':' ? [len, 1] : k === 1 && m > 1 ? [len, 1] : [1, len];
+    if (spec !== null && shape[0] === r && shape[1] === c) return spec;
+  }
+  const rows = idx.slice(0, r).map((v) => v % m);
+  const cols = Array.from({ length: c }, (_, j) => Math.floor(idx[j * r]! / m));
+  for (let j = 0; j < c; j++) for (let i = 0; i < r; i++) if (idx[i + j * r] !== rows[i]! + cols[j]! * m) return null;
+  const I = progression(rows.map((v) => v + 1), m);
+  const J = progression(cols.map((v) => v + 1), k);
+  return I !== null && J !== null ? `${I}, ${J}` : null;
+}
 
 /** Which grammar form made a gather (indexing, vec or diag), for its text. */
 function gatherForm(n: NodeOf<'gather'>): GatherForm {
@@ -168,7 +227,8 @@ function gatherForm(n: NodeOf<'gather'>): GatherForm {
     if (idx.every((v, t) => (t % size === Math.floor(t / size) ? v === t % size : v === -1))) return { kind: 'diag' };
   }
   if (m === k && n.shape[0] === m && n.shape[1] === 1 && idx.every((v, t) => v === t + t * m)) return { kind: 'diag' };
-  return { kind: 'gather' };
+  const specs = sliceForm(n);
+  return specs === null ? { kind: 'gather' } : { kind: 'slice', specs };
 }
 
 function formatGather(node: NodeOf<'gather'>, wrap: (x: Node, min: number) => string, text: (x: Node) => string): string {
@@ -176,6 +236,8 @@ function formatGather(node: NodeOf<'gather'>, wrap: (x: Node, min: number) => st
   switch (g.kind) {
     case 'index':
       return `${wrap(node.a, PREC.postfix)}(${g.i}${g.j !== undefined ? `, ${g.j}` : ''})`;
+    case 'slice':
+      return `${wrap(node.a, PREC.postfix)}(${g.specs})`;
     case 'vec':
       return `vec(${text(node.a)})`;
     case 'diag':

@@ -21,6 +21,7 @@ import type { Shape } from '../../src/errors.js';
 import type { Ast } from '../../src/expr/ast.js';
 import * as ex from '../../src/expr/build.js';
 import { isUnaryFn } from '../../src/ops/unary.js';
+import { formatIndexSpec } from '../../src/expr/parse.js';
 import { Mat, mulberry32 } from '../../src/mat/mat.js';
 
 export interface GenOptions {
@@ -48,6 +49,7 @@ export type Production =
   | 'neg'
   | 'transpose'
   | 'index'
+  | 'slice'
   | 'concat'
   | 'kron'
   | 'vec'
@@ -211,6 +213,21 @@ class Gen {
       if (/^[0-9]/.test(src)) src = `(${src})`;
       return this.chance(0.5) ? `${src}(${this.int(1, p * q)})` : `${src}(${this.int(1, p)}, ${this.int(1, q)})`;
     });
+    add('slice', () => {
+      // a submatrix of a larger operand by ranges (`:`, `lo:hi`, `lo:end`, `end-k:end`)
+      const p = m + this.int(0, 1);
+      const q = n + this.int(0, 1);
+      const range = (len: number, size: number): string => {
+        if (len === size && this.chance(0.5)) return ':';
+        const lo = this.int(1, size - len + 1);
+        const hi = lo + len - 1;
+        if (hi === size && this.chance(0.5)) return len === 1 ? 'end' : `end-${len - 1}:end`;
+        return `${lo}:${hi}`;
+      };
+      let src = sub(p, q);
+      if (/^[0-9]/.test(src)) src = `(${src})`;
+      return `${src}(${range(m, p)}, ${range(n, q)})`;
+    });
     add('vec', () => {
       if (n !== 1) return this.leaf(m, n, kind);
       const [p, q] = this.divisorPair(m);
@@ -368,6 +385,10 @@ export function rebuild(a: Ast): ex.E {
       return ex.t(rebuild(a.a));
     case 'index':
       return ex.at(rebuild(a.a), a.i, a.j);
+    case 'slice':
+      return ex.index(rebuild(a.a), ...a.specs.map(formatIndexSpec));
+    case 'end':
+      throw new Error("'end' outside an index");
     case 'concat':
       return ex.concat(a.rows.map((r) => r.map(rebuild)));
     case 'call': {
