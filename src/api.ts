@@ -179,6 +179,16 @@ function gradientNode(c: Compiled, wrt: string, what: string): Node {
   return pullback(c.fn, wrt, num(1)) ?? constant(Mat.zeros(m, n));
 }
 
+/**
+ * A scalar f compiled for the eigen-analysis of its Hessian (src/eig): the checked expression, its
+ * bound values (float64), the variable, and the symbolic gradient (reverse mode).
+ */
+export function compileScalar(expr: ExprLike, at: Bindings, wrt: string | undefined, what: string): { fn: Node; grad: Node; wrt: string; env: Record<string, Mat> } {
+  const c = compile(expr, at);
+  const w = resolveWrt(c, wrt);
+  return { fn: c.fn, grad: gradientNode(c, w, what), wrt: w, env: c.env };
+}
+
 /** dY/dt of a matrix function of a scalar t, with the shape of Y. */
 export async function derivative(expr: ExprLike, opts: Omit<DiffOptions, 'layout' | 'method' | 'maxBytes'>): Promise<Mat> {
   checkOptions(opts, ['at', 'wrt', 'backend', 'onReport'], 'derivative');
