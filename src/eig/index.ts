@@ -3,3 +3,4 @@ export { eigh, eigvalsh, type Eigh } from './dense.js';
 export { hessianEigs, type HessianEigs, type HessianEigsOptions } from './hessian-eigs.js';
 export type { LanczosProgress, Which } from './lanczos.js';
 export { criticalPoint, type CriticalPoint, type CriticalPointOptions, type Inertia, type PointKind } from './critical.js';
+export { spectralDensity, type SpectralDensity, type SpectralDensityOptions } from './spectral-density.js';
