@@ -8,6 +8,8 @@ import { MatjacError, explain, hessian, jacobian, type BackendChoice, type Layou
 import { MAX_EIG_ORDER, eigenSummary, type EigenSummary } from './eig.js';
 import { paintHeatmap, paintLegend, poolMaxAbs } from './heatmap.js';
 import { checksum, parseInputs } from './inputs.js';
+import { npyBlob, npyName, offerDownload, withdrawDownload, type DownloadInfo } from './download.js';
+import { DEFAULT_TILE_THRESHOLD, planTiles, type TiledResult } from './tiles.js';
 
 export type DemoStatus = 'loading' | 'ready' | 'busy' | 'done' | 'error';
 export type DemoKind = 'jacobian' | 'hessian';
@@ -32,6 +34,10 @@ export interface DemoResult {
   readonly method: Method;
   /** Size of the heat-map image (≤ 512×512). */
   readonly heatmap: { readonly width: number; readonly height: number };
+  /** Column tiles it was assembled in (0: one piece). */
+  readonly tiles: number;
+  /** The .npy offered for download. */
+  readonly download: DownloadInfo;
   /** Hessians only: the eigen-summary, or null when mn > 400. */
   readonly eig?: EigenSummary | null;
 }
@@ -41,6 +47,10 @@ export interface DemoState {
   runs: number;
   lastResult: DemoResult | null;
   lastError: { readonly code: string; readonly name: string; readonly message: string } | null;
+  /** Results larger than this many bytes are assembled in column tiles (tests lower it). */
+  tileThreshold: number;
+  /** Tiled runs: columns done of total, updated after each tile. */
+  progress: { done: number; total: number } | null;
 }
 
 declare global {
@@ -49,7 +59,7 @@ declare global {
   }
 }
 
-const state: DemoState = { runs: 0, lastResult: null, lastError: null };
+const state: DemoState = { runs: 0, lastResult: null, lastError: null, tileThreshold: DEFAULT_TILE_THRESHOLD, progress: null };
 window.__matjacDemo = state;
 
 function el<T extends HTMLElement>(id: string): T {
@@ -85,6 +95,8 @@ const ui = {
   legendMax: el<HTMLElement>('legend-max'),
   heatRange: el<HTMLElement>('heat-range'),
   explain: el<HTMLPreElement>('explain'),
+  download: el<HTMLAnchorElement>('download'),
+  progress: el<HTMLProgressElement>('progress'),
 };
 
 function setStatus(s: DemoStatus, text: string): void {
@@ -108,6 +120,7 @@ function showError(e: unknown): void {
   state.lastError = err;
   ui.error.textContent = `${err.name} [${err.code}]\n${err.message}`;
   ui.error.hidden = false;
+  ui.progress.hidden = true;
   setStatus('error', `failed: ${err.code}`);
 }
 
@@ -126,6 +139,8 @@ async function run(kind: DemoKind): Promise<void> {
   ui.error.hidden = true;
   ui.jacobianBtn.disabled = true;
   ui.hessianBtn.disabled = true;
+  withdrawDownload(ui.download);
+  state.progress = null;
   setStatus('busy', kind === 'jacobian' ? 'computing the Jacobian…' : 'computing the Hessian…');
   try {
     await nextFrame();
@@ -142,14 +157,21 @@ async function run(kind: DemoKind): Promise<void> {
       report = r;
     };
     const t0 = performance.now();
-    const D: Mat = kind === 'jacobian' ? await jacobian(expr, { ...opts, onReport }) : await hessian(expr, { ...opts, onReport });
+    // beyond the tile threshold: column tiles, each folded into the heat map and the .npy, never the whole in one array
+    const tiled = await planTiles({ kind, expr, wrt, at: inputs.at, layout, method, backend, onReport }, state.tileThreshold);
+    const big: TiledResult | null = tiled ? await tiled.run((done, total) => showProgress(kind, done, total)) : null;
+    const D: Mat | null = big ? null : kind === 'jacobian' ? await jacobian(expr, { ...opts, onReport }) : await hessian(expr, { ...opts, onReport });
     const ms = performance.now() - t0;
+    ui.progress.hidden = true;
     const plan = explain(expr, { ...opts, hessian: kind === 'hessian' });
 
     const rep = report as RunReport | null;
-    const precision = D.data instanceof Float32Array ? 'f32' : 'f64';
-    const bytes = D.rows * D.cols * D.data.BYTES_PER_ELEMENT;
-    const sums = checksum(D.data);
+    const rows = D ? D.rows : big!.rows;
+    const cols = D ? D.cols : big!.cols;
+    const precision = D ? (D.data instanceof Float32Array ? 'f32' : 'f64') : big!.precision;
+    const bytes = rows * cols * (precision === 'f32' ? 4 : 8);
+    const sums = D ? checksum(D.data) : big!.sums;
+    const download = offerDownload(ui.download, D ? npyBlob(D) : big!.npy, npyName(kind, expr, layout));
 
     // Output facts.
     const X = inputs.at[wrt ?? 'X'];
@@ -166,19 +188,19 @@ async function run(kind: DemoKind): Promise<void> {
     const firstOnBackend = rep !== null && !warmed.has(rep.backend);
     if (rep) warmed.add(rep.backend);
     ui.time.textContent = `${ms.toFixed(2)} ms (${kind}() call, awaited${firstOnBackend && rep.backend !== 'cpu' ? `; the first call on ${rep.backend} includes its start-up: adapter, device, shader compilation` : ''})`;
-    ui.size.textContent = `${D.rows}×${D.cols} = ${(D.rows * D.cols).toLocaleString('en')} entries, ${fmtBytes(bytes)} (${precision})`;
+    ui.size.textContent = `${rows}×${cols} = ${(rows * cols).toLocaleString('en')} entries, ${fmtBytes(bytes)} (${precision})${big ? `, assembled in ${big.tiles} column tiles` : ''}`;
     ui.explain.textContent = plan.text;
 
     // Heat map.
-    const pooled = poolMaxAbs(D.data, D.rows, D.cols);
+    const pooled = D ? poolMaxAbs(D.data, D.rows, D.cols) : big!.pooled;
     const scale = paintHeatmap(ui.heatmap, pooled);
     paintLegend(ui.legend);
     ui.legendMin.textContent = fmt(-scale);
     ui.legendMax.textContent = fmt(scale);
     ui.heatCaption.textContent =
       pooled.blockRows === 1 && pooled.blockCols === 1
-        ? `${D.rows}×${D.cols}, one pixel an entry`
-        : `${D.rows}×${D.cols} pooled to ${pooled.height}×${pooled.width} (max |·| over ${pooled.blockRows}×${pooled.blockCols} blocks)`;
+        ? `${rows}×${cols}, one pixel an entry`
+        : `${rows}×${cols} pooled to ${pooled.height}×${pooled.width} (max |·| over ${pooled.blockRows}×${pooled.blockCols} blocks)`;
     ui.heatRange.textContent = `min ${fmt(pooled.min)}, max ${fmt(pooled.max)}`;
     ui.result.hidden = false;
 
@@ -186,9 +208,9 @@ async function run(kind: DemoKind): Promise<void> {
     let eig: EigenSummary | null | undefined;
     if (kind === 'hessian') {
       ui.eig.hidden = false;
-      if (D.rows > MAX_EIG_ORDER) {
+      if (!D || D.rows > MAX_EIG_ORDER) {
         eig = null;
-        ui.eig.textContent = `Eigenvalues: the Hessian is ${D.rows}×${D.cols}, too large for the demo's eigen-solver (mn ≤ ${MAX_EIG_ORDER}).`;
+        ui.eig.textContent = `Eigenvalues: the Hessian is ${rows}×${cols}, too large for the demo's eigen-solver (mn ≤ ${MAX_EIG_ORDER}).`;
       } else {
         setStatus('busy', 'computing eigenvalues (cyclic Jacobi)…');
         await nextFrame();
@@ -208,8 +230,8 @@ async function run(kind: DemoKind): Promise<void> {
     state.lastResult = {
       kind,
       expr,
-      rows: D.rows,
-      cols: D.cols,
+      rows,
+      cols,
       backend: rep?.backend ?? 'unknown',
       device: rep?.device ?? 'unknown',
       skipped: rep?.skipped ?? [],
@@ -221,9 +243,11 @@ async function run(kind: DemoKind): Promise<void> {
       layout,
       method,
       heatmap: { width: pooled.width, height: pooled.height },
+      tiles: big ? big.tiles : 0,
+      download,
       ...(kind === 'hessian' ? { eig } : {}),
     };
-    setStatus('done', `done: ${kind} ${D.rows}×${D.cols} on ${rep?.backend ?? '?'} in ${ms.toFixed(1)} ms`);
+    setStatus('done', `done: ${kind} ${rows}×${cols} on ${rep?.backend ?? '?'} in ${ms.toFixed(1)} ms`);
   } catch (e) {
     showError(e);
   } finally {
@@ -231,6 +255,15 @@ async function run(kind: DemoKind): Promise<void> {
     ui.jacobianBtn.disabled = false;
     ui.hessianBtn.disabled = false;
   }
+}
+
+/** Progress of a tiled run: the bar, the status line, and `state.progress` for tests. */
+function showProgress(kind: DemoKind, done: number, total: number): void {
+  state.progress = { done, total };
+  ui.progress.hidden = false;
+  ui.progress.max = Math.max(total, 1);
+  ui.progress.value = done;
+  setStatus('busy', `assembling the ${kind} in column tiles: ${done} of ${total} columns`);
 }
 
 ui.form.addEventListener('submit', (ev) => {
