@@ -82,6 +82,10 @@ describe('matjac --out and @file.npy', () => {
     expect(bits(await loadNpy(f('H.npy'))).equals(bits(await hessian(fS, { at: { X: S }, backend: 'cpu' })))).toBe(true);
     ok(['eval', 'A*X*B', '--at', AT, '--out', 'F.npy']);
     expect(bits(await loadNpy(f('F.npy'))).equals(bits(await evaluate('A*X*B', { at })))).toBe(true);
+    ok([...BASE, '--out', 'J32.npy', '--max-bytes', '256', '--dtype', 'float32']);
+    const J32 = await loadNpy(f('J32.npy'));
+    expect(J32.data).toBeInstanceOf(Float32Array);
+    expect([...J32.data]).toEqual([...Float32Array.from((await loadNpy(f('J.npy'))).data)]);
     const json = JSON.parse(ok([...BASE, '--out', 'J.npy', '--json'])) as Record<string, unknown>;
     expect(json).toMatchObject({ out: 'J.npy', rows: 24, cols: 15, dtype: 'float64', backend: 'cpu' });
   });
