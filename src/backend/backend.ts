@@ -63,6 +63,11 @@ export interface Backend {
   readonly precision: 'f32' | 'f64';
   /** Human-readable device description (adapter vendor/architecture, or 'cpu'). */
   readonly device: string;
+  /**
+   * The backend's 'auto' preference: why 'auto' should pass this working instance by for the next
+   * backend in line (undefined: take it). Asked for by name, a backend runs regardless.
+   */
+  autoPassOver?(): string | undefined;
 
   /** A batch of one matrix, or of several equally shaped matrices. */
   upload(mats: Mat | readonly Mat[]): Tensor;

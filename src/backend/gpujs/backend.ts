@@ -107,6 +107,12 @@ export class GpuJsBackend implements Backend {
     this.moduleCacheLimit = init.moduleCacheLimit;
   }
 
+  /** Without a GPU (its WebAssembly or JavaScript modes, as in Node) gpu.js computes in float32 and is slower than the float64 CPU backend. */
+  autoPassOver(): string | undefined {
+    if (['gpu', 'webgl2', 'webgl', 'headlessgl'].includes(this.mode)) return undefined;
+    return `gpu.js runs in its ${this.mode} mode here (no GPU); the CPU backend is faster and float64 (ask for backend 'gpujs' to use it anyway)`;
+  }
+
   // -------------------------------------------------------------------------------------------
   // kernel plumbing
 
