@@ -3,16 +3,11 @@
  * concatenation, in column-major storage (DESIGN.md §1).
  */
 import { Mat } from './mat.js';
+import { gatherInto, placeBlock } from './strided.js';
 
 /** `vec(out)[k] = idx[k] ≥ 0 ? vec(A)[idx[k]] : 0`, out rows×cols. */
 export function gather(a: Mat, idx: Int32Array, rows: number, cols: number): Mat {
-  const out = new Float64Array(rows * cols);
-  const d = a.data;
-  for (let k = 0; k < out.length; k++) {
-    const s = idx[k]!;
-    out[k] = s >= 0 ? d[s]! : 0;
-  }
-  return new Mat(rows, cols, out);
+  return new Mat(rows, cols, gatherInto(new Float64Array(rows * cols), 0, a.data, 0, idx.subarray(0, rows * cols)));
 }
 
 /** `[B11, B12, …; B21, …]`: block rows of equal height stacked, total rows×cols. */
@@ -22,10 +17,7 @@ export function concatBlocks(blocks: readonly (readonly Mat[])[], rows: number, 
   for (const row of blocks) {
     let c0 = 0;
     for (const b of row) {
-      const bd = b.data;
-      for (let j = 0; j < b.cols; j++) {
-        for (let i = 0; i < b.rows; i++) out[r0 + i + (c0 + j) * rows] = bd[i + j * b.rows]!;
-      }
+      placeBlock(out, 0, rows, r0, c0, b.data, 0, b.rows, b.cols);
       c0 += b.cols;
     }
     r0 += row[0]!.rows;

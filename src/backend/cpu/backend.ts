@@ -8,7 +8,8 @@ import { InvalidArgumentError, ShapeError, fmtShape } from '../../errors.js';
 import { kronFlat } from '../../mat/kron.js';
 import { Mat } from '../../mat/mat.js';
 import { gemmBatch } from '../../mat/matmul.js';
-import { transposeInto } from '../../mat/ops.js';
+import { scaleInto, transposeInto } from '../../mat/ops.js';
+import { entrywiseInto, gatherInto, placeBlock, sumRange } from '../../mat/strided.js';
 import type { Assembly } from '../../plan/assembly.js';
 import type { Backend, Tensor } from '../backend.js';
 import { writeAssembly } from './assemble.js';
@@ -212,42 +213,17 @@ export class CpuBackend implements Backend {
     const s = rows * cols;
     const sa = A.rows * A.cols;
     const sb = B.rows * B.cols;
+    if (!['add', 'sub', 'mul', 'div'].includes(op)) throw new InvalidArgumentError(`elementwise: unknown op '${String(op)}'`);
     const out = this.alloc(batch * s, false);
-    const ad = A.data;
-    const bd = B.data;
     for (let t = 0; t < batch; t++) {
-      const ao = A.batch === 1 ? 0 : t * sa;
-      const bo = B.batch === 1 ? 0 : t * sb;
-      const o = t * s;
-      // Index strides: 0 for a broadcast scalar, 1 otherwise.
-      const da = aScalar ? 0 : 1;
-      const db = bScalar ? 0 : 1;
-      switch (op) {
-        case 'add':
-          for (let e = 0; e < s; e++) out[o + e] = ad[ao + e * da]! + bd[bo + e * db]!;
-          break;
-        case 'sub':
-          for (let e = 0; e < s; e++) out[o + e] = ad[ao + e * da]! - bd[bo + e * db]!;
-          break;
-        case 'mul':
-          for (let e = 0; e < s; e++) out[o + e] = ad[ao + e * da]! * bd[bo + e * db]!;
-          break;
-        case 'div':
-          for (let e = 0; e < s; e++) out[o + e] = ad[ao + e * da]! / bd[bo + e * db]!;
-          break;
-        default:
-          throw new InvalidArgumentError(`elementwise: unknown op '${String(op)}'`);
-      }
+      entrywiseInto(op, out, t * s, A.data, A.batch === 1 ? 0 : t * sa, aScalar ? 0 : 1, B.data, B.batch === 1 ? 0 : t * sb, bScalar ? 0 : 1, s);
     }
     return this.own(batch, rows, cols, out);
   }
 
   scale(a: Tensor, alpha: number): CpuTensor {
     const A = this.live(a, 'scale');
-    const out = this.alloc(A.data.length, false);
-    const ad = A.data;
-    for (let e = 0; e < out.length; e++) out[e] = alpha * ad[e]!;
-    return this.own(A.batch, A.rows, A.cols, out);
+    return this.own(A.batch, A.rows, A.cols, scaleInto(this.alloc(A.data.length, false), A.data, alpha));
   }
 
   transpose(a: Tensor): CpuTensor {
@@ -267,15 +243,7 @@ export class CpuBackend implements Backend {
       if (idx[e]! >= sa) throw new ShapeError(`gather: index ${idx[e]} is outside a ${fmtShape(shp(A))} input (${sa} entries)`, [shp(A)]);
     }
     const out = this.alloc(A.batch * s, false);
-    const ad = A.data;
-    for (let t = 0; t < A.batch; t++) {
-      const ao = t * sa;
-      const o = t * s;
-      for (let e = 0; e < s; e++) {
-        const k = idx[e]!;
-        out[o + e] = k >= 0 ? ad[ao + k]! : 0;
-      }
-    }
+    for (let t = 0; t < A.batch; t++) gatherInto(out, t * s, A.data, t * sa, idx);
     return this.own(A.batch, rows, cols, out);
   }
 
@@ -290,11 +258,7 @@ export class CpuBackend implements Backend {
       parts.forEach((row, bi) => {
         let c0 = 0;
         row.forEach((T) => {
-          const s = T.rows * T.cols;
-          const src = T.batch === 1 ? 0 : t * s;
-          for (let j = 0; j < T.cols; j++) {
-            out.set(T.data.subarray(src + j * T.rows, src + (j + 1) * T.rows), o + r0 + (c0 + j) * R);
-          }
+          placeBlock(out, o, R, r0, c0, T.data, T.batch === 1 ? 0 : t * T.size, T.rows, T.cols);
           c0 += T.cols;
         });
         r0 += rowsOf[bi]!;
@@ -320,12 +284,7 @@ export class CpuBackend implements Backend {
     const A = this.live(a, 'sumAll');
     const s = A.rows * A.cols;
     const out = this.alloc(A.batch, false);
-    const ad = A.data;
-    for (let t = 0; t < A.batch; t++) {
-      let acc = 0;
-      for (let e = t * s; e < (t + 1) * s; e++) acc += ad[e]!;
-      out[t] = acc;
-    }
+    for (let t = 0; t < A.batch; t++) out[t] = sumRange(A.data, t * s, s);
     return this.own(A.batch, 1, 1, out);
   }
 
