@@ -353,7 +353,9 @@ export function vcat(...xs: Operand[]): E {
   return concat(xs.map((x) => [x]));
 }
 
-function call(fn: FnName, ...args: Operand[]): E {
+/** Any grammar function by name: `call('sum', X, 1)` is `sum(X, 1)`. */
+export function call(fn: FnName, ...args: Operand[]): E {
+  if (!isFnName(fn)) throw new InvalidArgumentError(`unknown function '${String(fn)}'`);
   return new E({ kind: 'call', fn, args: args.map(op) });
 }
 
@@ -364,8 +366,17 @@ export const inv = (a: Operand): E => call('inv', a);
 export const kron = (a: Operand, b: Operand): E => call('kron', a, b);
 export const vec = (a: Operand): E => call('vec', a);
 export const diag = (a: Operand): E => call('diag', a);
-export const sum = (a: Operand): E => call('sum', a);
-export const norm = (a: Operand): E => call('norm', a);
+/** `sum(a)`: all entries; `sum(a, 1)` column sums, `sum(a, 2)` row sums. */
+export const sum = (a: Operand, dim?: 1 | 2): E => (dim === undefined ? call('sum', a) : call('sum', a, dim));
+/** `norm(a)`: Frobenius; `norm(x, 1)`, `norm(x, 2)` of a vector. */
+export const norm = (a: Operand, p?: 1 | 2): E => (p === undefined ? call('norm', a) : call('norm', a, p));
+/** `mean(a)`: of all entries; `mean(a, 1)`, `mean(a, 2)` along a dimension. */
+export const mean = (a: Operand, dim?: 1 | 2): E => (dim === undefined ? call('mean', a) : call('mean', a, dim));
+export const dot = (a: Operand, b: Operand): E => call('dot', a, b);
+/** Constant matrices: `eye(n)`, `eye(m, n)`, `ones(m, n)`, `zeros(m, n)`. */
+export const eye = (m: number, n?: number): E => (n === undefined ? call('eye', m) : call('eye', m, n));
+export const ones = (m: number, n?: number): E => (n === undefined ? call('ones', m) : call('ones', m, n));
+export const zeros = (m: number, n?: number): E => (n === undefined ? call('zeros', m) : call('zeros', m, n));
 export const softmax = (a: Operand): E => call('softmax', a);
 /** `max(a, b)` / `min(a, b)`: entrywise, a 1×1 operand broadcast. */
 export const max = (a: Operand, b: Operand): E => call('max', a, b);

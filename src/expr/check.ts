@@ -171,6 +171,8 @@ function lower(a: Ast, go: (a: Ast) => Node, env: Map<string, Shape>): Node {
   switch (a.kind) {
     case 'name': {
       const s = env.get(a.name);
+      // pi is π unless the bindings name a variable pi (as in MATLAB)
+      if (!s && a.name === 'pi') return { op: 'const', value: Mat.scalar(Math.PI), shape: [1, 1], pos };
       if (!s) throw new UnknownNameError(a.name, pos);
       return { op: 'var', name: a.name, shape: s, pos };
     }
@@ -264,7 +266,7 @@ function lower(a: Ast, go: (a: Ast) => Node, env: Map<string, Shape>): Node {
 
 function lowerCall(a: Extract<Ast, { kind: 'call' }>, go: (a: Ast) => Node): Node {
   checkArity(a.fn, a.args.length, a.pos);
-  return FUNCTIONS[a.fn].lower(a.args, { fn: a.fn, pos: a.pos, go });
+  return FUNCTIONS[a.fn].lower(a.args, { fn: a.fn, pos: a.pos, go, constant: constValue });
 }
 
 /**

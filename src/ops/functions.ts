@@ -3,7 +3,9 @@
  * which lowers a call to the typed IR with errors that name the function as written. The
  * elementwise functions come from the unary table (unary.ts), so adding one there is enough.
  */
-import { ParseError, ShapeError, fmtShape } from '../errors.js';
+import { InvalidArgumentError, ParseError, ShapeError, fmtShape } from '../errors.js';
+import { Mat } from '../mat/mat.js';
+import * as N from './nodes.js';
 import type { Ast, Node } from '../expr/ast.js';
 import { at } from './domain.js';
 import { broadcastShape, requireSquare } from './shape.js';
@@ -15,6 +17,8 @@ export interface LowerCtx {
   readonly pos: number | undefined;
   /** Lowers an argument. */
   go(a: Ast): Node;
+  /** The value of an argument that is a numeric constant, else undefined. */
+  constant(a: Ast): number | undefined;
 }
 
 export interface FnRecord {
@@ -33,7 +37,7 @@ const unary = (fn: UnaryFn): FnRecord => ({
 });
 
 /** A scalar-valued function of one matrix; `square` when it needs a square argument. */
-const scalarOf = (op: 'tr' | 'det' | 'logdet' | 'sum' | 'norm', square: boolean): FnRecord => ({
+const scalarOf = (op: 'tr' | 'det' | 'logdet', square: boolean): FnRecord => ({
   arity: [1, 1],
   lower: ([a], c) => {
     const x = c.go(a!);
@@ -52,14 +56,97 @@ const extremum = (op: 'max' | 'min'): FnRecord => ({
   },
 });
 
+/** A numeric-constant argument: a positive integer, or one of `allowed`; the error names the function. */
+function intArg(a: Ast, c: LowerCtx, what: string, allowed?: readonly number[]): number {
+  const v = c.constant(a);
+  const ok = v !== undefined && Number.isInteger(v) && (allowed ? allowed.includes(v) : v >= 1);
+  if (!ok) {
+    const want = allowed ? allowed.join(' or ') : 'a positive integer';
+    throw new InvalidArgumentError(`'${c.fn}'${at(a.pos ?? c.pos)}: ${what} must be ${want} (a numeric constant), got ${v === undefined ? 'a non-constant expression' : v}`);
+  }
+  return v;
+}
+
+/** Marks a rewrite's root with the function as written (messages name it, not the rewrite). */
+const written = (n: Node, c: LowerCtx): Node => ({ ...n, pos: c.pos, written: c.fn });
+
+/** sum(X, 1) = 1ᵀX (a row of column sums), sum(X, 2) = X·1: products, so their derivatives are Kronecker terms. */
+function sumAlong(x: Node, dim: number): Node {
+  const [m, n] = x.shape;
+  return dim === 1 ? N.matmul(N.ones(1, m), x)! : N.matmul(x, N.ones(n, 1))!;
+}
+
+/** A constant matrix from numeric size arguments: eye(n), eye(m, n), ones(m, n), zeros(n). */
+const constantMatrix = (make: (m: number, n: number) => Mat): FnRecord => ({
+  arity: [1, 2],
+  lower: (args, c) => {
+    const m = intArg(args[0]!, c, 'the row count');
+    const n = args[1] ? intArg(args[1], c, 'the column count') : m;
+    return { op: 'const', value: make(m, n), shape: [m, n], pos: c.pos, written: c.fn };
+  },
+});
+
 const identity = (size: number): Int32Array => Int32Array.from({ length: size }, (_, k) => k);
 
 const MATRIX_FNS = {
   tr: scalarOf('tr', true),
   det: scalarOf('det', true),
   logdet: scalarOf('logdet', true),
-  sum: scalarOf('sum', false),
-  norm: scalarOf('norm', false),
+  sum: {
+    arity: [1, 2],
+    lower: (args, c) => {
+      const x = c.go(args[0]!);
+      if (args.length === 1) return { op: 'sum', a: x, shape: [1, 1], pos: c.pos };
+      return written(sumAlong(x, intArg(args[1]!, c, 'the dimension', [1, 2])), c);
+    },
+  },
+  /** mean of all entries (as sum), or along a dimension */
+  mean: {
+    arity: [1, 2],
+    lower: (args, c) => {
+      const x = c.go(args[0]!);
+      const [m, n] = x.shape;
+      if (args.length === 1) return written(N.mul(N.num(1 / (m * n)), { op: 'sum', a: x, shape: [1, 1], pos: c.pos })!, c);
+      const dim = intArg(args[1]!, c, 'the dimension', [1, 2]);
+      return written(N.mul(N.num(1 / (dim === 1 ? m : n)), sumAlong(x, dim))!, c);
+    },
+  },
+  /** dot(a, b) = Σ a_k b_k of two vectors of one length (either orientation) */
+  dot: {
+    arity: [2, 2],
+    lower: ([a, b], c) => {
+      const x = c.go(a!);
+      const y = c.go(b!);
+      const len = (s: readonly [number, number]): number => (s[0] === 1 || s[1] === 1 ? s[0] * s[1] : -1);
+      if (len(x.shape) < 0 || len(x.shape) !== len(y.shape)) {
+        throw new ShapeError(`'dot'${at(c.pos)} needs two vectors of one length, got ${fmtShape(x.shape)} and ${fmtShape(y.shape)}`, [x.shape, y.shape], c.pos);
+      }
+      const row = x.shape[0] === 1 ? x : N.transpose(x)!;
+      const col = y.shape[1] === 1 ? y : N.transpose(y)!;
+      return written(N.matmul(row, col)!, c);
+    },
+  },
+  /** norm(X): Frobenius; norm(x, 1) = Σ|x_k| and norm(x, 2) of a vector */
+  norm: {
+    arity: [1, 2],
+    lower: (args, c) => {
+      const x = c.go(args[0]!);
+      const p = args[1] ? intArg(args[1], c, 'p', [1, 2]) : 2;
+      const vector = x.shape[0] === 1 || x.shape[1] === 1;
+      if (args[1] && !vector) {
+        throw new ShapeError(`'norm'${at(c.pos)}: norm(X, ${p}) is defined here for vectors only, got ${fmtShape(x.shape)} (norm(X) is the Frobenius norm)`, [x.shape], c.pos);
+      }
+      if (p === 2) return { op: 'norm', a: x, shape: [1, 1], pos: c.pos };
+      return written({ op: 'sum', a: { op: 'fn', fn: 'abs', a: x, shape: x.shape }, shape: [1, 1] }, c);
+    },
+  },
+  eye: constantMatrix((m, n) => {
+    const E = Mat.zeros(m, n);
+    for (let i = 0; i < Math.min(m, n); i++) E.data[i + i * m] = 1;
+    return E;
+  }),
+  ones: constantMatrix((m, n) => Mat.fromColumnMajor(m, n, new Float64Array(m * n).fill(1))),
+  zeros: constantMatrix((m, n) => Mat.zeros(m, n)),
   inv: {
     arity: [1, 1],
     lower: ([a], c) => {

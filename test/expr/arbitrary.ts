@@ -20,7 +20,6 @@ import fc from 'fast-check';
 import type { Shape } from '../../src/errors.js';
 import type { Ast } from '../../src/expr/ast.js';
 import * as ex from '../../src/expr/build.js';
-import { isUnaryFn } from '../../src/ops/unary.js';
 import { formatIndexSpec } from '../../src/expr/parse.js';
 import { Mat, mulberry32 } from '../../src/mat/mat.js';
 
@@ -50,6 +49,11 @@ export type Production =
   | 'transpose'
   | 'index'
   | 'slice'
+  | 'sumdim'
+  | 'mean'
+  | 'dot'
+  | 'norm1'
+  | 'constants'
   | 'concat'
   | 'kron'
   | 'vec'
@@ -338,6 +342,12 @@ class Gen {
         add('matmul', () => this.bin(this.wc(m, d - 1), '*', sub(m, n)));
       }
       if (n === 1 && m > 1) add('diag', () => `diag(${sub(m, m)})`);
+      if (n === 1) add('sumdim', () => `${this.pick(['sum', 'mean'])}(${sub(m, this.dim())}, 2)`);
+      if (m === 1) add('sumdim', () => `${this.pick(['sum', 'mean'])}(${sub(this.dim(), n)}, 1)`);
+      add('constants', () => {
+        const c = square && this.chance(0.5) ? `eye(${m})` : this.chance(0.5) ? `ones(${m}, ${n})` : 'pi';
+        return this.bin(sub(m, n), this.pick(['+', '.*']), c);
+      });
       if (scalar) {
         add('tr', () => {
           const k = this.dim();
@@ -350,6 +360,12 @@ class Gen {
         add('logdet', () => `logdet(${this.wc(this.dim(), d - 1)})`, 2);
         add('sum', () => `sum(${sub(this.dim(), this.dim())})`);
         add('norm', () => `norm(${sub(this.dim(), this.dim())})`);
+        add('mean', () => `mean(${sub(this.dim(), this.dim())})`);
+        add('dot', () => {
+          const k = this.dim();
+          return `dot(${sub(k, 1)}, ${this.chance(0.5) ? sub(k, 1) : sub(1, k)})`;
+        });
+        add('norm1', () => `norm(${sub(this.dim(), 1)}, 1)`);
         add('mpow', () => `(${sub(1, 1)}^${this.pick(['0', '2', '3'])})`);
         add('mpow', () => `(${sub(1, 1, 'pos')}^-${this.pick(['1', '0.5'])})`);
       }
@@ -393,9 +409,7 @@ export function rebuild(a: Ast): ex.E {
       return ex.concat(a.rows.map((r) => r.map(rebuild)));
     case 'call': {
       const args = a.args.map(rebuild);
-      if (isUnaryFn(a.fn)) return ex.apply(a.fn, args[0]!);
-      if (a.fn === 'kron' || a.fn === 'max' || a.fn === 'min') return ex[a.fn](args[0]!, args[1]!);
-      return (ex[a.fn] as (x: ex.E) => ex.E)(args[0]!);
+      return ex.call(a.fn, ...args);
     }
     case 'binary': {
       const x = rebuild(a.a);
