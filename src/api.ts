@@ -12,7 +12,7 @@ import { transpose } from './mat/ops.js';
 import { withBackend, type BackendChoice, type RunReport } from './plan/backends.js';
 import type { Primal } from './plan/execute.js';
 import { METHODS, explainPlan, planJacobian, type Explanation, type JacobianPlan, type Method } from './plan/plan.js';
-import { DEFAULT_MAX_BYTES, compareWithFd, primalOf, runLinear, runPlan, tileColumns, tilingPlan, type JacobianTile } from './plan/run.js';
+import { DEFAULT_MAX_BYTES, compareWithFd, primalOf, runLinear, runPlan, tileColumns, tilingPlan, type JacobianTile, type OutTarget } from './plan/run.js';
 import { layoutSize, partOf, runTiles, splitRange, type OnProgress } from './plan/tiles.js';
 
 export type { JacobianTile } from './plan/run.js';
@@ -42,8 +42,20 @@ export interface DiffOptions extends EvaluateOptions {
   readonly onProgress?: OnProgress;
 }
 
+/** Options of `jacobian` and `hessian`: DiffOptions and a caller's output buffer. */
+export interface JacobianOptions extends DiffOptions {
+  /**
+   * Write the result here and return it: a Mat of the result's shape, or a typed array of its
+   * size, in the backend's dtype (Float64Array on the CPU, Float32Array on a GPU). A float64 `out`
+   * under backend 'auto' runs on the CPU. Reusing one buffer across calls saves the first-touch
+   * cost of a new multi-megabyte result each call.
+   */
+  readonly out?: OutTarget;
+}
+
 const EVAL_KEYS = ['at'] as const;
 const DIFF_KEYS = ['at', 'wrt', 'layout', 'backend', 'method', 'maxBytes', 'onReport', 'onProgress'] as const;
+const OUT_KEYS = [...DIFF_KEYS, 'out'] as const;
 
 /** A parsed, shape-checked expression with its bound values (float64). */
 interface Compiled {
@@ -112,8 +124,8 @@ export async function evaluate(expr: ExprLike, opts: EvaluateOptions): Promise<M
  * The derivative of F (p×q) with respect to X (m×n) as a matrix: mn×pq in the denominator
  * layout (default, vec(dF) = Dᵀ vec(dX)), pq×mn in the numerator layout (the Jacobian matrix).
  */
-export async function jacobian(expr: ExprLike, opts: DiffOptions): Promise<Mat> {
-  checkOptions(opts, DIFF_KEYS, 'jacobian');
+export async function jacobian(expr: ExprLike, opts: JacobianOptions): Promise<Mat> {
+  checkOptions(opts, OUT_KEYS, 'jacobian');
   const c = compile(expr, opts.at);
   const wrt = resolveWrt(c, opts.wrt);
   return runPlan(planJacobian(c.fn, wrt, xShape(c, wrt), opts.layout ?? 'denominator', opts.method ?? 'auto'), c.env, opts);
@@ -250,8 +262,8 @@ function seedMat(what: string, v: Mat | Bindings[string], shape: readonly [numbe
  * The Hessian H = ∂²f/∂vec(X)∂vec(X)ᵀ (mn×mn, symmetric) of a scalar f: exact, the Jacobian of
  * the symbolic gradient, assembled like any Jacobian (structured terms where they exist).
  */
-export async function hessian(expr: ExprLike, opts: DiffOptions): Promise<Mat> {
-  checkOptions(opts, DIFF_KEYS, 'hessian');
+export async function hessian(expr: ExprLike, opts: JacobianOptions): Promise<Mat> {
+  checkOptions(opts, OUT_KEYS, 'hessian');
   const c = compile(expr, opts.at);
   const wrt = resolveWrt(c, opts.wrt);
   const g = gradientNode(c, wrt, 'hessian');

@@ -16,7 +16,7 @@ export type { Ast, Node } from './expr/ast.js';
 export type { ExprLike } from './expr/build.js';
 export {
   evaluate, jacobian, grad, derivative, hessian, jvp, vjp, hvp, checkJacobian, explain, jacobianTiles, tiledJacobian,
-  type TileOptions, type TiledJacobian, type Bindings, type EvaluateOptions, type DiffOptions, type GradOptions, type JvpOptions, type VjpOptions,
+  type TileOptions, type TiledJacobian, type Bindings, type EvaluateOptions, type DiffOptions, type JacobianOptions, type GradOptions, type JvpOptions, type VjpOptions,
   type HvpOptions, type CheckResult, type JacobianTile,
 } from './api.js';
 export type { Method, Explanation, ExplainStep } from './plan/plan.js';

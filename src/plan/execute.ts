@@ -1,9 +1,10 @@
 import type { Backend, JacobianShape, Tensor, Term } from '../backend/backend.js';
+import { CpuBackend, CpuTensor } from '../backend/cpu/index.js';
 import { TooLargeError } from '../errors.js';
 import type { Node } from '../expr/ast.js';
 import { Mat } from '../mat/mat.js';
 import { innerShape, type KronSym, type SymTerm } from '../diff/terms.js';
-import { assembleTerms } from './assembly.js';
+import { assembleTerms, describeAssembly } from './assembly.js';
 import { evalLinear } from './linear.js';
 import { cotangentName, fmtBytes, tangentName, type JacobianPlan } from './plan.js';
 
@@ -18,13 +19,22 @@ export interface ColumnRange {
 
 /**
  * Runs a plan on a backend and returns the Jacobian in the plan's layout. All GPU work of the
- * plan is enqueued first and read back once at the end.
+ * plan is enqueued first and read back once at the end. With `into` (a caller's buffer of the
+ * result's size and the backend's dtype, checked by the caller), the result is written there:
+ * on the CPU a structured plan's writer targets it directly; otherwise it is copied in.
  */
-export async function executeJacobian(plan: JacobianPlan, backend: Backend, primal: Primal, maxBytes: number): Promise<Mat> {
+export async function executeJacobian(plan: JacobianPlan, backend: Backend, primal: Primal, maxBytes: number, into?: Float64Array | Float32Array): Promise<Mat> {
   checkSize(plan, backend.name, backend.precision === 'f64' ? 8 : 4, maxBytes);
-  const out = runJacobian(plan, backend, primal);
+  const { m, n, p, q } = plan.shape;
+  const [rows, cols] = plan.layout === 'numerator' ? [p * q, m * n] : [m * n, p * q];
+  const target = into instanceof Float64Array && backend instanceof CpuBackend ? new CpuTensor(1, rows, cols, into) : undefined;
+  const out = runJacobian(plan, backend, primal, undefined, target);
   try {
-    return await backend.read(out);
+    if (out === target) return new Mat(rows, cols, into!);
+    const M = await backend.read(out);
+    if (!into) return M;
+    into.set(M.data);
+    return new Mat(rows, cols, into);
   } finally {
     backend.dispose(out);
   }
@@ -35,7 +45,7 @@ export async function executeJacobian(plan: JacobianPlan, backend: Backend, prim
  * that column tile of it). The function's domain is checked first (log of a positive argument,
  * logdet of a positive determinant, …): a derivative is never returned where F is undefined.
  */
-export function runJacobian(plan: JacobianPlan, backend: Backend, primal: Primal, cols?: ColumnRange): Tensor {
+export function runJacobian(plan: JacobianPlan, backend: Backend, primal: Primal, cols?: ColumnRange, into?: CpuTensor): Tensor {
   for (const n of plan.domainChecks) primal(n);
   const denominator = plan.layout === 'denominator';
   const fully = plan.method === 'structured' && !plan.terms!.some((t) => t.kind === 'dense');
@@ -45,7 +55,7 @@ export function runJacobian(plan: JacobianPlan, backend: Backend, primal: Primal
   }
   switch (plan.method) {
     case 'structured':
-      return structured(plan, backend, primal, cols);
+      return structured(plan, backend, primal, cols, into);
     case 'forward':
       return forward(plan.tangent ?? null, plan, backend, primal);
     case 'reverse':
@@ -58,9 +68,10 @@ export function runJacobian(plan: JacobianPlan, backend: Backend, primal: Primal
 /**
  * The structured terms, one fused pass per group of terms that share an inner shape (terms of
  * a reshaped result, e.g. vec(A*X*B), index their output by their own p×q: the vec order is
- * the same). The dense remainder, in forward mode, is added in the first pass.
+ * the same). The dense remainder, in forward mode, is added in the first pass. With `into` (CPU
+ * only), the last pass writes into that tensor, which is returned.
  */
-function structured(plan: JacobianPlan, backend: Backend, primal: Primal, cols?: ColumnRange): Tensor {
+function structured(plan: JacobianPlan, backend: Backend, primal: Primal, cols?: ColumnRange, into?: CpuTensor): Tensor {
   const { m, n } = plan.shape;
   const dense = plan.terms!.find((t) => t.kind === 'dense');
   let acc = dense ? forward(dense.tangent, plan, backend, primal) : undefined;
@@ -73,8 +84,13 @@ function structured(plan: JacobianPlan, backend: Backend, primal: Primal, cols?:
     groups.get(key)!.terms.push(materialize(t, primal, m, n));
   }
   if (groups.size === 0) groups.set('', { shape: plan.shape, terms: [] });
+  let left = groups.size;
   for (const { shape, terms } of groups.values()) {
-    const out = assembleTerms(backend, terms, shape, plan.layout, { ...(acc && { add: acc }), ...(cols && { cols }) });
+    const opts = { ...(acc && { add: acc }), ...(cols && { cols }) };
+    const out =
+      --left === 0 && into && backend instanceof CpuBackend
+        ? backend.assembleInto(describeAssembly(terms, shape, plan.layout, opts), into)
+        : assembleTerms(backend, terms, shape, plan.layout, opts);
     if (acc) backend.dispose(acc);
     acc = out;
   }

@@ -5,7 +5,7 @@
  * options, compiles the expression and calls in here.
  */
 import type { Backend, Layout } from '../backend/backend.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, ShapeError, fmtShape } from '../errors.js';
 import type { Node } from '../expr/ast.js';
 import { evaluateNode } from '../expr/eval.js';
 import { Mat } from '../mat/mat.js';
@@ -20,6 +20,9 @@ import { assembleInTiles, layoutSize, runsInBatches, type OnProgress } from './t
 /** Largest Jacobian computed in one piece when the caller sets no `maxBytes`: 2 GiB. */
 export const DEFAULT_MAX_BYTES = 2 ** 31;
 
+/** A caller's output: a Mat of the result's shape, or a typed array of its size (column-major). */
+export type OutTarget = Mat | Float64Array | Float32Array;
+
 /** Where and how a plan runs. */
 export interface RunOptions {
   readonly backend?: BackendChoice;
@@ -27,6 +30,8 @@ export interface RunOptions {
   readonly onReport?: (report: RunReport) => void;
   /** Progress in columns; forward/reverse plans then run in column batches. */
   readonly onProgress?: OnProgress;
+  /** Write the result here (the backend's dtype: Float64Array on the CPU, Float32Array on a GPU) and return it. */
+  readonly out?: OutTarget;
 }
 
 /** Float64 values of primal subexpressions, memoised across one call. */
@@ -38,24 +43,86 @@ export function primalOf(env: Readonly<Record<string, Mat>>): Primal {
 /** The numerator Jacobian J (pq×mn) in the requested layout: J itself, or D = Jᵀ. */
 export const inLayout = (J: Mat, layout: Layout): Mat => (layout === 'numerator' ? J : transpose(J));
 
-/** Runs a plan: finite differences on the CPU in float64 (whatever `auto` would pick), everything else on a backend. */
+/**
+ * Runs a plan: finite differences on the CPU in float64 (whatever `auto` would pick), everything
+ * else on a backend. With `out`, the result is written into the caller's buffer (on the CPU the
+ * structured writer writes there directly, no second pass) and returned: the same Mat, or a Mat
+ * over the given array. A float64 `out` under `auto` runs on the CPU, the float64 backend.
+ */
 export async function runPlan(plan: JacobianPlan, env: Readonly<Record<string, Mat>>, opts: RunOptions): Promise<Mat> {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   const onProgress = opts.onProgress;
-  if (plan.method !== 'fd' && onProgress) return withBackend(opts.backend, (b) => runWithProgress(plan, b, primalOf(env), maxBytes, onProgress), opts.onReport);
-  if (plan.method !== 'fd') return withBackend(opts.backend, (b) => executeJacobian(plan, b, primalOf(env), maxBytes), opts.onReport);
+  const out = opts.out === undefined ? undefined : checkOut(plan, opts.out, env);
+  if (plan.method !== 'fd') {
+    const choice = out && out.data instanceof Float64Array && (opts.backend === undefined || opts.backend === 'auto') ? 'cpu' : opts.backend;
+    return withBackend(
+      choice,
+      async (b) => {
+        if (out) checkOutDtype(out.data, b);
+        if (onProgress) {
+          const J = await runWithProgress(plan, b, primalOf(env), maxBytes, onProgress);
+          if (!out) return J;
+          out.data.set(J.data);
+          return out.mat;
+        }
+        if (!out) return executeJacobian(plan, b, primalOf(env), maxBytes);
+        await executeJacobian(plan, b, primalOf(env), maxBytes, out.data);
+        return out.mat;
+      },
+      opts.onReport,
+    );
+  }
   if (opts.backend !== undefined && opts.backend !== 'auto' && opts.backend !== 'cpu') {
     throw new InvalidArgumentError(`method 'fd' runs on the CPU in float64; it cannot run on backend '${typeof opts.backend === 'string' ? opts.backend : opts.backend.name}'`);
   }
   checkSize(plan, 'cpu', 8, maxBytes);
   const primal = primalOf(env);
   for (const n of plan.domainChecks) primal(n);
+  if (out && !(out.data instanceof Float64Array)) throw new InvalidArgumentError(`out: method 'fd' computes in float64 on the CPU; give a Float64Array (or a Mat over one), not a Float32Array`);
   const total = layoutSize(plan).cols;
   onProgress?.({ done: 0, total, unit: 'columns' });
   const J = fdJacobian(plan.fn, plan.wrt, env);
   opts.onReport?.({ backend: 'cpu', device: 'cpu (float64)', skipped: [] });
   onProgress?.({ done: total, total, unit: 'columns' });
-  return inLayout(J, plan.layout);
+  const D = inLayout(J, plan.layout);
+  if (!out) return D;
+  out.data.set(D.data);
+  return out.mat;
+}
+
+/**
+ * Checks a caller's `out`: a Mat of exactly the result's shape, or a Float64Array / Float32Array
+ * of exactly its size, sharing no memory with an input. Returns its data and the Mat to return.
+ */
+export function checkOut(plan: JacobianPlan, out: unknown, env: Readonly<Record<string, Mat>>): { data: Float64Array | Float32Array; mat: Mat } {
+  const { rows, cols } = layoutSize(plan);
+  const what = `the ${rows}×${cols} ${plan.layout} result`;
+  let data: unknown;
+  if (out instanceof Mat) {
+    if (out.rows !== rows || out.cols !== cols) throw new ShapeError(`out is ${fmtShape(out.shape)}, but ${what} is ${rows}×${cols}`, [out.shape, [rows, cols]]);
+    data = out.data;
+  } else data = out;
+  if (!(data instanceof Float64Array) && !(data instanceof Float32Array)) {
+    const kind = data === null ? 'null' : Array.isArray(data) ? 'an array' : typeof data === 'object' ? (data.constructor?.name ?? 'an object') : typeof data;
+    throw new InvalidArgumentError(`out must be a Mat, a Float64Array or a Float32Array (the backend's dtype), got ${kind}`);
+  }
+  if (data.length !== rows * cols) throw new ShapeError(`out has ${data.length} entries, but ${what} has ${rows * cols}`, [[data.length, 1], [rows, cols]]);
+  for (const [name, M] of Object.entries(env)) {
+    const d = M.data;
+    if (d.buffer === data.buffer && d.byteOffset < data.byteOffset + data.byteLength && data.byteOffset < d.byteOffset + d.byteLength) {
+      throw new InvalidArgumentError(`out shares memory with the value of '${name}'; give a separate buffer`);
+    }
+  }
+  return { data, mat: out instanceof Mat ? out : new Mat(rows, cols, data) };
+}
+
+function checkOutDtype(data: Float64Array | Float32Array, b: Backend): void {
+  const f64 = b.precision === 'f64';
+  if (f64 ? !(data instanceof Float64Array) : !(data instanceof Float32Array)) {
+    throw new InvalidArgumentError(
+      `out: the ${b.name} backend computes in ${f64 ? 'float64' : 'float32'}; give a ${f64 ? 'Float64Array' : 'Float32Array'} (or a Mat over one), not a ${f64 ? 'Float32Array' : 'Float64Array'}`,
+    );
+  }
 }
 
 /** Forward/reverse runs with an `onProgress` go in this many column batches. */

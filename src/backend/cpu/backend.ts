@@ -310,6 +310,21 @@ export class CpuBackend implements Backend {
   }
 
   /**
+   * `assemble` into a given batch-1 rows×count tensor (a caller's buffer wrapped by
+   * `new CpuTensor`, or one of this backend's), overwriting it; returns that tensor.
+   */
+  assembleInto(A: Assembly, into: CpuTensor): CpuTensor {
+    const T = this.live(into, 'assemble');
+    if (T.batch !== 1 || T.rows !== A.rows || T.cols !== A.count) {
+      throw new ShapeError(`assemble: the target is ${desc(T)}, the result is ${A.rows}×${A.count}`, [shp(T), [A.rows, A.count]]);
+    }
+    const add = A.add ? this.live(A.add, 'assemble').data : null;
+    if (add === T.data) throw new InvalidArgumentError("assemble: the target is the 'add' tensor itself");
+    writeAssembly(A, T.data, false, add);
+    return T;
+  }
+
+  /**
    * Hands the tensor's buffer to the returned Mat (no copy): from now on it belongs to the Mat,
    * and the tensor's dispose no longer recycles it.
    */
