@@ -476,14 +476,22 @@ describe('CpuBackend buffer pool: ownership', () => {
     expect(own.every((v) => v === 1)).toBe(true);
   });
 
-  it('the pool respects its caps, and poolBytes 0 turns it off', () => {
+  it('the pool respects its caps, evicting the least recently freed buffers, and poolBytes 0 turns it off', () => {
     const b = new CpuBackend({ poolPerSize: 2, poolBytes: 3 * 8000 + 8 });
     const ts = Array.from({ length: 4 }, () => b.upload(Mat.zeros(1000, 1)));
     ts.forEach((t) => b.dispose(t));
     expect(b.poolStats()).toEqual({ buffers: 2, bytes: 2 * 8000 });
     const us = Array.from({ length: 2 }, () => b.upload(Mat.zeros(1001, 1)));
-    us.forEach((t) => b.dispose(t));
-    expect(b.poolStats()).toEqual({ buffers: 3, bytes: 3 * 8000 + 8 });
+    b.dispose(us[0]!);
+    expect(b.poolStats()).toEqual({ buffers: 3, bytes: 2 * 8000 + 8008 });
+    // over the byte budget: the oldest 1000-entry buffers go, the newest stay
+    b.dispose(us[1]!);
+    expect(b.poolStats()).toEqual({ buffers: 2, bytes: 2 * 8008 });
+    const again = b.upload(Mat.zeros(1001, 1));
+    expect(again.data).toBe(us[1]!.data); // most recently freed first
+    // a buffer larger than the whole budget is never kept
+    b.dispose(b.upload(Mat.zeros(4000, 1)));
+    expect(b.poolStats()).toEqual({ buffers: 1, bytes: 8008 });
     b.trimPool();
     expect(b.poolStats()).toEqual({ buffers: 0, bytes: 0 });
     const off = new CpuBackend({ poolBytes: 0 });

@@ -13,6 +13,7 @@ import { entrywiseInto, gatherInto, placeBlock, sumRange } from '../../mat/strid
 import type { Assembly } from '../../plan/assembly.js';
 import type { Backend, Tensor } from '../backend.js';
 import { writeAssembly } from './assemble.js';
+import { BufferPool } from './pool.js';
 
 /** A batch of equally shaped column-major matrices; element (b, i, j) at `b·rows·cols + i + j·rows`. */
 export class CpuTensor implements Tensor {
@@ -47,66 +48,12 @@ function asCpu(t: Tensor, what: string): CpuTensor {
 
 /** Options of the CPU backend's buffer pool (see CpuBackend). */
 export interface CpuBackendOptions {
-  /** The most bytes the pool holds at once (default 1 GiB; 0 turns pooling off). */
+  /** The most bytes the pool holds at once, least recently freed buffers evicted first (default 1 GiB; 0 turns pooling off). */
   readonly poolBytes?: number;
   /** The most buffers of one length the pool holds (default 8). */
   readonly poolPerSize?: number;
   /** Test hook: fill every buffer with NaN as it enters the pool, so a kernel that relies on zeros shows. */
   readonly poison?: boolean;
-}
-
-/** Buffers shorter than this are left to the garbage collector (young-generation allocation is cheap). */
-const POOL_MIN_LENGTH = 512;
-
-/**
- * A buffer pool keyed by length. Writing a fresh multi-megabyte Float64Array costs its first-touch
- * page faults (about 5 ms for 8 MB, against 1.8 ms for a reused one), which dominated assembling a
- * Jacobian; disposed tensors give their buffers back here and the next op of that length reuses one.
- */
-class BufferPool {
-  private readonly free = new Map<number, Float64Array[]>();
-  private heldBytes = 0;
-
-  constructor(
-    private readonly maxBytes: number,
-    private readonly perSize: number,
-    private readonly poison: boolean,
-  ) {}
-
-  /** A recycled buffer of exactly `len` entries (contents arbitrary), or null. */
-  take(len: number): Float64Array | null {
-    const list = this.free.get(len);
-    const d = list?.pop();
-    if (!d) return null;
-    this.heldBytes -= d.byteLength;
-    return d;
-  }
-
-  /** Keeps `d` for reuse if the caps allow; the caller guarantees nothing else references it. */
-  give(d: Float64Array): void {
-    if (d.length < POOL_MIN_LENGTH || this.heldBytes + d.byteLength > this.maxBytes) return;
-    let list = this.free.get(d.length);
-    if (!list) this.free.set(d.length, (list = []));
-    if (list.length >= this.perSize) return;
-    if (this.poison) d.fill(NaN);
-    list.push(d);
-    this.heldBytes += d.byteLength;
-  }
-
-  get bytes(): number {
-    return this.heldBytes;
-  }
-
-  get buffers(): number {
-    let c = 0;
-    for (const l of this.free.values()) c += l.length;
-    return c;
-  }
-
-  clear(): void {
-    this.free.clear();
-    this.heldBytes = 0;
-  }
 }
 
 /**
