@@ -10,8 +10,9 @@
  * Timing: median wall time of one full derivative with the result ready (on the device for a
  * GPU: the plan's factor evaluation, uploads, kernels and `sync()`; no readback), as for the
  * peers, after the same warm-up for every library (`warmUp` in rows.ts). On the CPU each map is
- * timed with a new output each call (what `jacobian()` returns) and with the output buffer
- * reused, each next to its write floor (first-touch and `fill`, bench/floor.ts).
+ * timed through the public API with a new output each call (what `jacobian()` returns) and with
+ * one output reused (`out`), each next to its write floor (first-touch and `fill`, bench/floor.ts);
+ * with `--per-call`, also the per-call cost at n = 4 and 8 (bench/percall.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -45,33 +46,36 @@ export function inputs(n: number): Record<string, Mat> {
 }
 
 /**
- * Times matjac on the CPU through the public API with a new output each call (`jacobian()` /
- * `hessian()`, parsing and planning included, as a user calls it).
+ * Times matjac on the CPU through the public API, as a user calls it (a repeated call, so the
+ * plan comes from the plan cache): `new`, a new output each call (`jacobian()` / `hessian()`
+ * return a new Mat), or `reused`, one output buffer written in place each call (`out`).
  */
-export async function timeMatjacNew(map: string, n: number, method: Method, reps: number): Promise<BenchRow> {
+export async function timeMatjacCpu(map: string, n: number, method: Method, reps: number, output: OutputKind): Promise<BenchRow> {
   const { expr, hessian: isHessian } = MAPS[map]!;
   const at = inputs(n);
   const f = isHessian ? hessian : jacobian;
+  const base = { lib: 'matjac(cpu)', map, output, n };
   try {
     const mode = preparePlan(expr, { wrt: 'X', at, method, hessian: isHessian }).plan.method;
+    const out = output === 'reused' ? new Float64Array(n ** 4) : undefined;
+    const opts = { wrt: 'X', at, backend: 'cpu' as const, method, ...(out && { out }) };
     const once = async (): Promise<number> => {
       const t0 = performance.now();
-      await f(expr, { wrt: 'X', at, backend: 'cpu', method });
+      await f(expr, opts);
       return performance.now() - t0;
     };
     await warmUp(once);
     const ts: number[] = [];
     for (let r = 0; r < reps; r++) ts.push(await once());
-    return { lib: 'matjac(cpu)', map, mode: `${mode}/new`, output: 'new', n, ms: median(ts), outBytes: 8 * n ** 4, device: 'cpu (float64)' };
+    return { ...base, mode: `${mode}/${output}`, ms: median(ts), outBytes: 8 * n ** 4, device: 'cpu (float64)' };
   } catch (e) {
-    return { lib: 'matjac(cpu)', map, mode: `${method}/new`, output: 'new', n, error: e instanceof Error ? `${e.name}: ${e.message}`.slice(0, 200) : String(e) };
+    return { ...base, mode: `${method}/${output}`, error: e instanceof Error ? `${e.name}: ${e.message}`.slice(0, 200) : String(e) };
   }
 }
 
 /**
  * Times one (backend, map, n, method) at the plan level: the result left on the device and
- * disposed after each call, so on the CPU the next call reuses its buffer from the pool (the
- * `reused` output). Returns a row (or a row with `error`).
+ * disposed after each call (the next call reuses its buffer). Returns a row (or a row with `error`).
  */
 export async function timeMatjac(b: Backend, map: string, n: number, method: Method, reps: number): Promise<BenchRow> {
   const { expr, hessian } = MAPS[map]!;
@@ -89,9 +93,8 @@ export async function timeMatjac(b: Backend, map: string, n: number, method: Met
     await warmUp(once);
     const ts: number[] = [];
     for (let r = 0; r < reps; r++) ts.push(await once());
-    const mode = (method === 'auto' ? `auto→${plan.method}` : plan.method) + (b.name === 'cpu' ? '/reused' : '');
-    const output = b.name === 'cpu' ? { output: 'reused' } : {};
-    return { lib, map, mode, ...output, n, ms: median(ts), outBytes: n ** 4 * (b.precision === 'f64' ? 8 : 4), device: b.device };
+    const mode = method === 'auto' ? `auto→${plan.method}` : plan.method;
+    return { lib, map, mode, n, ms: median(ts), outBytes: n ** 4 * (b.precision === 'f64' ? 8 : 4), device: b.device };
   } catch (e) {
     return { lib, map, mode: method, n, error: e instanceof Error ? `${e.name}: ${e.message}`.slice(0, 200) : String(e) };
   }
@@ -173,6 +176,7 @@ export interface BenchOptions {
   core: boolean;
   factors: boolean;
   floor: boolean;
+  perCall: boolean;
   quick: boolean;
   profile: boolean;
   maxDenseN: number;
@@ -200,6 +204,7 @@ export function benchProgram(): Command {
     .option('--core', 'also run the CPU core bench (matmul, Kronecker GB/s)', false)
     .option('--factors', 'also run the factor bench (GFLOP/s of matmul, LU, inv, solve at n = 32…256)', false)
     .option('--no-floor', 'skip measuring the write floor')
+    .option('--per-call', 'also the per-call cost at n = 4 and 8 (µs, cached plan, new output and out)', false)
     .option('--quick', 'two smallest sizes only (smoke test)', false)
     .option('--profile', 'where the time of one structured Jacobian goes (factors, device work, sync), per backend', false)
     .option('--max-dense-n <n>', 'largest n for the batched forward/reverse methods', positiveInt, 64);
@@ -226,6 +231,10 @@ async function main(): Promise<void> {
     const { runCpuCore } = await import('./cpu-core.js');
     for (const r of await runCpuCore({ quick: o.quick })) log(r as unknown as BenchRow);
   }
+  if (o.perCall) {
+    const { runPerCall } = await import('./percall.js');
+    await runPerCall(o.quick ? [4] : [4, 8], log);
+  }
   const factorRows = o.factors ? runFactors(o.quick ? [32, 96] : undefined) : [];
   if (factorRows.length) console.log(`\n${factorTable(factorRows)}\n`);
 
@@ -243,8 +252,8 @@ async function main(): Promise<void> {
         for (const method of o.methods) {
           // batched forward/reverse modes hold the whole Jacobian twice and cost mn·(n³) work: cap their size
           if (method !== 'structured' && method !== 'auto' && n > o.maxDenseN) continue;
-          if (name === 'cpu' && o.outputs.includes('new')) log(await timeMatjacNew(map, n, method, reps));
-          if (name !== 'cpu' || o.outputs.includes('reused')) log(await timeMatjac(b, map, n, method, reps));
+          if (name === 'cpu') for (const output of o.outputs) log(await timeMatjacCpu(map, n, method, reps, output));
+          else log(await timeMatjac(b, map, n, method, reps));
         }
     }
   }

@@ -10,6 +10,7 @@ import { constant, num, variable } from './diff/nodes.js';
 import { pullback } from './diff/vjp.js';
 import { transpose } from './mat/ops.js';
 import { withBackend, type BackendChoice, type RunReport } from './plan/backends.js';
+import { cachedPlan, planKey } from './plan/cache.js';
 import type { Primal } from './plan/execute.js';
 import { METHODS, explainPlan, planJacobian, type Explanation, type JacobianPlan, type Method } from './plan/plan.js';
 import { DEFAULT_MAX_BYTES, compareWithFd, primalOf, runLinear, runPlan, tileColumns, tilingPlan, type JacobianTile, type OutTarget } from './plan/run.js';
@@ -126,9 +127,29 @@ export async function evaluate(expr: ExprLike, opts: EvaluateOptions): Promise<M
  */
 export async function jacobian(expr: ExprLike, opts: JacobianOptions): Promise<Mat> {
   checkOptions(opts, OUT_KEYS, 'jacobian');
-  const c = compile(expr, opts.at);
-  const wrt = resolveWrt(c, opts.wrt);
-  return runPlan(planJacobian(c.fn, wrt, xShape(c, wrt), opts.layout ?? 'denominator', opts.method ?? 'auto'), c.env, opts);
+  const { env, plan } = compilePlan('jacobian', expr, opts);
+  return runPlan(plan, env, opts);
+}
+
+/**
+ * The bindings as Mats (checked every call: finite values) and the plan of a Jacobian or Hessian,
+ * from the plan cache when the expression, options and the bindings' names and shapes were seen.
+ */
+function compilePlan(kind: 'jacobian' | 'hessian', expr: ExprLike, opts: DiffOptions): { env: Record<string, Mat>; plan: JacobianPlan } {
+  const at = opts.at;
+  if (!at || typeof at !== 'object') throw new InvalidArgumentError("'at' must be an object binding each name to a value");
+  const env: Record<string, Mat> = {};
+  for (const [k, v] of Object.entries(at)) env[k] = toMat(k, v);
+  checkEnv(env);
+  const { plan } = cachedPlan(expr, planKey(kind, opts, env), () => {
+    const fn = check(toAst(expr), env);
+    const c: Compiled = { fn, env };
+    const wrt = resolveWrt(c, opts.wrt);
+    const target = kind === 'hessian' ? gradientNode(c, wrt, 'hessian') : fn;
+    const plan = planJacobian(target, wrt, xShape(c, wrt), opts.layout ?? 'denominator', opts.method ?? 'auto', kind === 'hessian' ? fn : undefined);
+    return { fn, target, wrt, plan };
+  });
+  return { env, plan };
 }
 
 /** How `jacobian` (or `hessian`, with `hessian: true`) would assemble this derivative: its terms and cost. */
@@ -264,11 +285,8 @@ function seedMat(what: string, v: Mat | Bindings[string], shape: readonly [numbe
  */
 export async function hessian(expr: ExprLike, opts: JacobianOptions): Promise<Mat> {
   checkOptions(opts, OUT_KEYS, 'hessian');
-  const c = compile(expr, opts.at);
-  const wrt = resolveWrt(c, opts.wrt);
-  const g = gradientNode(c, wrt, 'hessian');
-  const plan = planJacobian(g, wrt, xShape(c, wrt), opts.layout ?? 'denominator', opts.method ?? 'auto', c.fn);
-  return runPlan(plan, c.env, opts);
+  const { env, plan } = compilePlan('hessian', expr, opts);
+  return runPlan(plan, env, opts);
 }
 
 export interface HvpOptions extends Omit<DiffOptions, 'layout' | 'method' | 'maxBytes'> {

@@ -1,0 +1,74 @@
+/**
+ * The plan cache: a repeated jacobian/hessian call reuses the checked expression and its plan
+ * (keyed by the expression, the options and the bindings' names and shapes), never a value.
+ */
+import { beforeEach, describe, expect, it } from 'vitest';
+import { expr as E, hessian, jacobian, Mat, MatjacError } from '../../src/index.js';
+import { clearPlanCache, planCacheSize } from '../../src/plan/cache.js';
+import { fdJacobian } from '../../src/plan/fd.js';
+import { check } from '../../src/expr/check.js';
+import { parse } from '../../src/expr/parse.js';
+import { relError, transpose } from '../../src/mat/ops.js';
+
+const point = (n: number, seed: number): Record<string, Mat> => {
+  const X = Mat.random(n, n, { seed });
+  for (let i = 0; i < n; i++) X.data[i + i * n]! += n;
+  return { X, A: Mat.random(n, n, { seed: seed + 1 }) };
+};
+
+/** The denominator Jacobian by finite differences (independent of any plan). */
+const fdRef = (text: string, env: Record<string, Mat>): Mat => transpose(fdJacobian(check(parse(text), env), 'X', env));
+
+describe('plan cache', () => {
+  beforeEach(() => clearPlanCache());
+
+  it('one entry per (text, options, names and shapes); values never cached', async () => {
+    const f = 'inv(X)*A + X';
+    for (const seed of [1, 2, 3]) {
+      const env = point(3, seed);
+      const J = await jacobian(f, { wrt: 'X', at: env, backend: 'cpu' });
+      expect(relError(J, fdRef(f, env))).toBeLessThan(1e-6);
+    }
+    expect(planCacheSize()).toBe(1);
+    // another shape, another layout, another method: new entries, right answers
+    const env4 = point(4, 9);
+    expect(relError(await jacobian(f, { wrt: 'X', at: env4, backend: 'cpu' }), fdRef(f, env4))).toBeLessThan(1e-6);
+    expect(planCacheSize()).toBe(2);
+    const N = await jacobian(f, { wrt: 'X', at: env4, backend: 'cpu', layout: 'numerator' });
+    expect(relError(N, transpose(fdRef(f, env4)))).toBeLessThan(1e-6);
+    await jacobian(f, { wrt: 'X', at: env4, backend: 'cpu', method: 'forward' });
+    expect(planCacheSize()).toBe(4);
+    // the same text asked as a Hessian is a different entry
+    await hessian('tr(X*A*X)', { wrt: 'X', at: env4, backend: 'cpu' });
+    await jacobian('tr(X*A*X)', { wrt: 'X', at: env4, backend: 'cpu' });
+    expect(planCacheSize()).toBe(6);
+  });
+
+  it('errors are not cached, and every call still checks its values', async () => {
+    for (let k = 0; k < 2; k++) await expect(jacobian('A*(X', { wrt: 'X', at: point(2, 1) })).rejects.toMatchObject({ code: 'E_PARSE' });
+    expect(planCacheSize()).toBe(0);
+    const env = point(3, 4);
+    await jacobian('A*X', { wrt: 'X', at: env, backend: 'cpu' });
+    const Xbad = Mat.fromColumnMajor(3, 3, Float64Array.from(env.X!.data));
+    Xbad.data[4] = NaN;
+    const bad = { ...env, X: Xbad };
+    const err = await jacobian('A*X', { wrt: 'X', at: bad, backend: 'cpu' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MatjacError);
+    expect((err as MatjacError).code).toBe('E_NON_FINITE');
+    // a name bound to another shape is a different key: the shape error is found, not a stale plan used
+    const wrong = { ...env, A: Mat.zeros(2, 2) };
+    await expect(jacobian('A*X', { wrt: 'X', at: wrong, backend: 'cpu' })).rejects.toMatchObject({ code: 'E_SHAPE' });
+  });
+
+  it('a builder expression is compiled once and reused, with right answers at each point', async () => {
+    const X = E.sym('X');
+    const A = E.sym('A');
+    const f = E.add(E.mul(A, X, X), E.t(X));
+    for (const seed of [5, 6]) {
+      const env = point(3, seed);
+      const J = await jacobian(f, { wrt: 'X', at: env, backend: 'cpu' });
+      expect(relError(J, fdRef('A*X*X + X\'', env))).toBeLessThan(1e-6);
+    }
+    expect(planCacheSize()).toBe(0); // builder expressions are keyed by object, not text
+  });
+});
