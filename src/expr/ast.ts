@@ -65,6 +65,10 @@ export type Node = { readonly shape: Shape; readonly pos?: number; readonly writ
   /** Elementwise power with a numeric exponent (`.^`, and `^` of a scalar). */
   | { readonly op: 'pow'; readonly a: Node; readonly p: number }
   | { readonly op: 'fn'; readonly fn: UnaryFn; readonly a: Node }
+  /** Entrywise power with an expression exponent `A.^B` (either may be 1×1, broadcast). */
+  | { readonly op: 'epow'; readonly a: Node; readonly b: Node }
+  /** log Σ exp(a_ij), with the maximum subtracted first. */
+  | { readonly op: 'logsumexp'; readonly a: Node }
   /**
    * Selection: `vec(out)[k] = idx[k] >= 0 ? vec(a)[idx[k]] : 0`. Indexing, `diag` (both ways) and
    * `vec` are gathers; the output shape is `shape`.

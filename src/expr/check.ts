@@ -240,8 +240,13 @@ function lower(a: Ast, go: (a: Ast) => Node, env: Map<string, Shape>): Node {
           const p = constValue(a.b);
           const bpos = a.b.pos ?? pos;
           if (p === undefined) {
+            // an expression or matrix exponent: entrywise A.^B (or a scalar's x^y)
+            const y = go(a.b);
+            if (a.op === '.^' || (isScalar(x.shape) && isScalar(y.shape))) {
+              return { op: 'epow', a: x, b: y, shape: broadcastShape(x, y, pos, a.op), pos, written: a.op };
+            }
             throw new ParseError(
-              `'${a.op}'${at(pos)}: the exponent${at(a.b.pos)} must be a numeric constant`,
+              `'${a.op}'${at(pos)}: a matrix power needs a numeric constant exponent${at(a.b.pos)} (use '.^' for an entrywise power)`,
               bpos ?? 0,
               'a numeric exponent',
             );

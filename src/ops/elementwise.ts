@@ -195,6 +195,39 @@ function extremumRecord(op: 'max' | 'min', f: (x: number, y: number) => number):
 export const max = extremumRecord('max', Math.max);
 export const min = extremumRecord('min', Math.min);
 
+/** A.^B with B an expression: d(A.^B) = B ⊙ A.^(B−1) ⊙ dA + A.^B ⊙ log A ⊙ dB. */
+function epowNode(a: Node, b: Node): Node {
+  return { op: 'epow', a, b, shape: a.shape[0] * a.shape[1] >= b.shape[0] * b.shape[1] ? a.shape : b.shape };
+}
+/** log A where the exponent varies (its message names '.^': the power needs a positive base there). */
+const logBase = (n: NodeOf<'epow'>): Node => ({ ...N.fn('log', n.a), written: n.written ?? '.^' });
+
+export const epow: OpRecord<'epow'> = {
+  batch: null,
+  label: (n) => n.written ?? '.^',
+  eval: (n, [a, b]) => {
+    const label = n.written ?? '.^';
+    // undefined entries: a negative base to a non-integer power, zero to a negative power
+    const bad = broadcast2(a!, b!, (x, y) => ((x < 0 && !Number.isInteger(y)) || (x === 0 && y < 0) ? 1 : 0));
+    domainCheck(n, label, bad, (v) => v === 1, 'a negative base needs an integer exponent, and zero a non-negative one');
+    return broadcast2(a!, b!, Math.pow);
+  },
+  jvp: (n, d) => {
+    const db = d(n.b);
+    const da = N.broadcastTo(d(n.a), n.shape);
+    const ta = da && N.mul(N.mul(n.b, epowNode(n.a, N.sub(n.b, N.num(1))!)), da);
+    return N.add(ta, db && N.mul(N.mul(n, logBase(n)), N.broadcastTo(db, n.shape)));
+  },
+  vjp: (n, c, acc) => {
+    acc(n.a, N.unbroadcast(N.mul(c, N.mul(n.b, epowNode(n.a, N.sub(n.b, N.num(1))!))), n.a));
+    acc(n.b, N.unbroadcast(N.mul(c, N.mul(n, logBase(n))), n.b));
+  },
+  restricted: () => true,
+  structure: 'dense',
+  format: (n, f) => `${f.wrap(n.a, PREC.postfix)}${n.written === '^' ? '^' : '.^'}${f.wrap(n.b, PREC.postfix)}`,
+  prec: () => PREC.pow,
+};
+
 /** σ(A) entry by entry, from the table of elementwise functions. */
 export const fn: OpRecord<'fn'> = {
   batch: null,

@@ -155,6 +155,10 @@ const MATRIX_FNS = {
       return { op: 'inv', a: x, shape: x.shape, pos: c.pos };
     },
   },
+  logsumexp: {
+    arity: [1, 1],
+    lower: ([a], c) => ({ op: 'logsumexp', a: c.go(a!), shape: [1, 1], pos: c.pos }),
+  },
   softmax: {
     arity: [1, 1],
     lower: ([a], c) => {

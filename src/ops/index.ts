@@ -4,8 +4,8 @@
  * table instead of switching on names; `OpTable` makes a missing rule a compile error.
  */
 import type { Node, NodeOp } from '../expr/ast.js';
-import { add, div, fn, max, min, mul, neg, pow, sub } from './elementwise.js';
-import { det, inv, logdet, norm, softmax, solve, sum, tr } from './matrix.js';
+import { add, div, epow, fn, max, min, mul, neg, pow, sub } from './elementwise.js';
+import { det, inv, logdet, logsumexp, norm, softmax, solve, sum, tr } from './matrix.js';
 import { concat, constant, gather, kron, matmul, transpose, variable } from './structural.js';
 import type { OpRecord, OpTable } from './types.js';
 
@@ -23,6 +23,8 @@ export const OPS: OpTable = {
   transpose,
   pow,
   fn,
+  epow,
+  logsumexp,
   gather,
   concat,
   kron,

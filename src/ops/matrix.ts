@@ -149,6 +149,28 @@ export const solve: OpRecord<'solve'> = {
   prec: () => PREC.mul,
 };
 
+/** Entries of exp(a − lse(a)) (the softmax of all entries): d lse = ⟨W, da⟩. */
+const lseWeights = (n: NodeOf<'logsumexp'>): Node => N.fn('exp', N.sub(n.a, n)!);
+
+export const logsumexp: OpRecord<'logsumexp'> = {
+  batch: null,
+  label: () => 'logsumexp',
+  eval: (_n, [a]) => {
+    const d = a!.data;
+    let mx = -Infinity;
+    for (let k = 0; k < d.length; k++) mx = Math.max(mx, d[k]!);
+    let s = 0;
+    for (let k = 0; k < d.length; k++) s += Math.exp(d[k]! - mx);
+    return Mat.scalar(mx + Math.log(s));
+  },
+  jvp: (n, d) => N.reduce('sum', N.mul(lseWeights(n), d(n.a))),
+  vjp: (n, c, acc) => acc(n.a, N.mul(c, lseWeights(n))),
+  restricted: never,
+  structure: 'dense',
+  format: call,
+  prec: atom,
+};
+
 /** Column-wise: s⊙g − s ⊙ (1 1ᵀ (s⊙g)), the softmax Jacobian applied to g (it is symmetric). */
 function softmaxApply(n: NodeOf<'softmax'>, g: Node | null): Node | null {
   const sg = N.mul(n, g);

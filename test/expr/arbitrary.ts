@@ -54,6 +54,8 @@ export type Production =
   | 'dot'
   | 'norm1'
   | 'constants'
+  | 'epowexpr'
+  | 'logsumexp'
   | 'concat'
   | 'kron'
   | 'vec'
@@ -284,6 +286,7 @@ class Gen {
       add('scale', () => this.bin(sub(1, 1), '*', sub(m, n)));
       add('rdiv', () => this.bin(sub(m, n), '/', sub(1, 1)));
       add('epow', () => `(${sub(m, n)}.^${this.pick(['2', '0.5', '-1', '-0.5', '1.5'])})`);
+      add('epowexpr', () => `(${sub(m, n)}.^${this.chance(0.5) ? sub(m, n, 'unit') : `(${sub(1, 1, 'unit')})`})`);
       if (scalar) {
         add('mpow', () => `(${sub(1, 1)}^${this.pick(['2', '0.5', '-1', '-1.5'])})`);
         add('norm', () => `norm(${sub(this.dim(), this.dim())})`);
@@ -361,6 +364,7 @@ class Gen {
         add('sum', () => `sum(${sub(this.dim(), this.dim())})`);
         add('norm', () => `norm(${sub(this.dim(), this.dim())})`);
         add('mean', () => `mean(${sub(this.dim(), this.dim())})`);
+        add('logsumexp', () => `logsumexp(${sub(this.dim(), this.dim())})`);
         add('dot', () => {
           const k = this.dim();
           return `dot(${sub(k, 1)}, ${this.chance(0.5) ? sub(k, 1) : sub(1, k)})`;

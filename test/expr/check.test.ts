@@ -174,9 +174,10 @@ describe('check: errors name the operator, position and shapes', () => {
   });
   it('bad matrix and elementwise exponents', () => {
     expect(fails('X^0.5', InvalidArgumentError).message).toMatch(/'\^' at 1: a matrix power needs an integer exponent, got 0.5/);
-    const e = fails('B.^x', ParseError);
-    expect(e.pos).toBe(3);
-    expect(e.message).toMatch(/'\.\^' at 1: the exponent at 3 must be a numeric constant/);
+    // an expression exponent is entrywise: its shape must broadcast
+    const e = fails('B.^x', ShapeError);
+    expect(e.pos).toBe(1);
+    expect(e.message).toMatch(/'\.\^' at 1: shapes differ: 3×2 \.\^ 3×1/);
     expect(fails('X^s', ParseError).pos).toBe(2);
   });
   it('indices out of bounds name the index and the shape', () => {
