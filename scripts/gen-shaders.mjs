@@ -3,6 +3,18 @@
 // WGSL reaches the backend the same way in Node and in a bundler (no fs reads at runtime).
 //   node scripts/gen-shaders.mjs           write the file
 //   node scripts/gen-shaders.mjs --check   exit 1 if the file is missing or out of date
+//
+// Each shader file holds its header (what it computes, its bindings) and its formula only; the
+// shared prelude is spliced in here from directives in the header (as TensorFlow.js's
+// webgpu_program.ts injects bindings and the index prologue):
+//   // @uniform { count, e0, alpha: f32 }   struct Params (u32 fields unless typed, padded to whole
+//                                            vec4s) and `var<uniform> P: Params` at binding 0
+//   // @uniform Params                       binding 0 only (the file defines struct Params)
+//   // @read name[: type]                    next binding, `var<storage, read>` (type array<f32>)
+//   // @write name[: type]                   next binding, `var<storage, read_write>`
+//   // @linear                               `override WG` and the entry point of a 1-D kernel:
+//                                            invocation g (a linear index over a 2-D grid of
+//                                            workgroups) runs `fn kernel(g: u32)` when g < P.count
 import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +22,52 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const shaderDir = join(root, 'shaders');
 const outFile = join(root, 'src', 'backend', 'webgpu', 'shaders.gen.ts');
+
+const LINEAR_MAIN = `
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) lid: u32) {
+  let g = (wid.x + wid.y * nwg.x) * WG + lid;
+  if (g >= P.count) {
+    return;
+  }
+  kernel(g);
+}
+`;
+
+/** The shader `name` with its prelude spliced in after the header comment. */
+export function expand(name, src) {
+  const lines = src.split('\n');
+  let h = 0;
+  while (h < lines.length && (lines[h].startsWith('//') || lines[h].trim() === '')) h++;
+  const header = lines.slice(0, h);
+  const prelude = [];
+  let binding = 0;
+  let linear = false;
+  for (const line of header) {
+    const d = /^\/\/\s*@(\w+)\s*(.*)$/.exec(line);
+    if (!d) continue;
+    const [, kind, rest] = d;
+    if (kind === 'uniform') {
+      const fields = /^\{(.*)\}/.exec(rest.trim());
+      if (fields) {
+        const list = fields[1].split(',').map((f) => f.trim()).filter(Boolean).map((f) => (f.includes(':') ? f.replace(/\s*:\s*/, ': ') : `${f}: u32`));
+        for (let k = 0; list.length % 4 !== 0; k++) list.push(`_pad${k}: u32`);
+        prelude.push('struct Params {', ...list.map((f) => `  ${f},`), '}', '');
+      } else if (!/^Params\b/.test(rest.trim())) throw new Error(`${name}.wgsl: @uniform takes { fields } or Params`);
+      prelude.push(`@group(0) @binding(${binding++}) var<uniform> P: Params;`);
+    } else if (kind === 'read' || kind === 'write') {
+      const b = /^(\w+)(?:\s*:\s*(\S+))?/.exec(rest.trim());
+      if (!b) throw new Error(`${name}.wgsl: @${kind} needs a name`);
+      prelude.push(`@group(0) @binding(${binding++}) var<storage, ${kind === 'read' ? 'read' : 'read_write'}> ${b[1]}: ${b[2] ?? 'array<f32>'};`);
+    } else if (kind === 'linear') linear = true;
+    else throw new Error(`${name}.wgsl: unknown directive @${kind}`);
+  }
+  if (linear) prelude.push('', 'override WG: u32 = 256;');
+  const body = lines.slice(h).join('\n');
+  const spliced = prelude.length ? ['// --- prelude spliced by scripts/gen-shaders.mjs from the directives above ---', ...prelude, '// --- end of prelude ---', ''] : [];
+  return [...header, ...spliced].join('\n') + '\n' + body + (linear ? LINEAR_MAIN : '');
+}
 
 export function render() {
   const files = readdirSync(shaderDir).filter((f) => f.endsWith('.wgsl')).sort();
@@ -24,7 +82,7 @@ export function render() {
     if (!/^[a-z][a-z0-9_]*$/.test(base)) throw new Error(`shader file name must be snake_case: ${f}`);
     const ident = base.toUpperCase();
     const src = readFileSync(join(shaderDir, f), 'utf8').replace(/\r\n/g, '\n');
-    lines.push(`export const ${ident} = ${JSON.stringify(src)};`, '');
+    lines.push(`export const ${ident} = ${JSON.stringify(expand(base, src))};`, '');
     names.push([base, ident]);
   }
   lines.push('/** Every shader by file name (without .wgsl). */');

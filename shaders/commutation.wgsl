@@ -6,34 +6,12 @@
 // in[s·mn·w + c·mn + i + j·m]; consecutive invocations write consecutive addresses.
 //
 // Bindings (group 0):
-//   0  uniform  P   { count, e0, outBase, inBase, m, n }
-//   1  storage  in  array<f32> (read), window from element inBase
-//   2  storage  out array<f32> (read_write), window from element outBase
+//   @uniform { count, e0, outBase, inBase, m, n }
+//   @read inBuf          window from element inBase
+//   @write outBuf        window from element outBase
+// @linear
 
-struct Params {
-  count: u32,
-  e0: u32,
-  outBase: u32,
-  inBase: u32,
-  m: u32,
-  n: u32,
-  _p0: u32,
-  _p1: u32,
-}
-
-@group(0) @binding(0) var<uniform> P: Params;
-@group(0) @binding(1) var<storage, read> inBuf: array<f32>;
-@group(0) @binding(2) var<storage, read_write> outBuf: array<f32>;
-
-override WG: u32 = 256;
-
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-  let g = (wid.x + wid.y * nwg.x) * WG + lid;
-  if (g >= P.count) {
-    return;
-  }
+fn kernel(g: u32) {
   let e = P.e0 + g;
   let mn = P.m * P.n;
   let v0 = e / mn;

@@ -1,22 +1,12 @@
 // fill.wgsl — out[e] = value for e in [e0, e0 + count), written as vec4s.
 //
 // Bindings (group 0):
-//   0  uniform  P   { count, e0, outBase, bits }   value = bitcast<f32>(bits) (so NaN poison survives);
-//                   e0 and outBase are multiples of 4; the last vec4 may run into the buffer padding
-//   1  storage  out array<vec4<f32>> (read_write), a window of the tensor starting at element outBase
+//   @uniform { count, e0, outBase, bits }   value = bitcast<f32>(bits) (so NaN poison survives);
+//                        e0 and outBase are multiples of 4; the last vec4 may run into the padding
+//   @write outBuf: array<vec4<f32>>   a window of the tensor starting at element outBase
 // Initialises outputs (zeros), poisons them in tests (NaN), and is the benchmarks' write floor:
 // each invocation writes V vec4s at stride WG, consecutive invocations consecutive addresses.
 // Dispatch: linear workgroup index wx + wy·nx (2D when count exceeds one grid dimension).
-
-struct Params {
-  count: u32,
-  e0: u32,
-  outBase: u32,
-  bits: u32,
-}
-
-@group(0) @binding(0) var<uniform> P: Params;
-@group(0) @binding(1) var<storage, read_write> outBuf: array<vec4<f32>>;
 
 override WG: u32 = 256;
 override V: u32 = 4;

@@ -17,14 +17,13 @@
 // vec4 of a tile may run into the buffer's padding (never into another chunk).
 //
 // Bindings (group 0):
-//   0  uniform  P    Params below (≤ 8 terms per dispatch; more terms → further dispatches with
-//                    mode & 2: accumulate onto the output)
-//   1  storage  F    array<f32> (read): all factors packed; each term's strides let the host pack a
-//                    factor transposed so the fastest-varying index reads consecutive addresses
-//   2  storage  addB array<vec4<f32>> (read): the optional `add` tile (window from element
-//                    addBase, a multiple of 4); bound to F and unused when absent
-//   3  storage  out  array<vec4<f32>> (read_write): output window from tile element outBase
-//                    (a multiple of 4)
+//   @uniform Params      Params below (≤ 8 terms per dispatch; more terms → further dispatches with
+//                        mode & 2: accumulate onto the output)
+//   @read F              all factors packed; each term's strides let the host pack a factor
+//                        transposed so the fastest-varying index reads consecutive addresses
+//   @read addB: array<vec4<f32>>   the optional `add` tile (window from element addBase, a
+//                        multiple of 4); bound to F and unused when absent
+//   @write outBuf: array<vec4<f32>>   output window from tile element outBase (a multiple of 4)
 // Overrides: WG (invocations per workgroup), V (vec4s per invocation),
 // SPEC/NT/FL0..FL7 (optional specialisation on the terms' structure).
 
@@ -63,11 +62,6 @@ struct Params {
   _q2: u32,
   terms: array<Term, 8>,
 }
-
-@group(0) @binding(0) var<uniform> P: Params;
-@group(0) @binding(1) var<storage, read> F: array<f32>;
-@group(0) @binding(2) var<storage, read> addB: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read_write> outBuf: array<vec4<f32>>;
 
 override WG: u32 = 256;
 override V: u32 = 8;

@@ -16,38 +16,10 @@
 // Any M, N, K (1, 7, 33, 65, 129, …): out-of-range loads read 0, out-of-range writes are skipped.
 //
 // Bindings (group 0):
-//   0  uniform  P  Params below
-//   1  storage  a  array<f32> (read), window from element aBase
-//   2  storage  b  array<f32> (read), window from element bBase
-//   3  storage  c  array<f32> (read_write), window from element cBase
-
-struct Params {
-  M: u32,
-  N: u32,
-  K: u32,
-  s0: u32,
-  aSS: u32,
-  aSi: u32,
-  aSk: u32,
-  aBase: u32,
-  bSS: u32,
-  bSk: u32,
-  bSj: u32,
-  bBase: u32,
-  cSS: u32,
-  cBase: u32,
-  j0: u32,
-  ncols: u32,
-  flags: u32,
-  _p0: u32,
-  _p1: u32,
-  _p2: u32,
-}
-
-@group(0) @binding(0) var<uniform> P: Params;
-@group(0) @binding(1) var<storage, read> aBuf: array<f32>;
-@group(0) @binding(2) var<storage, read> bBuf: array<f32>;
-@group(0) @binding(3) var<storage, read_write> cBuf: array<f32>;
+//   @uniform { M, N, K, s0, aSS, aSi, aSk, aBase, bSS, bSk, bSj, bBase, cSS, cBase, j0, ncols, flags }
+//   @read aBuf           window from element aBase
+//   @read bBuf           window from element bBase
+//   @write cBuf           window from element cBase
 
 const BK: u32 = 16u;
 const BM: u32 = 64u;

@@ -5,38 +5,12 @@
 // bSS = 0 broadcasts a batch-1 block over the batch.
 //
 // Bindings (group 0):
-//   0  uniform  P   { count, g0, outBase, h, w, R, C, r0, c0, bSS, inBase }
-//   1  storage  blk array<f32> (read), window from element inBase
-//   2  storage  out array<f32> (read_write), window from element outBase
+//   @uniform { count, g0, outBase, h, w, R, C, r0, c0, bSS, inBase }
+//   @read blk            window from element inBase
+//   @write outBuf        window from element outBase
+// @linear
 
-struct Params {
-  count: u32,
-  g0: u32,
-  outBase: u32,
-  h: u32,
-  w: u32,
-  R: u32,
-  C: u32,
-  r0: u32,
-  c0: u32,
-  bSS: u32,
-  inBase: u32,
-  _p0: u32,
-}
-
-@group(0) @binding(0) var<uniform> P: Params;
-@group(0) @binding(1) var<storage, read> blk: array<f32>;
-@group(0) @binding(2) var<storage, read_write> outBuf: array<f32>;
-
-override WG: u32 = 256;
-
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-        @builtin(local_invocation_index) lid: u32) {
-  let t = (wid.x + wid.y * nwg.x) * WG + lid;
-  if (t >= P.count) {
-    return;
-  }
+fn kernel(t: u32) {
   let g = P.g0 + t;
   let u = g / P.h;
   let i = g - u * P.h;

@@ -5,24 +5,9 @@
 // sumAll runs it until one part per slice remains (out batch×1×1).
 //
 // Bindings (group 0):
-//   0  uniform  P   { nwork, w0, len, nparts, partLen, inBase, outBase }
-//   1  storage  in  array<f32> (read), window from element inBase
-//   2  storage  out array<f32> (read_write), window from element outBase
-
-struct Params {
-  nwork: u32,
-  w0: u32,
-  len: u32,
-  nparts: u32,
-  partLen: u32,
-  inBase: u32,
-  outBase: u32,
-  _p0: u32,
-}
-
-@group(0) @binding(0) var<uniform> P: Params;
-@group(0) @binding(1) var<storage, read> inBuf: array<f32>;
-@group(0) @binding(2) var<storage, read_write> outBuf: array<f32>;
+//   @uniform { nwork, w0, len, nparts, partLen, inBase, outBase }
+//   @read inBuf          window from element inBase
+//   @write outBuf        window from element outBase
 
 override WG: u32 = 256; // a power of two
 var<workgroup> red: array<f32, 256>;

@@ -8,28 +8,9 @@
 // `stack(a, true)` uses this kernel on the (rows·cols)×batch matrix of a batch.
 //
 // Bindings (group 0):
-//   0  uniform  P   { R, C, r0, nr, c0, nc, s0, inBase, outBase }
-//   1  storage  in  array<f32> (read), window from element inBase
-//   2  storage  out array<f32> (read_write), window from element outBase
-
-struct Params {
-  R: u32,
-  C: u32,
-  r0: u32,
-  nr: u32,
-  c0: u32,
-  nc: u32,
-  s0: u32,
-  inBase: u32,
-  outBase: u32,
-  _p0: u32,
-  _p1: u32,
-  _p2: u32,
-}
-
-@group(0) @binding(0) var<uniform> P: Params;
-@group(0) @binding(1) var<storage, read> inBuf: array<f32>;
-@group(0) @binding(2) var<storage, read_write> outBuf: array<f32>;
+//   @uniform { R, C, r0, nr, c0, nc, s0, inBase, outBase }
+//   @read inBuf          window from element inBase
+//   @write outBuf        window from element outBase
 
 const T: u32 = 32u;
 var<workgroup> tile: array<f32, 1056>; // 32 × 33

@@ -19,7 +19,22 @@ describe('WGSL sources', () => {
     expect(() => execFileSync(process.execPath, [join(root, 'scripts', 'gen-shaders.mjs'), '--check'], { stdio: 'pipe' })).not.toThrow();
     const files = readdirSync(shaderDir).filter((f) => f.endsWith('.wgsl'));
     expect(Object.keys(SHADERS).sort()).toEqual(files.map((f) => f.slice(0, -5)).sort());
-    for (const f of files) expect(SHADERS[f.slice(0, -5) as keyof typeof SHADERS]).toBe(readFileSync(join(shaderDir, f), 'utf8'));
+    for (const f of files) {
+      // the file's header, then the spliced prelude, then the file's formula (and a 1-D kernel's entry point)
+      const src = readFileSync(join(shaderDir, f), 'utf8');
+      const gen = SHADERS[f.slice(0, -5) as keyof typeof SHADERS];
+      const cut = src.search(/^[^/\n]/m);
+      expect(gen.startsWith(src.slice(0, cut)), f).toBe(true);
+      expect(gen.includes(src.slice(cut)), f).toBe(true);
+    }
+  });
+
+  it('each file holds its formula; the bindings, uniforms and 1-D index prologue come from the shared prelude', () => {
+    for (const f of readdirSync(shaderDir).filter((x) => x.endsWith('.wgsl'))) {
+      const src = readFileSync(join(shaderDir, f), 'utf8');
+      expect(src, f).not.toMatch(/@group\(0\) @binding/);
+      expect(src, f).not.toMatch(/wid\.x \+ wid\.y \* nwg\.x\) \* WG \+ lid/);
+    }
   });
 
   it('one kernel a file, each with a header comment naming its bindings', () => {
