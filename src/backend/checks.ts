@@ -1,4 +1,5 @@
-import { ShapeError, fmtShape, type Shape } from '../errors.js';
+import { InvalidArgumentError, ShapeError, fmtShape, type Shape } from '../errors.js';
+import { Mat } from '../mat/mat.js';
 import type { Tensor } from './backend.js';
 
 const shapeOf = (t: Tensor): Shape => [t.rows, t.cols];
@@ -78,4 +79,35 @@ export function matmulDims(A: Tensor, B: Tensor, transA: boolean, transB: boolea
     );
   }
   return { m, k, n, batch: broadcastBatch('matmul', A, B) };
+}
+
+/** The matrices of an upload: at least one, all of the first one's shape. */
+export function uploadList(mats: Mat | readonly Mat[]): { readonly list: readonly Mat[]; readonly rows: number; readonly cols: number } {
+  const list: readonly Mat[] = mats instanceof Mat ? [mats] : mats;
+  if (list.length === 0) throw new InvalidArgumentError('upload needs at least one matrix');
+  const first = list[0]!;
+  list.forEach((M, t) => {
+    if (M.rows !== first.rows || M.cols !== first.cols) {
+      throw new ShapeError(`upload: matrix ${t} is ${fmtShape(M.shape)}, matrix 0 is ${fmtShape(first.shape)}`, [first.shape, M.shape]);
+    }
+  });
+  return { list, rows: first.rows, cols: first.cols };
+}
+
+/** A host tensor's data holds exactly batch·rows·cols entries. */
+export function checkTensorData(batch: number, rows: number, cols: number, length: number): void {
+  if (length !== batch * rows * cols) throw new InvalidArgumentError(`a ${batch}×${rows}×${cols} tensor needs ${batch * rows * cols} entries, got ${length}`);
+}
+
+/** `a ∘ b`: equal shapes or a 1×1 operand broadcast, batches broadcast; the result's batch and shape. */
+export function elementwiseShape(op: string, A: Tensor, B: Tensor): { batch: number; rows: number; cols: number; aScalar: boolean; bScalar: boolean } {
+  if (!['add', 'sub', 'mul', 'div'].includes(op)) throw new InvalidArgumentError(`elementwise: unknown op '${String(op)}'`);
+  const batch = broadcastBatch(op, A, B);
+  const aScalar = A.rows === 1 && A.cols === 1;
+  const bScalar = B.rows === 1 && B.cols === 1;
+  if (!aScalar && !bScalar && (A.rows !== B.rows || A.cols !== B.cols)) {
+    throw new ShapeError(`${op}: shapes ${fmtShape(shapeOf(A))} and ${fmtShape(shapeOf(B))} do not match`, [shapeOf(A), shapeOf(B)]);
+  }
+  const [rows, cols] = aScalar ? [B.rows, B.cols] : [A.rows, A.cols];
+  return { batch, rows, cols, aScalar, bScalar };
 }

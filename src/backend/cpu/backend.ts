@@ -3,7 +3,7 @@
  * checked against. Semantics are exactly those documented in ../backend.ts; the kernels are the
  * ones in src/mat.
  */
-import { broadcastBatch, concatLayout, desc, matmulDims, shp } from '../checks.js';
+import { broadcastBatch, checkTensorData, concatLayout, desc, elementwiseShape, matmulDims, shp, uploadList } from '../checks.js';
 import { InvalidArgumentError, ShapeError, fmtShape } from '../../errors.js';
 import { kronFlat } from '../../mat/kron.js';
 import { Mat } from '../../mat/mat.js';
@@ -23,9 +23,7 @@ export class CpuTensor implements Tensor {
     readonly cols: number,
     readonly data: Float64Array,
   ) {
-    if (data.length !== batch * rows * cols) {
-      throw new InvalidArgumentError(`a ${batch}×${rows}×${cols} tensor needs ${batch * rows * cols} entries, got ${data.length}`);
-    }
+    checkTensorData(batch, rows, cols, data.length);
   }
 
   get size(): number {
@@ -116,18 +114,11 @@ export class CpuBackend implements Backend {
   }
 
   upload(mats: Mat | readonly Mat[]): CpuTensor {
-    const list: readonly Mat[] = mats instanceof Mat ? [mats] : mats;
-    if (list.length === 0) throw new InvalidArgumentError('upload needs at least one matrix');
-    const first = list[0]!;
-    const s = first.size;
-    list.forEach((M, t) => {
-      if (M.rows !== first.rows || M.cols !== first.cols) {
-        throw new ShapeError(`upload: matrix ${t} is ${fmtShape(M.shape)}, matrix 0 is ${fmtShape(first.shape)}`, [first.shape, M.shape]);
-      }
-    });
+    const { list, rows, cols } = uploadList(mats);
+    const s = rows * cols;
     const data = this.alloc(list.length * s, false);
     list.forEach((M, t) => data.set(M.data, t * s));
-    return this.own(list.length, first.rows, first.cols, data);
+    return this.own(list.length, rows, cols, data);
   }
 
   unitBatch(m: number, n: number): CpuTensor {
@@ -150,17 +141,10 @@ export class CpuBackend implements Backend {
   elementwise(op: 'add' | 'sub' | 'mul' | 'div', a: Tensor, b: Tensor): CpuTensor {
     const A = this.live(a, op);
     const B = this.live(b, op);
-    const batch = broadcastBatch(op, A, B);
-    const aScalar = A.rows === 1 && A.cols === 1;
-    const bScalar = B.rows === 1 && B.cols === 1;
-    if (!aScalar && !bScalar && (A.rows !== B.rows || A.cols !== B.cols)) {
-      throw new ShapeError(`${op}: shapes ${fmtShape(shp(A))} and ${fmtShape(shp(B))} do not match`, [shp(A), shp(B)]);
-    }
-    const [rows, cols] = aScalar ? [B.rows, B.cols] : [A.rows, A.cols];
+    const { batch, rows, cols, aScalar, bScalar } = elementwiseShape(op, A, B);
     const s = rows * cols;
     const sa = A.rows * A.cols;
     const sb = B.rows * B.cols;
-    if (!['add', 'sub', 'mul', 'div'].includes(op)) throw new InvalidArgumentError(`elementwise: unknown op '${String(op)}'`);
     const out = this.alloc(batch * s, false);
     for (let t = 0; t < batch; t++) {
       entrywiseInto(op, out, t * s, A.data, A.batch === 1 ? 0 : t * sa, aScalar ? 0 : 1, B.data, B.batch === 1 ? 0 : t * sb, bScalar ? 0 : 1, s);

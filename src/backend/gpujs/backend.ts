@@ -6,7 +6,7 @@
  * elementwise, scale, kron, sums, gathers, transposes, the Jacobian assembly) runs in gpu.js
  * kernels; pure copies (upload, concat, stack, unit batches) are host memcpys.
  */
-import { broadcastBatch, concatLayout, matmulDims, shp } from '../checks.js';
+import { broadcastBatch, checkTensorData, concatLayout, elementwiseShape, matmulDims, shp, uploadList } from '../checks.js';
 import { InvalidArgumentError, ShapeError, TooLargeError, fmtShape } from '../../errors.js';
 import { Mat } from '../../mat/mat.js';
 import { coordsOf, strides, type Assembly } from '../../plan/assembly.js';
@@ -50,9 +50,7 @@ export class GpuJsTensor implements Tensor {
     readonly cols: number,
     readonly data: Float32Array,
   ) {
-    if (data.length !== batch * rows * cols) {
-      throw new InvalidArgumentError(`a ${batch}×${rows}×${cols} tensor needs ${batch * rows * cols} entries, got ${data.length}`);
-    }
+    checkTensorData(batch, rows, cols, data.length);
   }
 
   get size(): number {
@@ -203,18 +201,10 @@ export class GpuJsBackend implements Backend {
   // Backend
 
   upload(mats: Mat | readonly Mat[]): GpuJsTensor {
-    const list: readonly Mat[] = mats instanceof Mat ? [mats] : mats;
-    if (list.length === 0) throw new InvalidArgumentError('upload needs at least one matrix');
-    const first = list[0]!;
-    const s = first.size;
-    const data = new Float32Array(list.length * s);
-    list.forEach((M, t) => {
-      if (M.rows !== first.rows || M.cols !== first.cols) {
-        throw new ShapeError(`upload: matrix ${t} is ${fmtShape(M.shape)}, matrix 0 is ${fmtShape(first.shape)}`, [first.shape, M.shape]);
-      }
-      data.set(M.data, t * s);
-    });
-    return new GpuJsTensor(list.length, first.rows, first.cols, data);
+    const { list, rows, cols } = uploadList(mats);
+    const data = new Float32Array(list.length * rows * cols);
+    list.forEach((M, t) => data.set(M.data, t * rows * cols));
+    return new GpuJsTensor(list.length, rows, cols, data);
   }
 
   unitBatch(m: number, n: number): GpuJsTensor {
@@ -243,16 +233,9 @@ export class GpuJsBackend implements Backend {
   }
 
   elementwise(op: ElementwiseOp, a: Tensor, b: Tensor): GpuJsTensor {
-    if (!Object.prototype.hasOwnProperty.call(ELEMENTWISE, op)) throw new InvalidArgumentError(`elementwise: unknown op '${String(op)}'`);
     const A = asGpuJs(a, op);
     const B = asGpuJs(b, op);
-    const batch = broadcastBatch(op, A, B);
-    const aScalar = A.rows === 1 && A.cols === 1;
-    const bScalar = B.rows === 1 && B.cols === 1;
-    if (!aScalar && !bScalar && (A.rows !== B.rows || A.cols !== B.cols)) {
-      throw new ShapeError(`${op}: shapes ${fmtShape(shp(A))} and ${fmtShape(shp(B))} do not match`, [shp(A), shp(B)]);
-    }
-    const [rows, cols] = aScalar ? [B.rows, B.cols] : [A.rows, A.cols];
+    const { batch, rows, cols, aScalar, bScalar } = elementwiseShape(op, A, B);
     const constants = {
       X: rows,
       aBS: A.batch === 1 ? 0 : A.size,

@@ -9,6 +9,9 @@
  */
 
 export const STORAGE_USAGE = 0x80 | 0x04 | 0x08; // STORAGE | COPY_SRC | COPY_DST (GPUBufferUsage values)
+/** GPUBufferUsage / GPUMapMode values (the globals may be absent where a custom `gpu` is passed). */
+export const USAGE = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, QUERY_RESOLVE: 0x200 } as const;
+export const MAP_MODE_READ = 0x1;
 
 /** Size classes: multiples of 256 bytes up to 64 KiB, then four steps per power of two. */
 export function sizeClass(bytes: number, maxBytes: number): number {

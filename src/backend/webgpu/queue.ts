@@ -19,7 +19,7 @@ import { DeviceLostError, InvalidArgumentError, TooLargeError, fmtShape } from '
 import { Mat } from '../../mat/mat.js';
 import type { Tensor } from '../backend.js';
 import { BindGroupCache, type CachedPipeline } from './bindgroups.js';
-import { BufferPool, UploadArena } from './buffers.js';
+import { BufferPool, MAP_MODE_READ, UploadArena, USAGE } from './buffers.js';
 import { grid2D, planChunks, tooLargeForBinding, type InputSpec } from './chunks.js';
 import type { AcquiredDevice, WebGpuOptions } from './device.js';
 import { PipelineCache, type Constants } from './pipelines.js';
@@ -47,10 +47,6 @@ function consolidateHeap(): void {
 const ASSEMBLE_V = 4;
 /** vec4s per invocation of the fill kernel. */
 const FILL_V = 4;
-// GPUBufferUsage / GPUMapMode values (the globals may be absent where a custom `gpu` is passed)
-const MAP_READ = 0x1;
-const COPY_DST = 0x8;
-const MAP_MODE_READ = 0x1;
 /** Dispatches recorded before the pending command buffer is submitted without waiting. */
 const FLUSH_EVERY = 2048;
 /** Packed assemble factors up to this size travel in the upload arena; larger ones in a pooled buffer. */
@@ -349,7 +345,7 @@ export class GpuQueue {
       await this.sync();
       return new Mat(T.rows, T.cols, new Float32Array(0));
     }
-    const staging = this.gpuDevice.createBuffer({ size: bytes, usage: MAP_READ | COPY_DST });
+    const staging = this.gpuDevice.createBuffer({ size: bytes, usage: USAGE.MAP_READ | USAGE.COPY_DST });
     try {
       this.endPass().copyBufferToBuffer(T.buffer, 0, staging, 0, bytes);
       this.flush();

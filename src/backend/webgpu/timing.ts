@@ -3,12 +3,8 @@
  * each new compute pass writes a timestamp at its start and end; a submit resolves them into a
  * buffer that is read back asynchronously. bench-hooks.ts switches it on and collects durations.
  */
-// GPUBufferUsage / GPUMapMode values (the globals may be absent where a custom `gpu` is passed)
-const MAP_READ = 0x1;
-const COPY_SRC = 0x4;
-const COPY_DST = 0x8;
-const QUERY_RESOLVE = 0x200;
-const MAP_MODE_READ = 0x1;
+import { MAP_MODE_READ, USAGE } from './buffers.js';
+
 const MAX_QUERIES = 512;
 
 export class PassTimer {
@@ -45,8 +41,8 @@ export class PassTimer {
     const n = this.used;
     if (n === 0) return;
     const d = this.device;
-    const resolved = d.createBuffer({ size: n * 8, usage: QUERY_RESOLVE | COPY_SRC });
-    const read = d.createBuffer({ size: n * 8, usage: MAP_READ | COPY_DST });
+    const resolved = d.createBuffer({ size: n * 8, usage: USAGE.QUERY_RESOLVE | USAGE.COPY_SRC });
+    const read = d.createBuffer({ size: n * 8, usage: USAGE.MAP_READ | USAGE.COPY_DST });
     enc.resolveQuerySet(this.querySet, 0, n, resolved, 0);
     enc.copyBufferToBuffer(resolved, 0, read, 0, n * 8);
     this.used = 0;

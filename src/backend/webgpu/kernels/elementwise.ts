@@ -1,24 +1,15 @@
 /** a ∘ b per slice (∘ = + − ⊙ ⊘, batch and 1×1 broadcasts) and α·a (shaders/elementwise.wgsl). */
-import { InvalidArgumentError, ShapeError, fmtShape } from '../../../errors.js';
 import type { Tensor } from '../../backend.js';
-import { broadcastBatch, shp } from '../../checks.js';
+import { elementwiseShape } from '../../checks.js';
 import { inputRange, planChunks, type InputSpec } from '../chunks.js';
 import { u32s, type GpuQueue } from '../queue.js';
 import type { WebGpuTensor } from '../tensor.js';
 
 export function elementwise(q: GpuQueue, op: 'add' | 'sub' | 'mul' | 'div', a: Tensor, b: Tensor): WebGpuTensor {
-  const OPS = { add: 0, sub: 1, mul: 2, div: 3 } as const;
-  const code = OPS[op];
-  if (code === undefined) throw new InvalidArgumentError(`elementwise: unknown op '${String(op)}'`);
   const A = q.own(a, op);
   const B = q.own(b, op);
-  const batch = broadcastBatch(op, A, B);
-  const aScalar = A.rows === 1 && A.cols === 1;
-  const bScalar = B.rows === 1 && B.cols === 1;
-  if (!aScalar && !bScalar && (A.rows !== B.rows || A.cols !== B.cols)) {
-    throw new ShapeError(`${op}: shapes ${fmtShape(shp(A))} and ${fmtShape(shp(B))} do not match`, [shp(A), shp(B)]);
-  }
-  const [rows, cols] = aScalar ? [B.rows, B.cols] : [A.rows, A.cols];
+  const { batch, rows, cols } = elementwiseShape(op, A, B);
+  const code = ({ add: 0, sub: 1, mul: 2, div: 3 } as const)[op];
   const out = q.newTensor(batch, rows, cols);
   binary(q, code, 0, out, A, B);
   return out;

@@ -1,5 +1,5 @@
 /** Uploading matrices, and the unit batch E_t written on the device (shaders/unit_batch.wgsl). */
-import { InvalidArgumentError, ShapeError, fmtShape } from '../../../errors.js';
+import { uploadList } from '../../checks.js';
 import { Mat } from '../../../mat/mat.js';
 import { planChunks } from '../chunks.js';
 import { checkDims, u32s, type GpuQueue } from '../queue.js';
@@ -8,18 +8,11 @@ import type { WebGpuTensor } from '../tensor.js';
 /** A batch of one matrix or of several equally shaped ones, written with one writeBuffer. */
 export function upload(q: GpuQueue, mats: Mat | readonly Mat[]): WebGpuTensor {
   q.alive();
-  const list: readonly Mat[] = mats instanceof Mat ? [mats] : mats;
-  if (list.length === 0) throw new InvalidArgumentError('upload needs at least one matrix');
-  const first = list[0]!;
-  const s = first.rows * first.cols;
+  const { list, rows, cols } = uploadList(mats);
+  const s = rows * cols;
   const data = new Float32Array(list.length * s);
-  list.forEach((M, k) => {
-    if (M.rows !== first.rows || M.cols !== first.cols) {
-      throw new ShapeError(`upload: matrix ${k} is ${fmtShape(M.shape)}, matrix 0 is ${fmtShape(first.shape)}`, [first.shape, M.shape]);
-    }
-    data.set(M.data, k * s);
-  });
-  const t = q.newTensor(list.length, first.rows, first.cols, false, true);
+  list.forEach((M, k) => data.set(M.data, k * s));
+  const t = q.newTensor(list.length, rows, cols, false, true);
   q.open();
   if (data.length > 0) q.gpuDevice.queue.writeBuffer(t.buffer, 0, data);
   return t;
