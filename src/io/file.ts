@@ -7,7 +7,7 @@
  * `fortran_order: True` file: tiles are written into their ranges with positional writes, in
  * any order, by any number of processes.
  */
-import { open, unlink, type FileHandle } from 'node:fs/promises';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { FileFormatError, InvalidArgumentError, IoError } from '../errors.js';
 import { Mat } from '../mat/mat.js';
@@ -110,7 +110,9 @@ export interface NpyColumnFileOptions {
   readonly cols: number;
   readonly dtype: NpyDtype;
   /**
-   * 'replace' (default): create or truncate the file (one writer). 'shared': the first process
+   * 'replace' (default): one writer; the file is written under a temporary name next to it and
+   * takes its name only on `close()`, so a failed run never leaves a complete-looking file
+   * (and an older file stays as it was). 'shared': the first process
    * to arrive creates it (atomically, with its full header and size); the others open it and
    * check that it holds the same shape and dtype, so any number of writers may share it.
    */
@@ -122,7 +124,8 @@ export interface NpyColumnFileOptions {
 
 /**
  * A column-major rows×cols .npy file open for writing column tiles into their byte ranges.
- * `created` says whether this process created the file.
+ * `created` says whether this process created the file. `close()` when every tile is written,
+ * `abort()` on failure.
  */
 export class NpyColumnFile {
   private constructor(
@@ -133,6 +136,8 @@ export class NpyColumnFile {
     readonly dtype: NpyDtype,
     readonly dataOffset: number,
     readonly created: boolean,
+    /** 'replace' mode: the temporary name written until `close()`. */
+    private readonly tempPath?: string,
   ) {}
 
   static async open(path: string, o: NpyColumnFileOptions): Promise<NpyColumnFile> {
@@ -142,9 +147,16 @@ export class NpyColumnFile {
     const size = header.length + rows * cols * itemSize(dtype);
     return io(path, 'create', async () => {
       if (o.mode !== 'shared') {
-        const fh = await open(path, 'w');
-        await initialise(fh, header, size);
-        return new NpyColumnFile(fh, path, rows, cols, dtype, header.length, true);
+        const temp = `${path}.${process.pid}-${Math.random().toString(36).slice(2, 8)}.partial`;
+        const fh = await open(temp, 'wx');
+        try {
+          await initialise(fh, header, size);
+        } catch (err) {
+          await fh.close();
+          await unlink(temp).catch(() => undefined);
+          throw err;
+        }
+        return new NpyColumnFile(fh, path, rows, cols, dtype, header.length, true, temp);
       }
       let fh: FileHandle;
       try {
@@ -199,8 +211,16 @@ export class NpyColumnFile {
     await io(this.path, 'write', () => writeAll(this.fh, bytes, position));
   }
 
+  /** Done: closes the file ('replace' mode: and gives it its name, replacing any older file). */
   async close(): Promise<void> {
     await this.fh.close();
+    if (this.tempPath) await io(this.path, 'write', () => rename(this.tempPath!, this.path));
+  }
+
+  /** Failed: closes the file ('replace' mode: and removes it; an older file of that name stays as it was). */
+  async abort(): Promise<void> {
+    await this.fh.close().catch(() => undefined);
+    if (this.tempPath) await unlink(this.tempPath).catch(() => undefined);
   }
 }
 
@@ -277,8 +297,10 @@ export async function mergeNpy(out: string, parts: readonly string[], opts: { re
       });
       col0 += h.cols;
     }
-  } finally {
-    await file.close();
+  } catch (err) {
+    await file.abort();
+    throw err;
   }
+  await file.close();
   return { rows, cols, dtype };
 }

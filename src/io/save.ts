@@ -41,7 +41,8 @@ export interface SavedJacobian {
 /**
  * Writes the Jacobian of `expr` (with `hessian: true`, the Hessian of a scalar f) to `path` as
  * a column-major .npy (`fortran_order: True`), tile by tile: each tile's columns are one
- * contiguous byte range of the file, written in place.
+ * contiguous byte range of the file, written in place. A failure leaves no file (a shared file
+ * keeps the other workers' tiles; the failed worker's columns must be rerun).
  */
 export async function saveJacobianNpy(path: string, expr: ExprLike, opts: SaveJacobianOptions): Promise<SavedJacobian> {
   if (typeof path !== 'string' || path === '') throw new InvalidArgumentError('saveJacobianNpy: the path must be a non-empty string');
@@ -64,8 +65,11 @@ export async function saveJacobianNpy(path: string, expr: ExprLike, opts: SaveJa
       await file.writeColumns(col0 - shift, tile);
       tiles++;
     }
-  } finally {
-    await file.close();
+  } catch (err) {
+    // a whole-file run leaves nothing behind; a shared file keeps the other workers' tiles
+    await file.abort();
+    throw err;
   }
+  await file.close();
   return { rows: t.rows, cols: t.cols, dtype: fileDtype, col0: t.col0, count: t.count, tiles, created: file.created };
 }

@@ -4,12 +4,13 @@
  * Hessian tile by tile (equal to the in-memory result), and progress callbacks (monotone,
  * complete).
  */
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CpuBackend,
+  DeviceLostError,
   FileFormatError,
   InvalidArgumentError,
   IoError,
@@ -211,6 +212,25 @@ describe('saveJacobianNpy: tile by tile equals the in-memory result', () => {
     }
     await mergeNpy(f('H2.npy'), parts);
     expect(readFileSync(f('H2.npy')).equals(readFileSync(f('H.npy')))).toBe(true);
+  });
+
+  it('a run that fails midway leaves no file, and an older file of that name as it was', async () => {
+    /** The CPU backend, failing on its third read-back (the third tile). */
+    class FailingBackend extends CpuBackend {
+      reads = 0;
+      override async read(t: Parameters<CpuBackend['read']>[0]): Promise<Mat> {
+        if (++this.reads === 3) throw new DeviceLostError('cpu', 'injected failure');
+        return super.read(t);
+      }
+    }
+    const at = { A, X, B };
+    await expect(saveJacobianNpy(f('fail.npy'), 'A*X*B', { wrt: 'X', at, backend: new FailingBackend(), tileCols: 2 })).rejects.toBeInstanceOf(DeviceLostError);
+    expect(existsSync(f('fail.npy'))).toBe(false);
+    await saveNpy(f('old.npy'), Mat.eye(3));
+    const before = readFileSync(f('old.npy'));
+    await expect(saveJacobianNpy(f('old.npy'), 'A*X*B', { wrt: 'X', at, backend: new FailingBackend(), tileCols: 2 })).rejects.toBeInstanceOf(DeviceLostError);
+    expect(readFileSync(f('old.npy')).equals(before)).toBe(true);
+    expect(readdirSync(dir).filter((n) => n.endsWith('.partial'))).toEqual([]);
   });
 
   it('bad options are typed errors', async () => {
