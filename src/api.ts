@@ -1,5 +1,5 @@
 import type { Backend, Layout } from './backend/backend.js';
-import { InvalidArgumentError, ShapeError, UnknownOptionError, fmtShape } from './errors.js';
+import { InvalidArgumentError, ShapeError, fmtShape } from './errors.js';
 import type { Node } from './expr/ast.js';
 import { toAst, type ExprLike } from './expr/build.js';
 import { check, freeVars } from './expr/check.js';
@@ -10,9 +10,11 @@ import { constant, num, variable } from './diff/nodes.js';
 import { pullback } from './diff/vjp.js';
 import { transpose } from './mat/ops.js';
 import { withBackend, type BackendChoice, type RunReport } from './plan/backends.js';
+import { describeValue, isPart, validateOptions } from './plan/options.js';
+import { checkIntermediates } from './plan/sizes.js';
 import { cachedPlan, planKey } from './plan/cache.js';
 import type { Primal } from './plan/execute.js';
-import { METHODS, explainPlan, planJacobian, type Explanation, type JacobianPlan, type Method } from './plan/plan.js';
+import { explainPlan, planJacobian, type Explanation, type JacobianPlan, type Method } from './plan/plan.js';
 import { DEFAULT_MAX_BYTES, compareWithFd, primalOf, runLinear, runPlan, tileColumns, tilingPlan, type JacobianTile, type OutTarget } from './plan/run.js';
 import { layoutSize, partOf, runTiles, splitRange, type OnProgress } from './plan/tiles.js';
 
@@ -66,16 +68,9 @@ interface Compiled {
   readonly domainOf?: Node;
 }
 
-function checkOptions(opts: object | undefined, allowed: readonly string[], fnName: string): void {
-  if (!opts || typeof opts !== 'object') throw new InvalidArgumentError(`${fnName}: options with 'at' (the values of the names) are required`);
-  for (const k of Object.keys(opts)) if (!allowed.includes(k)) throw new UnknownOptionError(k, allowed);
-  const o = opts as DiffOptions;
-  if (o.layout !== undefined && o.layout !== 'denominator' && o.layout !== 'numerator') {
-    throw new InvalidArgumentError(`layout must be 'denominator' or 'numerator', got '${String(o.layout)}'`);
-  }
-  if (o.method !== undefined && !METHODS.includes(o.method)) {
-    throw new InvalidArgumentError(`method must be one of ${METHODS.join(', ')}, got '${String(o.method)}'`);
-  }
+/** Validates an entry point's options (plan/options.ts) and returns a copy of its own, defined values. */
+function checkOptions<T extends object>(opts: T, allowed: readonly string[], fnName: string): T {
+  return validateOptions<T>(opts, allowed, fnName);
 }
 
 export function toMat(name: string, v: Bindings[string]): Mat {
@@ -90,15 +85,22 @@ export function toMat(name: string, v: Bindings[string]): Mat {
 
 function compile(expr: ExprLike, at: Bindings): Compiled {
   if (!at || typeof at !== 'object') throw new InvalidArgumentError("'at' must be an object binding each name to a value");
-  const env: Record<string, Mat> = {};
+  // no prototype: a bound `__proto__` is an ordinary entry, and `toString` is not bound unless given
+  const env: Record<string, Mat> = Object.create(null) as Record<string, Mat>;
   for (const [k, v] of Object.entries(at)) env[k] = toMat(k, v);
   checkEnv(env);
-  return { fn: check(toAst(expr), env), env };
+  const fn = check(toAst(expr), env);
+  checkIntermediates(fn);
+  return { fn, env };
 }
 
 function resolveWrt(c: Compiled, wrt: string | undefined): string {
   if (wrt !== undefined) {
-    if (!(wrt in c.env)) throw new InvalidArgumentError(`wrt: '${wrt}' has no value in 'at'`);
+    if (typeof wrt !== 'string') throw new InvalidArgumentError(`wrt must be a string naming a bound matrix, got ${describeValue(wrt)}`);
+    if (!Object.hasOwn(c.env, wrt)) {
+      const bound = Object.keys(c.env);
+      throw new InvalidArgumentError(`wrt: '${wrt}' has no value in 'at' (bound: ${bound.length ? bound.join(', ') : 'nothing'})`);
+    }
     return wrt;
   }
   const names = freeVars(c.fn);
@@ -116,9 +118,11 @@ function requireScalar(fn: Node, what: string): void {
 
 /** F evaluated at the bound values (CPU, float64). */
 export async function evaluate(expr: ExprLike, opts: EvaluateOptions): Promise<Mat> {
-  checkOptions(opts, EVAL_KEYS, 'evaluate');
+  opts = checkOptions(opts, EVAL_KEYS, 'evaluate');
   const c = compile(expr, opts.at);
-  return evaluateNode(c.fn, c.env);
+  const F = evaluateNode(c.fn, c.env);
+  // never hand back the caller's own matrix (evaluate('X') is a copy of X)
+  return c.fn.op === 'var' || c.fn.op === 'const' ? F.toFloat64().clone() : F;
 }
 
 /**
@@ -126,7 +130,7 @@ export async function evaluate(expr: ExprLike, opts: EvaluateOptions): Promise<M
  * layout (default, vec(dF) = Dᵀ vec(dX)), pq×mn in the numerator layout (the Jacobian matrix).
  */
 export async function jacobian(expr: ExprLike, opts: JacobianOptions): Promise<Mat> {
-  checkOptions(opts, OUT_KEYS, 'jacobian');
+  opts = checkOptions(opts, OUT_KEYS, 'jacobian');
   const { env, plan } = compilePlan('jacobian', expr, opts);
   return runPlan(plan, env, opts);
 }
@@ -138,11 +142,13 @@ export async function jacobian(expr: ExprLike, opts: JacobianOptions): Promise<M
 function compilePlan(kind: 'jacobian' | 'hessian', expr: ExprLike, opts: DiffOptions): { env: Record<string, Mat>; plan: JacobianPlan } {
   const at = opts.at;
   if (!at || typeof at !== 'object') throw new InvalidArgumentError("'at' must be an object binding each name to a value");
-  const env: Record<string, Mat> = {};
+  // no prototype: a bound `__proto__` is an ordinary entry, and `toString` is not bound unless given
+  const env: Record<string, Mat> = Object.create(null) as Record<string, Mat>;
   for (const [k, v] of Object.entries(at)) env[k] = toMat(k, v);
   checkEnv(env);
   const { plan } = cachedPlan(expr, planKey(kind, opts, env), () => {
     const fn = check(toAst(expr), env);
+    checkIntermediates(fn);
     const c: Compiled = { fn, env };
     const wrt = resolveWrt(c, opts.wrt);
     const target = kind === 'hessian' ? gradientNode(c, wrt, 'hessian') : fn;
@@ -167,8 +173,8 @@ export function preparePlan(
   expr: ExprLike,
   opts: Omit<DiffOptions, 'onReport'> & { readonly hessian?: boolean },
 ): { plan: JacobianPlan; primal: () => Primal } {
-  const { hessian: isHessian, ...rest } = opts;
-  checkOptions(rest, DIFF_KEYS, 'explain');
+  opts = checkOptions(opts, [...DIFF_KEYS, 'hessian'], 'explain');
+  const isHessian = opts.hessian;
   const c = compile(expr, opts.at);
   const wrt = resolveWrt(c, opts.wrt);
   const fn = isHessian ? gradientNode(c, wrt, 'hessian') : c.fn;
@@ -183,7 +189,7 @@ export interface GradOptions extends DiffOptions {
 
 /** The gradient matrix of a scalar f: same shape as X, entries ∂f/∂X_ij (reverse mode by default). */
 export async function grad(expr: ExprLike, opts: GradOptions): Promise<Mat> {
-  checkOptions(opts, [...DIFF_KEYS, 'form'], 'grad');
+  opts = checkOptions(opts, [...DIFF_KEYS, 'form'], 'grad');
   if (opts.form !== undefined && opts.form !== 'gradient' && opts.form !== 'jacobian') {
     throw new InvalidArgumentError(`form must be 'gradient' or 'jacobian', got '${String(opts.form)}'`);
   }
@@ -224,7 +230,7 @@ export function compileScalar(expr: ExprLike, at: Bindings, wrt: string | undefi
 
 /** dY/dt of a matrix function of a scalar t, with the shape of Y. */
 export async function derivative(expr: ExprLike, opts: Omit<DiffOptions, 'layout' | 'method' | 'maxBytes'>): Promise<Mat> {
-  checkOptions(opts, ['at', 'wrt', 'backend', 'onReport'], 'derivative');
+  opts = checkOptions(opts, ['at', 'wrt', 'backend', 'onReport'], 'derivative');
   const c = compile(expr, opts.at);
   const wrt = resolveWrt(c, opts.wrt);
   const [m, n] = xShape(c, wrt);
@@ -241,7 +247,7 @@ export interface JvpOptions extends Omit<DiffOptions, 'layout' | 'method' | 'max
 
 /** The directional derivative dF = J vec(dX) (shape of F), without forming J. */
 export async function jvp(expr: ExprLike, opts: JvpOptions): Promise<Mat> {
-  checkOptions(opts, ['at', 'wrt', 'backend', 'onReport', 'tangent'], 'jvp');
+  opts = checkOptions(opts, ['at', 'wrt', 'backend', 'onReport', 'tangent'], 'jvp');
   const c = compile(expr, opts.at);
   const wrt = resolveWrt(c, opts.wrt);
   return tangentOf(c, wrt, seedMat('tangent', opts.tangent, xShape(c, wrt)), opts);
@@ -261,7 +267,7 @@ export interface VjpOptions extends Omit<DiffOptions, 'layout' | 'method' | 'max
 
 /** The pullback X̄ = ∂⟨F̄, F⟩/∂X (shape of X), i.e. Jᵀ vec(F̄), without forming J. */
 export async function vjp(expr: ExprLike, opts: VjpOptions): Promise<Mat> {
-  checkOptions(opts, ['at', 'wrt', 'backend', 'onReport', 'cotangent'], 'vjp');
+  opts = checkOptions(opts, ['at', 'wrt', 'backend', 'onReport', 'cotangent'], 'vjp');
   const c = compile(expr, opts.at);
   const wrt = resolveWrt(c, opts.wrt);
   const ct = seedMat('cotangent', opts.cotangent, c.fn.shape as [number, number]);
@@ -284,7 +290,7 @@ function seedMat(what: string, v: Mat | Bindings[string], shape: readonly [numbe
  * the symbolic gradient, assembled like any Jacobian (structured terms where they exist).
  */
 export async function hessian(expr: ExprLike, opts: JacobianOptions): Promise<Mat> {
-  checkOptions(opts, OUT_KEYS, 'hessian');
+  opts = checkOptions(opts, OUT_KEYS, 'hessian');
   const { env, plan } = compilePlan('hessian', expr, opts);
   return runPlan(plan, env, opts);
 }
@@ -296,7 +302,7 @@ export interface HvpOptions extends Omit<DiffOptions, 'layout' | 'method' | 'max
 
 /** The Hessian-vector product H vec(V) (returned with the shape of X), without forming H. */
 export async function hvp(expr: ExprLike, opts: HvpOptions): Promise<Mat> {
-  checkOptions(opts, ['at', 'wrt', 'backend', 'onReport', 'v'], 'hvp');
+  opts = checkOptions(opts, ['at', 'wrt', 'backend', 'onReport', 'v'], 'hvp');
   const c = compile(expr, opts.at);
   const wrt = resolveWrt(c, opts.wrt);
   const g = gradientNode(c, wrt, 'hvp');
@@ -319,8 +325,8 @@ export interface CheckResult {
 
 /** Compares `jacobian` (any method/backend) against central finite differences in float64. */
 export async function checkJacobian(expr: ExprLike, opts: DiffOptions & { readonly tolerance?: number }): Promise<CheckResult> {
+  opts = checkOptions(opts, [...DIFF_KEYS, 'tolerance'], 'checkJacobian');
   const { tolerance, ...rest } = opts;
-  checkOptions(rest, DIFF_KEYS, 'checkJacobian');
   let report: RunReport | undefined;
   const c = compile(expr, opts.at);
   const wrt = resolveWrt(c, opts.wrt);
@@ -356,9 +362,8 @@ export interface TiledJacobian {
 
 /** Plans a Jacobian (or Hessian) in column tiles and chooses the backend, without running anything yet. */
 export async function tiledJacobian(expr: ExprLike, opts: TileOptions): Promise<TiledJacobian> {
-  const { tileCols, hessian: isHessian, part, ...rest } = opts;
-  checkOptions(rest, DIFF_KEYS, 'jacobianTiles');
-  if (tileCols !== undefined && (!Number.isSafeInteger(tileCols) || tileCols < 1)) throw new InvalidArgumentError(`tileCols must be a positive integer, got ${String(tileCols)}`);
+  opts = validateOptions<TileOptions>(opts, [...DIFF_KEYS, 'tileCols', 'hessian', 'part'], 'jacobianTiles', { checks: { part: isPart } });
+  const { tileCols, hessian: isHessian, part } = opts;
   const c = compile(expr, opts.at);
   const wrt = resolveWrt(c, opts.wrt);
   const fn = isHessian ? gradientNode(c, wrt, 'hessian') : c.fn;

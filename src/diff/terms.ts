@@ -52,6 +52,16 @@ export function innerShape(t: KronSym, m: number, n: number): Shape {
   return [t.A ? t.A.shape[0] : r, t.B ? t.B.shape[1] : c];
 }
 
+/**
+ * The most structured terms one derivative is expanded into. Beyond it (`X^4096`, a product of
+ * thousands of factors: one Kronecker term per factor, each with its own products) the tangent
+ * is left whole, as one dense term, so the cost stays linear in the expression's size: forward
+ * or reverse mode over the shared tangent DAG (O(log k) nodes for X^k).
+ */
+export const MAX_TERMS = 256;
+
+class TooManyTerms extends Error {}
+
 export function extractTerms(tangent: Node | null, dX: Node, key: (x: Node) => string = () => ''): SymTerm[] {
   if (!tangent) return [];
   const [m, n] = dX.shape;
@@ -60,11 +70,19 @@ export function extractTerms(tangent: Node | null, dX: Node, key: (x: Node) => s
     let r = memo.get(t);
     if (!r) {
       r = extract(t, walk, dX, m, n);
+      if (r.length > MAX_TERMS) throw new TooManyTerms();
       memo.set(t, r);
     }
     return r;
   };
-  const terms = mergeDense(walk(tangent));
+  let all: SymTerm[];
+  try {
+    all = walk(tangent);
+  } catch (e) {
+    if (e instanceof TooManyTerms) return [dense(tangent)];
+    throw e;
+  }
+  const terms = mergeDense(all);
   return mergeTerms(terms.filter((t) => !(t.kind !== 'dense' && t.alpha === 0)), m, n, key);
 }
 

@@ -38,6 +38,7 @@
 import { InvalidArgumentError, MatjacError } from '../errors.js';
 import { UNARY_FNS, isUnaryFn, type UnaryFn } from '../ops/unary.js';
 import type { Ast, FnName, IndexSpec } from './ast.js';
+import { chain, validateAst } from './limits.js';
 import { formatAst, isFnName, parse, parseIndexSpec } from './parse.js';
 
 /** The builder's expression wrapper: an immutable handle on an `Ast`, with fluent methods. */
@@ -207,9 +208,9 @@ function stripSpec(s: IndexSpec): IndexSpec {
 
 /** Turns a string (parsed), an Ast (as is) or an `E` into an `Ast`. */
 export function toAst(e: ExprLike): Ast {
-  if (e instanceof E) return e.ast;
+  if (e instanceof E) return validateAst(e.ast);
   if (typeof e === 'string') return parse(e);
-  if (isAst(e)) return e;
+  if (isAst(e)) return validateAst(e);
   throw new InvalidArgumentError(`expected an expression (string, Ast or builder expression), got ${describeValue(e)}`);
 }
 
@@ -264,9 +265,9 @@ type BinOp = Extract<Ast, { kind: 'binary' }>['op'];
 
 function fold(o: BinOp, a: Operand, bs: Operand[], what: string): E {
   if (bs.length === 0) throw new InvalidArgumentError(`${what} needs at least two operands`);
-  let acc = op(a);
-  for (const b of bs) acc = { kind: 'binary', op: o, a: acc, b: op(b) };
-  return new E(acc);
+  // folded left like `a + b + c`; a long list is built balanced (expr/limits.ts)
+  const xs = [op(a), ...bs.map(op)];
+  return new E(chain(xs, bs.map(() => o), []));
 }
 
 /** `a + b (+ c …)`, left to right. */

@@ -147,6 +147,9 @@ function leftDivide(a: Node, b: Node, pos: number | undefined): Node {
 }
 
 /** X^k for k ≥ 1 by repeated squaring; equal powers are one shared node. */
+/** The largest |k| accepted in X^k (2^20: twenty squarings). */
+export const MAX_MATRIX_POWER = 2 ** 20;
+
 function matPower(x: Node, k: number, pos: number | undefined): Node {
   const cache = new Map<number, Node>([[1, x]]);
   const p = (e: number): Node => {
@@ -257,6 +260,11 @@ function lower(a: Ast, go: (a: Ast) => Node, env: Map<string, Shape>): Node {
           if (!Number.isInteger(p)) {
             throw new InvalidArgumentError(
               `'^'${at(pos)}: a matrix power needs an integer exponent, got ${formatNumber(p)} (use '.^' for an elementwise power)`,
+            );
+          }
+          if (Math.abs(p) > MAX_MATRIX_POWER) {
+            throw new InvalidArgumentError(
+              `'^'${at(pos)}: the matrix power ${formatNumber(p)} is beyond the limit ±${MAX_MATRIX_POWER} (X^k is computed by repeated squaring; use expm or a scalar power instead)`,
             );
           }
           if (p === 0) return { op: 'const', value: Mat.eye(x.shape[0]), shape: x.shape, pos };

@@ -20,6 +20,7 @@ import { ParseError } from '../errors.js';
 import { FN_NAMES, checkArity, isFnName, type FnName } from '../ops/functions.js';
 import { PREC, formatNumber } from '../ops/types.js';
 import type { Ast, IndexSpec } from './ast.js';
+import { CHAIN_COLLAPSE, MAX_DEPTH, chain, validateAst } from './limits.js';
 
 export { isFnName };
 
@@ -165,7 +166,8 @@ export function tokenize(src: string): Tok[] {
 /** Parses MATLAB-like expression text into an `Ast` (DESIGN.md §2). Throws `ParseError`. */
 export function parse(text: string): Ast {
   if (typeof text !== 'string') throw new ParseError(`expected the expression as a string, got ${typeof text}`, 0, 'a string');
-  return new Parser(text).parseTop();
+  // bounded: long chains are built balanced, and the depth is checked (expr/limits.ts)
+  return validateAst(new Parser(text).parseTop());
 }
 
 class Parser {
@@ -175,6 +177,8 @@ class Parser {
   private readonly ctx: ('(' | '[')[] = [];
   /** > 0 inside an index, where `end` is a value */
   private indexDepth = 0;
+  /** Nesting depth of the recursive descent (parentheses, brackets, calls). */
+  private depth = 0;
 
   constructor(src: string) {
     this.toks = tokenize(src);
@@ -214,6 +218,17 @@ class Parser {
     return t.kind === 'op' && ops.includes(t.text);
   }
 
+  private nested(t: Tok, f: () => Ast): Ast {
+    if (++this.depth > MAX_DEPTH) {
+      throw new ParseError(`the expression is nested more than ${MAX_DEPTH} levels deep at ${t.pos}; split it into parts`, t.pos, 'a shallower expression');
+    }
+    try {
+      return f();
+    } finally {
+      this.depth--;
+    }
+  }
+
   /** For `parseIndexSpec`: the text is `_(spec)`. */
   parseIndexOnly(): IndexSpec {
     this.next();
@@ -248,37 +263,52 @@ class Parser {
     return after !== undefined && !after.spaceBefore && after.kind !== 'eof';
   }
 
+  /** Left-associative operands and operators of one level, built by `chain` (balanced when long). */
   private parseAdditive(): Ast {
-    let left = this.parseMultiplicative();
+    const xs = [this.parseMultiplicative()];
+    const ops: ('+' | '-')[] = [];
+    const pos: number[] = [];
     for (;;) {
       const t = this.peek();
-      if (!this.isOp(t, '+', '-') || this.startsNewElement(t)) return left;
+      if (!this.isOp(t, '+', '-') || this.startsNewElement(t)) return chain(xs, ops, pos);
       this.next();
-      const right = this.parseMultiplicative();
-      left = { kind: 'binary', op: t.text as '+' | '-', a: left, b: right, pos: t.pos };
+      ops.push(t.text as '+' | '-');
+      pos.push(t.pos);
+      xs.push(this.parseMultiplicative());
     }
   }
 
   private parseMultiplicative(): Ast {
-    let left = this.parseUnary();
+    const xs = [this.parseUnary()];
+    const ops: ('*' | '.*' | './' | '/' | '\\')[] = [];
+    const pos: number[] = [];
     for (;;) {
       const t = this.peek();
-      if (!this.isOp(t, '*', '.*', './', '/', '\\')) return left;
+      if (!this.isOp(t, '*', '.*', './', '/', '\\')) return chain(xs, ops, pos);
       this.next();
-      const right = this.parseUnary();
-      left = { kind: 'binary', op: t.text as '*' | '.*' | './' | '/' | '\\', a: left, b: right, pos: t.pos };
+      ops.push(t.text as '*' | '.*' | './' | '/' | '\\');
+      pos.push(t.pos);
+      xs.push(this.parseUnary());
     }
   }
 
-  private parseUnary(): Ast {
+  /** Leading signs, read in a loop (a long run counts by parity); `operand` parses what follows. */
+  private signs(operand: () => Ast): Ast {
     if (this.inBracket) this.skipNewlines();
-    const t = this.peek();
-    if (this.isOp(t, '-', '+')) {
+    const minus: Tok[] = [];
+    for (let t = this.peek(); this.isOp(t, '-', '+'); t = this.peek()) {
       this.next();
-      const a = this.parseUnary();
-      return t.text === '-' ? { kind: 'neg', a, pos: t.pos } : a;
+      if (t.text === '-') minus.push(t);
+      if (this.inBracket) this.skipNewlines();
     }
-    return this.parsePower();
+    let a = operand();
+    if (minus.length > CHAIN_COLLAPSE) return minus.length % 2 === 1 ? { kind: 'neg', a, pos: minus[0]!.pos } : a;
+    for (let k = minus.length - 1; k >= 0; k--) a = { kind: 'neg', a, pos: minus[k]!.pos };
+    return a;
+  }
+
+  private parseUnary(): Ast {
+    return this.signs(() => this.parsePower());
   }
 
   private parsePower(): Ast {
@@ -294,18 +324,14 @@ class Parser {
 
   /** The operand of `^`/`.^`: postfix-level, with optional leading signs (`2^-1`). */
   private parseExponent(): Ast {
-    if (this.inBracket) this.skipNewlines();
-    const t = this.peek();
-    if (this.isOp(t, '-', '+')) {
-      this.next();
-      const a = this.parseExponent();
-      return t.text === '-' ? { kind: 'neg', a, pos: t.pos } : a;
-    }
-    return this.parsePostfix();
+    return this.signs(() => this.parsePostfix());
   }
 
   private parsePostfix(): Ast {
     let e = this.parsePrimary();
+    // a run of transposes longer than CHAIN_COLLAPSE counts by parity (X'''' is X)
+    let run: Tok[] = [];
+    let base = e;
     for (;;) {
       const t = this.peek();
       if (this.isOp(t, "'", ".'")) {
@@ -317,9 +343,12 @@ class Parser {
           );
         }
         this.next();
-        e = { kind: 'transpose', a: e, pos: t.pos };
+        if (run.length === 0) base = e;
+        run.push(t);
+        e = run.length > CHAIN_COLLAPSE ? (run.length % 2 === 1 ? { kind: 'transpose', a: base, pos: run[0]!.pos } : base) : { kind: 'transpose', a: e, pos: t.pos };
         continue;
       }
+      run = [];
       if (t.kind === '(' && !(this.inBracket && t.spaceBefore)) {
         this.next();
         e = this.parseIndex(e, t);
@@ -413,14 +442,14 @@ class Parser {
       case 'name': {
         this.next();
         if (t.text === 'end' && this.indexDepth > 0) return { kind: 'end', pos: t.pos };
-        if (isFnName(t.text)) return this.parseCall(t, t.text);
+        if (isFnName(t.text)) return this.nested(t, () => this.parseCall(t, t.text as FnName));
         return { kind: 'name', name: t.text, pos: t.pos };
       }
       case '(': {
         this.next();
         this.ctx.push('(');
         try {
-          const e = this.parseAdditive();
+          const e = this.nested(t, () => this.parseAdditive());
           const close = this.peek();
           if (close.kind !== ')') this.fail("')'", close, ` to close '(' at ${t.pos}`);
           this.next();
@@ -431,7 +460,7 @@ class Parser {
       }
       case '[':
         this.next();
-        return this.parseConcat(t);
+        return this.nested(t, () => this.parseConcat(t));
       default:
         return this.fail('an expression', t);
     }

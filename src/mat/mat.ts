@@ -1,6 +1,31 @@
-import { InvalidArgumentError, NonFiniteError, type Shape } from '../errors.js';
+import { InvalidArgumentError, NonFiniteError, TooLargeError, type Shape } from '../errors.js';
 
 export type MatData = Float64Array | Float32Array;
+
+/**
+ * The most entries one matrix may hold (8 GiB in float64): sizes are checked against it before
+ * anything is allocated, so an impossible size is a TooLargeError, never a RangeError.
+ */
+export const MAX_ENTRIES = 2 ** 30;
+
+const fmtGiB = (bytes: number): string => (bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toPrecision(3)} GiB` : `${(bytes / 2 ** 20).toPrecision(3)} MiB`);
+
+/**
+ * Checks an m×n size before allocating it: non-negative integers (InvalidArgumentError), at most
+ * MAX_ENTRIES entries (TooLargeError saying how much). `what` names the matrix in the message.
+ */
+export function checkSize(m: unknown, n: unknown, what = 'matrix'): void {
+  if (typeof m !== 'number' || typeof n !== 'number' || !Number.isSafeInteger(m) || !Number.isSafeInteger(n) || m < 0 || n < 0) {
+    throw new InvalidArgumentError(`${what}: dimensions must be non-negative integers, got ${String(m)}×${String(n)}`);
+  }
+  if (m * n > MAX_ENTRIES) {
+    throw new TooLargeError(
+      `${what}: a ${m}×${n} matrix has ${(m * n).toExponential(2)} entries (${fmtGiB(m * n * 8)} in float64), more than the ${fmtGiB(MAX_ENTRIES * 8)} one matrix may take; ` +
+        'use smaller sizes, or rewrite the expression so that it does not form this matrix',
+      m * n * 8,
+    );
+  }
+}
 
 /**
  * A dense real matrix stored column-major, so `data` is `vec(X)` itself:
@@ -13,8 +38,9 @@ export class Mat {
     readonly cols: number,
     readonly data: MatData,
   ) {
-    if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 0 || cols < 0) {
-      throw new InvalidArgumentError(`matrix dimensions must be non-negative integers, got ${rows}×${cols}`);
+    checkSize(rows, cols, 'new Mat');
+    if (!(data instanceof Float64Array || data instanceof Float32Array)) {
+      throw new InvalidArgumentError(`new Mat: data must be a Float64Array or Float32Array (column-major), got ${data === null ? 'null' : Array.isArray(data) ? 'an array (use Mat.fromColumnMajor)' : typeof data}`);
     }
     if (data.length !== rows * cols) {
       throw new InvalidArgumentError(`a ${rows}×${cols} matrix needs ${rows * cols} entries, got ${data.length}`);
@@ -25,39 +51,58 @@ export class Mat {
   static from(rowArrays: readonly (readonly number[])[]): Mat {
     if (!Array.isArray(rowArrays)) throw new InvalidArgumentError('Mat.from expects an array of rows');
     const m = rowArrays.length;
-    const n = m === 0 ? 0 : rowArrays[0]!.length;
+    const first: unknown = m === 0 ? [] : rowArrays[0];
+    if (!Array.isArray(first)) throw new InvalidArgumentError('Mat.from: row 0 is not an array (Mat.from takes an array of rows)');
+    const n = first.length;
+    checkSize(m, n, 'Mat.from');
     const data = new Float64Array(m * n);
     for (let i = 0; i < m; i++) {
       const row = rowArrays[i]!;
       if (!Array.isArray(row) || row.length !== n) {
         throw new InvalidArgumentError(`Mat.from: row ${i} has ${Array.isArray(row) ? row.length : 'no'} entries, row 0 has ${n}`);
       }
-      for (let j = 0; j < n; j++) data[i + j * m] = Number(row[j]);
+      for (let j = 0; j < n; j++) {
+        const v: unknown = row[j];
+        if (typeof v !== 'number') throw new InvalidArgumentError(`Mat.from: entry (${i + 1}, ${j + 1}) is ${v === null ? 'null' : typeof v}, not a number`);
+        data[i + j * m] = v;
+      }
     }
     return new Mat(m, n, data);
   }
 
   /** Wraps (does not copy) column-major data: `data = vec(X)`. */
   static fromColumnMajor(m: number, n: number, data: MatData | readonly number[]): Mat {
-    return new Mat(m, n, data instanceof Float64Array || data instanceof Float32Array ? data : Float64Array.from(data));
+    checkSize(m, n, 'Mat.fromColumnMajor');
+    if (data instanceof Float64Array || data instanceof Float32Array) return new Mat(m, n, data);
+    if (!Array.isArray(data)) throw new InvalidArgumentError(`Mat.fromColumnMajor: data must be a Float64Array, Float32Array or an array of numbers, got ${data === null ? 'null' : typeof data}`);
+    if (data.length !== m * n) throw new InvalidArgumentError(`Mat.fromColumnMajor: a ${m}×${n} matrix needs ${m * n} entries, got ${data.length}`);
+    const k = data.findIndex((v) => typeof v !== 'number');
+    if (k >= 0) throw new InvalidArgumentError(`Mat.fromColumnMajor: entry ${k} is ${typeof data[k]}, not a number`);
+    return new Mat(m, n, Float64Array.from(data));
   }
 
   static zeros(m: number, n: number = m): Mat {
+    checkSize(m, n, 'Mat.zeros');
     return new Mat(m, n, new Float64Array(m * n));
   }
 
   static eye(n: number): Mat {
+    checkSize(n, n, 'Mat.eye');
     const I = Mat.zeros(n, n);
     for (let i = 0; i < n; i++) I.data[i + i * n] = 1;
     return I;
   }
 
   static scalar(v: number): Mat {
+    if (typeof v !== 'number') throw new InvalidArgumentError(`Mat.scalar: expected a number, got ${v === null ? 'null' : typeof v}`);
     return new Mat(1, 1, Float64Array.of(v));
   }
 
   /** Column vector from values. */
   static col(values: readonly number[]): Mat {
+    if (!Array.isArray(values)) throw new InvalidArgumentError('Mat.col expects an array of numbers');
+    const k = values.findIndex((v) => typeof v !== 'number');
+    if (k >= 0) throw new InvalidArgumentError(`Mat.col: entry ${k} is ${values[k] === null ? 'null' : typeof values[k]}, not a number`);
     return new Mat(values.length, 1, Float64Array.from(values));
   }
 
@@ -66,17 +111,25 @@ export class Mat {
    * with `dist: 'normal'`. The same seed always gives the same matrix.
    */
   static random(m: number, n: number = m, opts: { seed?: number; lo?: number; hi?: number; dist?: 'uniform' | 'normal' } = {}): Mat {
-    const rand = mulberry32(opts.seed ?? 1);
+    checkSize(m, n, 'Mat.random');
+    if (typeof opts !== 'object' || opts === null) throw new InvalidArgumentError('Mat.random: options must be an object { seed, lo, hi, dist }');
+    const { seed = 1, lo: lo0 = -1, hi: hi0 = 1, dist = 'uniform' } = opts;
+    if (typeof seed !== 'number' || !Number.isFinite(seed)) throw new InvalidArgumentError(`Mat.random: seed must be a finite number, got ${String(seed)}`);
+    if (typeof lo0 !== 'number' || typeof hi0 !== 'number' || !Number.isFinite(lo0) || !Number.isFinite(hi0) || !Number.isFinite(hi0 - lo0) || lo0 > hi0) {
+      throw new InvalidArgumentError(`Mat.random: lo and hi must be finite numbers with lo ≤ hi, got lo=${String(lo0)}, hi=${String(hi0)}`);
+    }
+    if (dist !== 'uniform' && dist !== 'normal') throw new InvalidArgumentError(`Mat.random: dist must be 'uniform' or 'normal', got ${String(dist)}`);
+    const rand = mulberry32(seed);
     const out = Mat.zeros(m, n);
     const d = out.data;
-    if (opts.dist === 'normal') {
+    if (dist === 'normal') {
       for (let k = 0; k < d.length; k++) {
         const u = 1 - rand();
         d[k] = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
       }
     } else {
-      const lo = opts.lo ?? -1;
-      const hi = opts.hi ?? 1;
+      const lo = lo0;
+      const hi = hi0;
       for (let k = 0; k < d.length; k++) d[k] = lo + (hi - lo) * rand();
     }
     return out;

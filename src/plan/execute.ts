@@ -6,6 +6,8 @@ import { Mat } from '../mat/mat.js';
 import { innerShape, type KronSym, type SymTerm } from '../diff/terms.js';
 import { assembleTerms, describeAssembly } from './assembly.js';
 import { evalLinear } from './linear.js';
+import { checkIntermediates } from './sizes.js';
+import { dependents } from '../diff/nodes.js';
 import { cotangentName, fmtBytes, tangentName, type JacobianPlan } from './plan.js';
 
 /** Evaluates a primal (seed-free) expression in float64, memoised across one plan. */
@@ -161,4 +163,13 @@ export function checkSize(plan: JacobianPlan, where: string, bytesPerEntry: numb
       need,
     );
   }
+  // the intermediates too: batched modes hold each seed-dependent one for every direction
+  const seeded = (root: Node | null | undefined, seed: string, batch: number): void => {
+    if (!root) return;
+    const dep = dependents(root, seed);
+    checkIntermediates(root, { batch, batched: (x) => dep.has(x), bytesPerEntry, maxBytes, what: `${plan.method} mode on the ${where} backend` });
+  };
+  if (plan.method === 'forward') seeded(plan.tangent, tangentName(plan.wrt), m * n);
+  if (plan.method === 'reverse') seeded(plan.adjoint, cotangentName, p * q);
+  if (plan.method === 'structured') for (const t of plan.terms!) if (t.kind === 'dense') seeded(t.tangent, tangentName(plan.wrt), m * n);
 }
