@@ -56,8 +56,9 @@ export class NotSquareError extends MatjacError {
   }
 }
 
+/** A NaN/Inf in an input, or a result that overflows; `precision` is the one that overflowed, when a result did. */
 export class NonFiniteError extends MatjacError {
-  constructor(message: string) {
+  constructor(message: string, readonly precision?: 'f32' | 'f64') {
     super('E_NON_FINITE', message);
   }
 }

@@ -1,8 +1,8 @@
-import { FileFormatError, InvalidArgumentError, IoError, ParseError } from '../errors.js';
+import { FileFormatError, InvalidArgumentError, IoError, ParseError, TooLargeError } from '../errors.js';
 import { check } from '../expr/check.js';
 import { evaluateNode } from '../expr/eval.js';
 import { parse } from '../expr/parse.js';
-import { Mat } from '../mat/mat.js';
+import { Mat, checkSize } from '../mat/mat.js';
 import { fromNpy } from '../io/npy.js';
 
 /**
@@ -15,13 +15,14 @@ import { fromNpy } from '../io/npy.js';
  * stays free of node:fs because the browser demo parses its inputs with it too).
  */
 export function parseBindings(text: string, seed = 1, readFile?: (path: string) => Uint8Array): Record<string, Mat> {
-  const out: Record<string, Mat> = {};
+  const out: Record<string, Mat> = Object.create(null) as Record<string, Mat>;
   let k = 0;
   for (const part of splitTopLevel(text)) {
     const eq = part.indexOf('=');
     if (eq < 0) throw new InvalidArgumentError(`--at: expected name=value, got '${part.trim()}'`);
     const name = part.slice(0, eq).trim();
     if (!/^[A-Za-z_]\w*$/.test(name)) throw new InvalidArgumentError(`--at: '${name}' is not a name`);
+    if (Object.hasOwn(out, name)) throw new InvalidArgumentError(`--at: '${name}' is given twice`);
     out[name] = valueOf(part.slice(eq + 1).trim(), seed + 7919 * k++, name, readFile);
   }
   return out;
@@ -51,6 +52,8 @@ function valueOf(src: string, seed: number, name: string, readFile?: (path: stri
   if (gen) {
     const m = Number(gen[2]);
     const n = gen[3] === undefined ? m : Number(gen[3]);
+    checkSize(m, n, `--at ${name}=${src}`);
+    if (gen[1] === 'randspd' && m > 2000) throw new TooLargeError(`--at ${name}=${src}: randspd(n) takes O(n³) time; n ≤ 2000 here (load a larger matrix with @file.npy)`, m * m * 8);
     switch (gen[1]) {
       case 'rand':
         return Mat.random(m, n, { seed });

@@ -44,7 +44,7 @@ const program = new Command()
 function withCommon(cmd: Command): Command {
   return cmd
     .argument('<expr>', "expression, e.g. 'A*X*B' or \"logdet(X) + tr(X'*A*X)\"")
-    .requiredOption('--at <bindings>', "values: 'X=[1 2;3 4], A=rand(2,2), B=@b.npy' (also randn, randspd, eye, zeros, ones; @file.npy reads a NumPy file)")
+    .option('--at <bindings>', "values: 'X=[1 2;3 4], A=rand(2,2), B=@b.npy' (also randn, randspd, eye, zeros, ones; @file.npy reads a NumPy file)", '')
     .option('--wrt <name>', 'the variable to differentiate with respect to (default: the only name)')
     .addOption(new Option('--layout <layout>', 'derivative layout').choices(['denominator', 'numerator']).default('denominator'))
     .addOption(new Option('--method <method>', 'how to assemble').choices(['auto', 'structured', 'forward', 'reverse', 'fd']).default('auto'))
@@ -64,7 +64,7 @@ function withCommon(cmd: Command): Command {
 }
 
 async function derivativeCommand(kind: 'jacobian' | 'grad' | 'hessian', expr: string, flags: CommonFlags): Promise<void> {
-  const at = parseBindings(flags.at, Number(flags.seed), readFileSync);
+  const at = parseBindings(flags.at, seedOf(flags.seed), readFileSync);
   const part = resolvePart(flags);
   const maxBytes = flags.maxBytes === undefined ? undefined : parseBytes(flags.maxBytes);
   if (part && kind === 'grad') throw new InvalidArgumentError('--tiles splits the columns of a Jacobian or Hessian; grad returns one matrix the shape of X');
@@ -151,12 +151,12 @@ program
   .command('eval')
   .description('evaluate an expression (CPU, float64)')
   .argument('<expr>')
-  .requiredOption('--at <bindings>', 'values of the names (@file.npy reads a NumPy file)')
+  .option('--at <bindings>', 'values of the names (@file.npy reads a NumPy file)', '')
   .option('--seed <n>', 'seed of rand/randn', '1')
   .option('--json', 'print JSON')
   .option('--full', 'print every entry')
   .option('--out <file.npy>', 'write the result to a NumPy .npy file')
-  .action(async (expr: string, flags: CommonFlags) => output(expr, await evaluate(expr, { at: parseBindings(flags.at, Number(flags.seed), readFileSync) }), flags));
+  .action(async (expr: string, flags: CommonFlags) => output(expr, await evaluate(expr, { at: parseBindings(flags.at, seedOf(flags.seed), readFileSync) }), flags));
 
 program
   .command('merge')
@@ -176,9 +176,24 @@ program
   .addOption(new Option('--backend <backend>', 'where to run').choices(['auto', 'webgpu', 'gpujs', 'cpu']).default('auto'))
   .action((flags: { backend: BackendChoice }) => runDemo(flags.backend));
 
-program.parseAsync(process.argv).catch((e: unknown) => {
-  if (e instanceof MatjacError) {
-    console.error(`matjac: ${e.code}: ${e.message}`);
-    process.exitCode = 1;
-  } else throw e;
-});
+/** `--seed`: a non-negative integer (the generators of --at are seeded with it). */
+function seedOf(text: string): number {
+  const v = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(v)) throw new InvalidArgumentError(`--seed must be a non-negative integer, got '${text}'`);
+  return v;
+}
+
+/**
+ * Every failure ends in one line (or one JSON object with --json) and a non-zero exit status,
+ * never a stack trace: a MatjacError with its code; anything else as an internal error.
+ */
+function fail(e: unknown): void {
+  const json = process.argv.includes('--json');
+  const code = e instanceof MatjacError ? e.code : 'E_INTERNAL';
+  const message = e instanceof Error ? e.message : String(e);
+  if (json) console.log(JSON.stringify({ error: { code, message } }));
+  else console.error(`matjac: ${code}: ${message}${code === 'E_INTERNAL' ? ' (this is a bug in matjac; please report it with the command line)' : ''}`);
+  process.exitCode = code === 'E_INTERNAL' ? 70 : 1;
+}
+
+program.parseAsync(process.argv).catch(fail);

@@ -49,8 +49,9 @@ export function chain(xs: readonly Ast[], ops: readonly BinOp[], pos: readonly (
     const minus: Ast[] = [];
     const minusPos: (number | undefined)[] = [];
     ops.forEach((o, k) => {
-      if (o === '+') (plus.push(xs[k + 1]!), plusPos.push(pos[k]));
-      else (minus.push(xs[k + 1]!), minusPos.push(pos[k]));
+      const [terms, at] = o === '+' ? [plus, plusPos] : [minus, minusPos];
+      terms.push(xs[k + 1]!);
+      at.push(pos[k]);
     });
     const P = balanced('+', plus, plusPos);
     if (minus.length === 0) return P;

@@ -6,7 +6,7 @@
  * `K_mn[j + i·n, i + j·m] = 1`; applied to a vector it is a transpose of the m×n reshape.
  */
 import { InvalidArgumentError, ShapeError } from '../errors.js';
-import { Mat, type MatData } from './mat.js';
+import { Mat, checkSize, type MatData } from './mat.js';
 import { transposeInto } from './ops.js';
 
 /**
@@ -65,6 +65,7 @@ export function kronInto(out: Float64Array, A: Mat, B: Mat): Float64Array {
 
 /** `A⊗B = [a_ij B]`, (mp)×(nq) for A m×n, B p×q. */
 export function kron(A: Mat, B: Mat): Mat {
+  checkSize(A.rows * B.rows, A.cols * B.cols, 'kron');
   const out = new Float64Array(A.size * B.size);
   kronFlat(out, A.data, A.rows, A.cols, B.data, B.rows, B.cols);
   return new Mat(A.rows * B.rows, A.cols * B.cols, out);
@@ -80,6 +81,7 @@ function checkMN(what: string, m: number, n: number): void {
 export function commutation(m: number, n: number): Mat {
   checkMN('commutation', m, n);
   const N = m * n;
+  checkSize(N, N, 'commutation');
   const out = new Float64Array(N * N);
   for (let j = 0; j < n; j++) {
     for (let i = 0; i < m; i++) out[j + i * n + (i + j * m) * N] = 1;

@@ -16,7 +16,7 @@
  * solve (lu.ts) call `gemmAcc` for their trailing updates.
  */
 import { InvalidArgumentError, ShapeError, fmtShape } from '../errors.js';
-import { Mat, type MatData } from './mat.js';
+import { Mat, checkSize, type MatData } from './mat.js';
 import { f64, transposeInto } from './ops.js';
 
 /** Inner-dimension block: an MC×KC panel of A (256 KiB) stays in L2. */
@@ -320,6 +320,7 @@ export function matmul(A: Mat, B: Mat): Mat {
   if (A.cols !== B.rows) {
     throw new ShapeError(`matmul: inner dimensions differ, ${fmtShape(A.shape)} · ${fmtShape(B.shape)}`, [A.shape, B.shape]);
   }
+  checkSize(A.rows, B.cols, 'matmul');
   const out = new Float64Array(A.rows * B.cols);
   gemmAt(out, 0, f64(A.data), 0, f64(B.data), 0, A.rows, A.cols, B.cols, false, false);
   return new Mat(A.rows, B.cols, out);

@@ -4,7 +4,7 @@
  */
 import type { Backend, BackendName } from '../backend/backend.js';
 import { BACKEND_NAMES, checkBackendName, forgetBackend, getBackend } from '../backend/registry.js';
-import { BackendUnavailableError, DeviceLostError, InvalidArgumentError, TooLargeError } from '../errors.js';
+import { BackendUnavailableError, DeviceLostError, InvalidArgumentError, NonFiniteError, TooLargeError } from '../errors.js';
 
 export { BACKEND_NAMES, forgetBackend, getBackend, registerBackend, resetBackends } from '../backend/registry.js';
 
@@ -40,6 +40,8 @@ export async function withBackend<T>(choice: BackendChoice | undefined, work: (b
   if (choice !== 'auto') checkBackendName(choice, true);
   const order: BackendName[] = choice === 'auto' ? [...BACKEND_NAMES] : [choice];
   const skipped: { backend: BackendName; reason: string }[] = [];
+  /** set when a float32 result overflowed: only a float64 backend may run it */
+  let needF64 = false;
   for (const name of order) {
     const last = name === order[order.length - 1];
     let backend: Backend;
@@ -48,6 +50,10 @@ export async function withBackend<T>(choice: BackendChoice | undefined, work: (b
     } catch (e) {
       if (last) throw e;
       skipped.push({ backend: name, reason: (e as BackendUnavailableError).reason ?? String(e) });
+      continue;
+    }
+    if (needF64 && backend.precision !== 'f64' && !last) {
+      skipped.push({ backend: name, reason: 'float32 (the result overflowed float32)' });
       continue;
     }
     if (choice === 'auto' && !last) {
@@ -62,8 +68,12 @@ export async function withBackend<T>(choice: BackendChoice | undefined, work: (b
       onReport?.({ backend: name, device: backend.device, skipped });
       return result;
     } catch (e) {
-      if (last || choice !== 'auto' || !(e instanceof DeviceLostError || e instanceof TooLargeError)) throw e;
-      if (e instanceof DeviceLostError) {
+      const overflowF32 = e instanceof NonFiniteError && e.precision === 'f32';
+      if (last || choice !== 'auto' || !(e instanceof DeviceLostError || e instanceof TooLargeError || overflowF32)) throw e;
+      if (overflowF32) {
+        needF64 = true;
+        skipped.push({ backend: name, reason: 'the float32 result had non-finite entries (overflow); re-ran in float64 on the CPU' });
+      } else if (e instanceof DeviceLostError) {
         forgetBackend(name);
         skipped.push({ backend: name, reason: `device lost mid-run (${e.reason}); re-ran on the next backend` });
       } else {

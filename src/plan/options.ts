@@ -88,7 +88,7 @@ const BACKEND_METHODS = ['upload', 'unitBatch', 'matmul', 'elementwise', 'scale'
 /** 'auto', a backend name, or a Backend instance (an object with the Backend contract's methods). */
 export const isBackendChoice: Check = (v, name, fnName) => {
   if (typeof v === 'string') {
-    if (!BACKEND_CHOICES.includes(v)) throw bad(fnName, name, `one of ${BACKEND_CHOICES.map((s) => `'${s}'`).join(', ')} or a Backend`, v);
+    if (!BACKEND_CHOICES.includes(v)) throw new InvalidArgumentError(`${fnName}: unknown backend ${describeValue(v)} (known: ${BACKEND_CHOICES.join(', ')}, or a Backend object)`);
     return;
   }
   if (typeof v === 'object' && v !== null) {

@@ -6,6 +6,7 @@
  */
 import type { Backend, Layout } from '../backend/backend.js';
 import { InvalidArgumentError, ShapeError, fmtShape } from '../errors.js';
+import { assertFiniteResult } from './finite.js';
 import type { Node } from '../expr/ast.js';
 import { evaluateNode } from '../expr/eval.js';
 import { Mat } from '../mat/mat.js';
@@ -55,22 +56,20 @@ export async function runPlan(plan: JacobianPlan, env: Readonly<Record<string, M
   const out = opts.out === undefined ? undefined : checkOut(plan, opts.out, env);
   if (plan.method !== 'fd') {
     const choice = out && out.data instanceof Float64Array && (opts.backend === undefined || opts.backend === 'auto') ? 'cpu' : opts.backend;
-    return withBackend(
-      choice,
-      async (b) => {
-        if (out) checkOutDtype(out.data, b);
-        if (onProgress) {
-          const J = await runWithProgress(plan, b, primalOf(env), maxBytes, onProgress);
-          if (!out) return J;
-          out.data.set(J.data);
-          return out.mat;
-        }
-        if (!out) return executeJacobian(plan, b, primalOf(env), maxBytes);
-        await executeJacobian(plan, b, primalOf(env), maxBytes, out.data);
+    const run = async (b: Backend): Promise<Mat> => {
+      if (out) checkOutDtype(out.data, b);
+      if (onProgress) {
+        const J = await runWithProgress(plan, b, primalOf(env), maxBytes, onProgress);
+        if (!out) return J;
+        out.data.set(J.data);
         return out.mat;
-      },
-      opts.onReport,
-    );
+      }
+      if (!out) return executeJacobian(plan, b, primalOf(env), maxBytes);
+      await executeJacobian(plan, b, primalOf(env), maxBytes, out.data);
+      return out.mat;
+    };
+    // an overflow is refused (or, under 'auto', re-run in float64 on the CPU)
+    return withBackend(choice, async (b) => assertFiniteResult(await run(b), b, plan.fn, 'Jacobian'), opts.onReport);
   }
   if (opts.backend !== undefined && opts.backend !== 'auto' && opts.backend !== 'cpu') {
     throw new InvalidArgumentError(`method 'fd' runs on the CPU in float64; it cannot run on backend '${typeof opts.backend === 'string' ? opts.backend : opts.backend.name}'`);
@@ -81,7 +80,7 @@ export async function runPlan(plan: JacobianPlan, env: Readonly<Record<string, M
   if (out && !(out.data instanceof Float64Array)) throw new InvalidArgumentError(`out: method 'fd' computes in float64 on the CPU; give a Float64Array (or a Mat over one), not a Float32Array`);
   const total = layoutSize(plan).cols;
   onProgress?.({ done: 0, total, unit: 'columns' });
-  const J = fdJacobian(plan.fn, plan.wrt, env);
+  const J = assertFiniteResult(fdJacobian(plan.fn, plan.wrt, env), 'f64', plan.fn, 'finite-difference Jacobian');
   opts.onReport?.({ backend: 'cpu', device: 'cpu (float64)', skipped: [] });
   onProgress?.({ done: total, total, unit: 'columns' });
   const D = inLayout(J, plan.layout);
@@ -151,7 +150,7 @@ export async function runLinear(b: Backend, e: Node, seedName: string, seedValue
   const seed = b.upload(seedValue);
   const out = evalLinear(e, seedName, seed, b, primal);
   try {
-    return await b.read(out);
+    return assertFiniteResult(await b.read(out), b, domainOf, 'derivative');
   } finally {
     b.dispose(out);
     if (out !== seed) b.dispose(seed);

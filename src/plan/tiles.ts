@@ -10,6 +10,7 @@ import type { Backend } from '../backend/backend.js';
 import { InvalidArgumentError } from '../errors.js';
 import { Mat } from '../mat/mat.js';
 import { runJacobian, type ColumnRange, type Primal } from './execute.js';
+import { assertFiniteResult } from './finite.js';
 import type { JacobianPlan } from './plan.js';
 
 /** Progress of long work: `done` of `total` units; calls are monotone and end with done = total. */
@@ -66,7 +67,7 @@ export async function* runTiles(
     const t = runJacobian(plan, backend, primal, r);
     let tile: Mat;
     try {
-      tile = await backend.read(t);
+      tile = assertFiniteResult(await backend.read(t), backend, plan.fn, 'Jacobian tile');
     } finally {
       backend.dispose(t);
     }
