@@ -184,15 +184,16 @@ function seedOf(text: string): number {
 }
 
 /**
- * Every failure ends in one line (or one JSON object with --json) and a non-zero exit status,
+ * Every failure ends in one line on stderr (and one JSON object on stdout with --json) and a non-zero exit status,
  * never a stack trace: a MatjacError with its code; anything else as an internal error.
  */
 function fail(e: unknown): void {
   const json = process.argv.includes('--json');
   const code = e instanceof MatjacError ? e.code : 'E_INTERNAL';
   const message = e instanceof Error ? e.message : String(e);
+  // with --json the error is also one JSON object on stdout, for scripts that read it
   if (json) console.log(JSON.stringify({ error: { code, message } }));
-  else console.error(`matjac: ${code}: ${message}${code === 'E_INTERNAL' ? ' (this is a bug in matjac; please report it with the command line)' : ''}`);
+  console.error(`matjac: ${code}: ${message}${code === 'E_INTERNAL' ? ' (this is a bug in matjac; please report it with the command line)' : ''}`);
   process.exitCode = code === 'E_INTERNAL' ? 70 : 1;
 }
 
