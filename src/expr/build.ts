@@ -374,6 +374,8 @@ export const norm = (a: Operand, p?: 1 | 2): E => (p === undefined ? call('norm'
 /** `mean(a)`: of all entries; `mean(a, 1)`, `mean(a, 2)` along a dimension. */
 export const mean = (a: Operand, dim?: 1 | 2): E => (dim === undefined ? call('mean', a) : call('mean', a, dim));
 export const dot = (a: Operand, b: Operand): E => call('dot', a, b);
+/** `expm(a)`: the matrix exponential e^a (a square). */
+export const expm = (a: Operand): E => call('expm', a);
 /** `logsumexp(a)` = log Σ exp(a_ij), stable. */
 export const logsumexp = (a: Operand): E => call('logsumexp', a);
 /** Constant matrices: `eye(n)`, `eye(m, n)`, `ones(m, n)`, `zeros(m, n)`. */

@@ -6,3 +6,4 @@ export * from './kron.js';
 export * from './lu.js';
 export * from './elementwise.js';
 export * from './select.js';
+export * from './expm.js';

@@ -155,6 +155,14 @@ const MATRIX_FNS = {
       return { op: 'inv', a: x, shape: x.shape, pos: c.pos };
     },
   },
+  expm: {
+    arity: [1, 1],
+    lower: ([a], c) => {
+      const x = c.go(a!);
+      requireSquare(c.fn, x, c.pos);
+      return { op: 'expm', a: x, shape: x.shape, pos: c.pos };
+    },
+  },
   logsumexp: {
     arity: [1, 1],
     lower: ([a], c) => ({ op: 'logsumexp', a: c.go(a!), shape: [1, 1], pos: c.pos }),

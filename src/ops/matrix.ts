@@ -8,11 +8,13 @@
 import { DomainError, SingularMatrixError } from '../errors.js';
 import type { Node, NodeOf } from '../expr/ast.js';
 import { softmaxCols } from '../mat/elementwise.js';
+import { expm as expmKernel, expmFrechet as expmFrechetKernel, expmFrechetKron } from '../mat/expm.js';
 import { det as detKernel, inv as invKernel, logdet as logdetKernel, solve as solveKernel } from '../mat/lu.js';
 import { Mat } from '../mat/mat.js';
 import { frobenius, sumAll, trace } from '../mat/ops.js';
 import type { StructureRule } from '../diff/terms.js';
 import { locate } from './domain.js';
+import { blockMap } from './structural.js';
 import * as N from './nodes.js';
 import { PREC, never, type OpRecord } from './types.js';
 
@@ -148,6 +150,82 @@ export const solve: OpRecord<'solve'> = {
   format: (n, f) => `${f.wrap(n.a, PREC.mul)} \\ ${f.wrap(n.b, PREC.mul + 1)}`,
   prec: () => PREC.mul,
 };
+
+/** L(A, B) as a node. */
+const frechet = (a: Node, b: Node | null): Node | null => b && { op: 'expmFrechet', a, b, shape: a.shape };
+
+/** [A B; C D] of four n×n blocks (null: zeros). */
+function blocks2(a: Node | null, b: Node | null, c: Node | null, d: Node | null, n: number): Node | null {
+  const s: [number, number] = [n, n];
+  return N.concat(
+    [
+      [a, b],
+      [c, d],
+    ],
+    [
+      [s, s],
+      [s, s],
+    ],
+  );
+}
+
+/** Block (r, c) ∈ {0, 1}² of a 2n×2n node. */
+const block = (x: Node | null, r: number, c: number, n: number): Node | null => N.gather(x, blockMap(2 * n, r * n, c * n, n, n), n, n);
+
+/**
+ * e^A: d e^A = L(A, dA) (the Fréchet derivative), and the adjoint of L(A, ·) is L(Aᵀ, ·), so
+ * Ā += L(Aᵀ, C̄).
+ */
+export const expm: OpRecord<'expm'> = {
+  batch: null,
+  label: () => 'expm',
+  eval: (_n, [a]) => expmKernel(a!),
+  jvp: (n, d) => frechet(n.a, d(n.a)),
+  vjp: (n, c, acc) => acc(n.a, frechet(N.transpose(n.a)!, c)),
+  restricted: never,
+  structure: 'dense',
+  format: call,
+  prec: atom,
+};
+
+/**
+ * L(A, B) = [I 0] e^{[A B; 0 A]} [0; I]: so dL = [I 0] L([A B; 0 A], [dA dB; 0 dA]) [0; I], and the
+ * adjoints follow from e^M's: M̄ = L(Mᵀ, [0 C̄; 0 0]), Ā = M̄₁₁ + M̄₂₂, B̄ = M̄₁₂ = L(Aᵀ, C̄).
+ * In a batch (B the seed) it is the product K(A)·vec(B), with K(A) the n²×n² Kronecker form.
+ */
+export const expmFrechet: OpRecord<'expmFrechet'> = {
+  batch: (n, v, b, primal) => {
+    const k = n.shape[0];
+    const K = b.upload(expmFrechetKron(primal(n.a)));
+    const flat = b.gather(v(n.b), identityIdx(k * k), k * k, 1);
+    const out = b.gather(b.matmul(K, flat), identityIdx(k * k), k, k);
+    b.dispose(K);
+    b.dispose(flat);
+    return out;
+  },
+  label: () => 'expm',
+  eval: (_n, [a, b]) => expmFrechetKernel(a!, b!),
+  jvp: (n, d) => {
+    const k = n.shape[0];
+    const da = d(n.a);
+    if (!da) return frechet(n.a, d(n.b));
+    const M = blocks2(n.a, n.b, null, n.a, k)!;
+    return block(frechet(M, blocks2(da, d(n.b), null, da, k)), 0, 1, k);
+  },
+  vjp: (n, c, acc) => {
+    const k = n.shape[0];
+    acc(n.b, frechet(N.transpose(n.a)!, c));
+    const Mt = blocks2(N.transpose(n.a), null, N.transpose(n.b), N.transpose(n.a), k)!;
+    const Mbar = frechet(Mt, blocks2(null, c, null, null, k));
+    acc(n.a, N.add(block(Mbar, 0, 0, k), block(Mbar, 1, 1, k)));
+  },
+  restricted: never,
+  structure: 'dense',
+  format: (n, f) => `expmFrechet(${f.text(n.a)}, ${f.text(n.b)})`,
+  prec: atom,
+};
+
+const identityIdx = (size: number): Int32Array => Int32Array.from({ length: size }, (_, k) => k);
 
 /** Entries of exp(a − lse(a)) (the softmax of all entries): d lse = ⟨W, da⟩. */
 const lseWeights = (n: NodeOf<'logsumexp'>): Node => N.fn('exp', N.sub(n.a, n)!);

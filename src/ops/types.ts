@@ -33,7 +33,7 @@ export interface FormatCtx {
  * How an op whose operands may carry the seed batch (forward: the mn unit tangents, reverse: the
  * pq unit cotangents) runs on a backend; `val` gives the operands' tensors.
  */
-export type BatchRule<K extends NodeOp> = (n: NodeOf<K>, val: (x: Node) => Tensor, b: Backend) => Tensor;
+export type BatchRule<K extends NodeOp> = (n: NodeOf<K>, val: (x: Node) => Tensor, b: Backend, primal: (x: Node) => Mat) => Tensor;
 
 export interface OpRecord<K extends NodeOp> {
   /** The name as the user wrote it, for messages (`sqrt`, `norm`, `./`). */

@@ -23,7 +23,7 @@ export function evalLinear(root: Node, seedName: string, seed: Tensor, backend: 
   const val = (n: Node): Tensor => {
     let t = values.get(n);
     if (!t) {
-      t = !dep.has(n) ? keep(backend.upload(primal(n))) : n.op === 'var' ? seed : keep(step(n, val, backend));
+      t = !dep.has(n) ? keep(backend.upload(primal(n))) : n.op === 'var' ? seed : keep(step(n, val, backend, primal));
       values.set(n, t);
     }
     return t;
@@ -34,8 +34,8 @@ export function evalLinear(root: Node, seedName: string, seed: Tensor, backend: 
 }
 
 /** One op on the batch, by its record's batch rule (src/ops). */
-function step(n: Node, val: (n: Node) => Tensor, b: Backend): Tensor {
+function step(n: Node, val: (n: Node) => Tensor, b: Backend, primal: (n: Node) => Mat): Tensor {
   const rule = opOf(n).batch;
   if (!rule) throw new InvalidArgumentError(`internal: '${n.op}' is not linear in the seed and cannot be evaluated in batch`);
-  return rule(n, val, b);
+  return rule(n, val, b, primal);
 }
