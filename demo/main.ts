@@ -9,7 +9,7 @@ import { MAX_EIG_ORDER, eigenSummary, type EigenSummary } from './eig.js';
 import { paintHeatmap, paintLegend, poolMaxAbs } from './heatmap.js';
 import { checksum, parseInputs } from './inputs.js';
 import { npyBlob, npyName, offerDownload, withdrawDownload, type DownloadInfo } from './download.js';
-import { DEFAULT_TILE_THRESHOLD, planTiles, type TiledResult } from './tiles.js';
+import { DEFAULT_DOWNLOAD_LIMIT, DEFAULT_TILE_THRESHOLD, planTiles, type TiledResult } from './tiles.js';
 
 export type DemoStatus = 'loading' | 'ready' | 'busy' | 'done' | 'error';
 export type DemoKind = 'jacobian' | 'hessian';
@@ -36,8 +36,8 @@ export interface DemoResult {
   readonly heatmap: { readonly width: number; readonly height: number };
   /** Column tiles it was assembled in (0: one piece). */
   readonly tiles: number;
-  /** The .npy offered for download. */
-  readonly download: DownloadInfo;
+  /** The .npy offered for download (null: larger than `downloadLimit`). */
+  readonly download: DownloadInfo | null;
   /** Hessians only: the eigen-summary, or null when mn > 400. */
   readonly eig?: EigenSummary | null;
 }
@@ -49,6 +49,8 @@ export interface DemoState {
   lastError: { readonly code: string; readonly name: string; readonly message: string } | null;
   /** Results larger than this many bytes are assembled in column tiles (tests lower it). */
   tileThreshold: number;
+  /** Tiled results larger than this are not offered for download. */
+  downloadLimit: number;
   /** Tiled runs: columns done of total, updated after each tile. */
   progress: { done: number; total: number } | null;
 }
@@ -59,7 +61,7 @@ declare global {
   }
 }
 
-const state: DemoState = { runs: 0, lastResult: null, lastError: null, tileThreshold: DEFAULT_TILE_THRESHOLD, progress: null };
+const state: DemoState = { runs: 0, lastResult: null, lastError: null, tileThreshold: DEFAULT_TILE_THRESHOLD, downloadLimit: DEFAULT_DOWNLOAD_LIMIT, progress: null };
 window.__matjacDemo = state;
 
 function el<T extends HTMLElement>(id: string): T {
@@ -158,7 +160,7 @@ async function run(kind: DemoKind): Promise<void> {
     };
     const t0 = performance.now();
     // beyond the tile threshold: column tiles, each folded into the heat map and the .npy, never the whole in one array
-    const tiled = await planTiles({ kind, expr, wrt, at: inputs.at, layout, method, backend, onReport }, state.tileThreshold);
+    const tiled = await planTiles({ kind, expr, wrt, at: inputs.at, layout, method, backend, onReport }, state.tileThreshold, state.downloadLimit);
     const big: TiledResult | null = tiled ? await tiled.run((done, total) => showProgress(kind, done, total)) : null;
     const D: Mat | null = big ? null : kind === 'jacobian' ? await jacobian(expr, { ...opts, onReport }) : await hessian(expr, { ...opts, onReport });
     const ms = performance.now() - t0;
@@ -171,7 +173,8 @@ async function run(kind: DemoKind): Promise<void> {
     const precision = D ? (D.data instanceof Float32Array ? 'f32' : 'f64') : big!.precision;
     const bytes = rows * cols * (precision === 'f32' ? 4 : 8);
     const sums = D ? checksum(D.data) : big!.sums;
-    const download = offerDownload(ui.download, D ? npyBlob(D) : big!.npy, npyName(kind, expr, layout));
+    const blob = D ? npyBlob(D) : big!.npy;
+    const download = blob ? offerDownload(ui.download, blob, npyName(kind, expr, layout)) : null;
 
     // Output facts.
     const X = inputs.at[wrt ?? 'X'];
@@ -188,7 +191,7 @@ async function run(kind: DemoKind): Promise<void> {
     const firstOnBackend = rep !== null && !warmed.has(rep.backend);
     if (rep) warmed.add(rep.backend);
     ui.time.textContent = `${ms.toFixed(2)} ms (${kind}() call, awaited${firstOnBackend && rep.backend !== 'cpu' ? `; the first call on ${rep.backend} includes its start-up: adapter, device, shader compilation` : ''})`;
-    ui.size.textContent = `${rows}×${cols} = ${(rows * cols).toLocaleString('en')} entries, ${fmtBytes(bytes)} (${precision})${big ? `, assembled in ${big.tiles} column tiles` : ''}`;
+    ui.size.textContent = `${rows}×${cols} = ${(rows * cols).toLocaleString('en')} entries, ${fmtBytes(bytes)} (${precision})${big ? `, assembled in ${big.tiles} column tiles` : ''}${blob ? '' : '; too large to download from the browser: the command line writes it with --out FILE.npy'}`;
     ui.explain.textContent = plan.text;
 
     // Heat map.

@@ -9,6 +9,8 @@ import { MAX_CELLS, type Pooled } from './heatmap.js';
 
 /** Results larger than this (bytes, in the backend's precision) are assembled in tiles. */
 export const DEFAULT_TILE_THRESHOLD = 256 * 2 ** 20;
+/** Tiled results larger than this are not collected for download (a browser's Blob storage is bounded): the CLI's --out streams them to disk. */
+export const DEFAULT_DOWNLOAD_LIMIT = 2 ** 32;
 
 /**
  * Max-abs pooling built tile by tile: the same cells as `poolMaxAbs` over the whole
@@ -77,8 +79,8 @@ export interface TiledResult {
   readonly tiles: number;
   readonly pooled: Pooled;
   readonly sums: { readonly sum: number; readonly abs: number };
-  /** The whole result as a .npy file (column-major, fortran_order True). */
-  readonly npy: Blob;
+  /** The whole result as a .npy file (column-major, fortran_order True); null above the download limit. */
+  readonly npy: Blob | null;
 }
 
 export interface TiledRequest {
@@ -96,7 +98,7 @@ export interface TiledRequest {
  * The size the result would have, and its tiles when it is larger than `threshold` bytes
  * (null: small enough for one piece). Nothing runs yet.
  */
-export async function planTiles(req: TiledRequest, threshold: number): Promise<{ bytes: number; run: (onProgress: (done: number, total: number) => void) => Promise<TiledResult> } | null> {
+export async function planTiles(req: TiledRequest, threshold: number, downloadLimit = DEFAULT_DOWNLOAD_LIMIT): Promise<{ bytes: number; run: (onProgress: (done: number, total: number) => void) => Promise<TiledResult> } | null> {
   if (req.method === 'fd') return null; // finite differences do not stream: the one-piece path says how large it is
   // one tile ≈ a quarter of the threshold (tileColumns in plan/run.ts), so a tile stays well inside one buffer
   const t = await tiledJacobian(req.expr, { wrt: req.wrt, at: req.at, layout: req.layout, method: req.method, backend: req.backend, onReport: req.onReport, hessian: req.kind === 'hessian', maxBytes: threshold });
@@ -108,6 +110,7 @@ export async function planTiles(req: TiledRequest, threshold: number): Promise<{
     run: async (onProgress) => {
       const pool = new PoolAccumulator(t.rows, t.cols);
       const sums = new RunningChecksum();
+      const keep = bytes + 128 <= downloadLimit;
       const parts: BlobPart[] = [encodeNpyHeader(t.rows, t.cols, t.precision === 'f64' ? 'float64' : 'float32') as Uint8Array<ArrayBuffer>];
       let tiles = 0;
       let done = 0;
@@ -115,14 +118,14 @@ export async function planTiles(req: TiledRequest, threshold: number): Promise<{
       for await (const { col0, count, tile } of t.tiles()) {
         pool.add(col0, tile.data, count);
         sums.add(col0 * t.rows, tile.data);
-        parts.push(new Blob([tile.data as Float32Array<ArrayBuffer> | Float64Array<ArrayBuffer>]));
+        if (keep) parts.push(new Blob([tile.data as Float32Array<ArrayBuffer> | Float64Array<ArrayBuffer>]));
         tiles++;
         done += count;
         onProgress(done, t.cols);
         // let the page paint the progress between tiles
         await new Promise((r) => setTimeout(r, 0));
       }
-      return { rows: t.rows, cols: t.cols, precision: t.precision, tiles, pooled: pool.result(), sums: { sum: sums.sum, abs: sums.abs }, npy: new Blob(parts, { type: 'application/octet-stream' }) };
+      return { rows: t.rows, cols: t.cols, precision: t.precision, tiles, pooled: pool.result(), sums: { sum: sums.sum, abs: sums.abs }, npy: keep ? new Blob(parts, { type: 'application/octet-stream' }) : null };
     },
   };
 }

@@ -23,7 +23,7 @@ interface Result {
   tiles: number;
   checksum: number;
   heatmap: { width: number; height: number };
-  download: { name: string; bytes: number };
+  download: { name: string; bytes: number } | null;
 }
 interface Outcome {
   status: string;
@@ -67,10 +67,11 @@ describe('demo: download .npy, and tiles beyond one buffer (Chromium)', () => {
     for (const d of [outDir, downloads]) if (d) rmSync(d, { recursive: true, force: true });
   });
 
-  async function run(spec: { kind: 'jacobian' | 'hessian'; n: number; backend: string; threshold?: number }): Promise<Outcome> {
+  async function run(spec: { kind: 'jacobian' | 'hessian'; n: number; backend: string; threshold?: number; downloadLimit?: number }): Promise<Outcome> {
     const before = await page.evaluate(() => window.__matjacDemo.runs);
     await page.evaluate((s) => {
       window.__matjacDemo.tileThreshold = s.threshold ?? 256 * 2 ** 20;
+      window.__matjacDemo.downloadLimit = s.downloadLimit ?? 2 ** 32;
       (document.getElementById('bindings') as HTMLTextAreaElement).value = `n = ${s.n}`;
       (document.getElementById('backend') as HTMLSelectElement).value = s.backend;
       (document.getElementById('layout') as HTMLSelectElement).value = 'denominator';
@@ -114,9 +115,9 @@ describe('demo: download .npy, and tiles beyond one buffer (Chromium)', () => {
     const o = await run({ kind: 'jacobian', n: 4, backend: 'cpu' });
     expect(o.error).toBeNull();
     expect(o.result!.tiles).toBe(0);
-    expect(o.result!.download.name).toBe('jacobian-A_X_B-denominator.npy');
-    const bytes = await download(o.result!.download.name);
-    expect(bytes.length).toBe(o.result!.download.bytes);
+    expect(o.result!.download!.name).toBe('jacobian-A_X_B-denominator.npy');
+    const bytes = await download(o.result!.download!.name);
+    expect(bytes.length).toBe(o.result!.download!.bytes);
     const D = fromNpy(bytes);
     const ref = await jacobian('A*X*B', { wrt: 'X', at: inputs(4), backend: 'cpu' });
     expect(bits(D).equals(bits(ref))).toBe(true);
@@ -133,7 +134,7 @@ describe('demo: download .npy, and tiles beyond one buffer (Chromium)', () => {
     expect(o.sizeText).toContain('assembled in 12 column tiles');
     expect(r.heatmap).toEqual({ width: 36, height: 36 });
     const ref = await jacobian('A*X*B', { wrt: 'X', at: inputs(6), backend: 'cpu' });
-    const D = fromNpy(await download(r.download.name));
+    const D = fromNpy(await download(r.download!.name));
     expect(bits(D).equals(bits(ref))).toBe(true);
     let sum = 0;
     ref.data.forEach((x, k) => (sum += (1 + (k % 97) / 97) * x));
@@ -147,7 +148,7 @@ describe('demo: download .npy, and tiles beyond one buffer (Chromium)', () => {
     expect(r.backend).toBe('webgpu');
     expect(r.precision).toBe('f32');
     expect(r.tiles).toBeGreaterThan(1);
-    const H = fromNpy(await download(r.download.name));
+    const H = fromNpy(await download(r.download!.name));
     expect(H.data).toBeInstanceOf(Float32Array);
     const ref = await hessian("logdet(X) + tr(X'*A*X)", { wrt: 'X', at: inputs(5), backend: 'cpu' });
     let d = 0;
@@ -161,5 +162,12 @@ describe('demo: download .npy, and tiles beyond one buffer (Chromium)', () => {
     expect(big.result!.tiles).toBeGreaterThan(1);
     expect(big.result!.heatmap).toEqual({ width: 512, height: 512 });
     expect(big.progress).toEqual({ done: 1024, total: 1024 });
+
+    // above the download limit: no download offered, the page says how to get the file
+    const capped = await run({ kind: 'jacobian', n: 6, backend: 'cpu', threshold: 4000, downloadLimit: 8000 });
+    expect(capped.error).toBeNull();
+    expect(capped.result!.download).toBeNull();
+    expect(capped.sizeText).toContain('--out FILE.npy');
+    expect(await page.evaluate(() => document.getElementById('download')!.hidden)).toBe(true);
   });
 });
