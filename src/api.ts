@@ -344,6 +344,11 @@ export interface TileOptions extends DiffOptions {
   readonly hessian?: boolean;
   /** Only part `index` (0-based) of `count` near-equal column ranges: one worker's share of an array job. */
   readonly part?: { readonly count: number; readonly index: number };
+  /**
+   * Write every tile into one buffer (default false): a yielded tile is valid until the next one
+   * is requested (copy what you keep), and no tile costs a new allocation.
+   */
+  readonly reuse?: boolean;
 }
 
 /** A Jacobian to be produced in column tiles: its size (in the layout), the columns to run, and the tiles. */
@@ -362,8 +367,9 @@ export interface TiledJacobian {
 
 /** Plans a Jacobian (or Hessian) in column tiles and chooses the backend, without running anything yet. */
 export async function tiledJacobian(expr: ExprLike, opts: TileOptions): Promise<TiledJacobian> {
-  opts = validateOptions<TileOptions>(opts, [...DIFF_KEYS, 'tileCols', 'hessian', 'part'], 'jacobianTiles', { checks: { part: isPart } });
-  const { tileCols, hessian: isHessian, part } = opts;
+  opts = validateOptions<TileOptions>(opts, [...DIFF_KEYS, 'tileCols', 'hessian', 'part', 'reuse'], 'jacobianTiles', { checks: { part: isPart } });
+  const { tileCols, hessian: isHessian, part, reuse } = opts;
+  if (reuse !== undefined && typeof reuse !== 'boolean') throw new InvalidArgumentError(`jacobianTiles: reuse must be true or false, got ${String(reuse)}`);
   const c = compile(expr, opts.at);
   const wrt = resolveWrt(c, opts.wrt);
   const fn = isHessian ? gradientNode(c, wrt, 'hessian') : c.fn;
@@ -373,7 +379,7 @@ export async function tiledJacobian(expr: ExprLike, opts: TileOptions): Promise<
   const { step } = tileColumns(plan, opts.maxBytes ?? DEFAULT_MAX_BYTES, tileCols);
   const backend: Backend = await withBackend(opts.backend, async (b) => b, opts.onReport);
   const primal = primalOf(c.env);
-  return { rows, cols, ...range, precision: backend.precision === 'f64' ? 'f64' : 'f32', tiles: () => runTiles(plan, backend, primal, splitRange(range, step), opts.onProgress) };
+  return { rows, cols, ...range, precision: backend.precision === 'f64' ? 'f64' : 'f32', tiles: () => runTiles(plan, backend, primal, splitRange(range, step), opts.onProgress, reuse ?? false) };
 }
 
 /**

@@ -7,6 +7,7 @@
  * tangent direction (forward mode). Structured terms write any column range directly.
  */
 import type { Backend } from '../backend/backend.js';
+import { CpuBackend, CpuTensor } from '../backend/cpu/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import { Mat } from '../mat/mat.js';
 import { runJacobian, type ColumnRange, type Primal } from './execute.js';
@@ -52,6 +53,9 @@ export function splitRange(range: ColumnRange, step: number): ColumnRange[] {
 /**
  * Runs the tiles one after another, yielding each (read back) before the next starts, so only
  * one tile is alive at a time. Progress counts columns: 0 first, then after each tile.
+ * With `reuse`, every tile is written into one buffer (the first tile's size): a yielded tile is
+ * valid until the next is requested, and on the CPU a structured plan writes straight into it,
+ * so no tile costs a new allocation or its first-touch page faults.
  */
 export async function* runTiles(
   plan: JacobianPlan,
@@ -59,15 +63,29 @@ export async function* runTiles(
   primal: Primal,
   tiles: readonly ColumnRange[],
   onProgress?: OnProgress,
+  reuse = false,
 ): AsyncGenerator<ColumnRange & { readonly tile: Mat }> {
   const total = tiles.reduce((s, t) => s + t.count, 0);
+  const { rows } = layoutSize(plan);
+  const widest = tiles.reduce((w, t) => Math.max(w, t.count), 0);
+  const shared = reuse ? (backend.precision === 'f64' ? new Float64Array(rows * widest) : new Float32Array(rows * widest)) : null;
   let done = 0;
   onProgress?.({ done, total, unit: 'columns' });
   for (const r of tiles) {
-    const t = runJacobian(plan, backend, primal, r);
+    const view = shared?.subarray(0, rows * r.count);
+    const target = view instanceof Float64Array && backend instanceof CpuBackend ? new CpuTensor(1, rows, r.count, view) : undefined;
+    const t = runJacobian(plan, backend, primal, r, target);
     let tile: Mat;
     try {
-      tile = assertFiniteResult(await backend.read(t), backend, plan.fn, 'Jacobian tile');
+      if (t === target) tile = new Mat(rows, r.count, view!);
+      else {
+        tile = await backend.read(t);
+        if (view) {
+          view.set(tile.data);
+          tile = new Mat(rows, r.count, view);
+        }
+      }
+      tile = assertFiniteResult(tile, backend, plan.fn, 'Jacobian tile');
     } finally {
       backend.dispose(t);
     }
