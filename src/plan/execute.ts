@@ -71,7 +71,7 @@ export function runJacobian(plan: JacobianPlan, backend: Backend, primal: Primal
  * The structured terms, one fused pass per group of terms that share an inner shape (terms of
  * a reshaped result, e.g. vec(A*X*B), index their output by their own p×q: the vec order is
  * the same). The dense remainder, in forward mode, is added in the first pass. With `into` (CPU
- * only), the last pass writes into that tensor, which is returned.
+ * only), every pass writes into that tensor, which is returned.
  */
 function structured(plan: JacobianPlan, backend: Backend, primal: Primal, cols?: ColumnRange, into?: CpuTensor): Tensor {
   const { m, n } = plan.shape;
@@ -86,14 +86,13 @@ function structured(plan: JacobianPlan, backend: Backend, primal: Primal, cols?:
     groups.get(key)!.terms.push(materialize(t, primal, m, n));
   }
   if (groups.size === 0) groups.set('', { shape: plan.shape, terms: [] });
-  let left = groups.size;
   for (const { shape, terms } of groups.values()) {
     const opts = { ...(acc && { add: acc }), ...(cols && { cols }) };
-    const out =
-      --left === 0 && into && backend instanceof CpuBackend
-        ? backend.assembleInto(describeAssembly(terms, shape, plan.layout, opts), into)
-        : assembleTerms(backend, terms, shape, plan.layout, opts);
-    if (acc) backend.dispose(acc);
+    // On the CPU every pass writes into one buffer: the caller's, else the running sum itself
+    // (accumulating in place), so a plan of several passes touches one output, not one per pass.
+    const target = backend instanceof CpuBackend ? (into ?? (acc as CpuTensor | undefined)) : undefined;
+    const out = target ? (backend as CpuBackend).assembleInto(describeAssembly(terms, shape, plan.layout, opts), target) : assembleTerms(backend, terms, shape, plan.layout, opts);
+    if (acc && acc !== out) backend.dispose(acc);
     acc = out;
   }
   return acc!;

@@ -64,8 +64,9 @@ export function writeAssembly(A: Assembly, out: Float64Array, zeroed: boolean, a
     const o = cc * R;
     const u = col % U; // count > 0 implies U > 0
     const v = (col - u) / U;
-    if (add) out.set(add.subarray(o, o + R), o);
-    else if (lead) kronColumn(out, o, lead, col, u, v, ext, true);
+    if (add) {
+      if (add !== out) out.set(add.subarray(o, o + R), o); // add === out: accumulating in place
+    } else if (lead) kronColumn(out, o, lead, col, u, v, ext, true);
     else if (!zeroed) out.fill(0, o, o + R);
     for (const T of prepared) {
       if (T.generic) genericColumn(out, o, T.term, R, ext[X0], u, v);

@@ -242,15 +242,16 @@ export class CpuBackend implements Backend {
 
   /**
    * `assemble` into a given batch-1 rows×count tensor (a caller's buffer wrapped by
-   * `new CpuTensor`, or one of this backend's), overwriting it; returns that tensor.
+   * `new CpuTensor`, or one of this backend's), overwriting it, or adding to it in place when it
+   * is also the assembly's `add`; returns that tensor.
    */
   assembleInto(A: Assembly, into: CpuTensor): CpuTensor {
     const T = this.live(into, 'assemble');
     if (T.batch !== 1 || T.rows !== A.rows || T.cols !== A.count) {
       throw new ShapeError(`assemble: the target is ${desc(T)}, the result is ${A.rows}×${A.count}`, [shp(T), [A.rows, A.count]]);
     }
+    // add may be the target itself: the terms are then accumulated in place
     const add = A.add ? this.live(A.add, 'assemble').data : null;
-    if (add === T.data) throw new InvalidArgumentError("assemble: the target is the 'add' tensor itself");
     writeAssembly(A, T.data, false, add);
     return T;
   }
