@@ -6,7 +6,7 @@
 export { Mat, mulberry32, formatMat, type MatData } from './mat/mat.js';
 export {
   vec, unvec, transpose, add, sub, scale, hadamard, divide, map, diag, trace, sumAll, frobenius, relError,
-  matmul, kron, commutation, commute, lu, det, slogdet, logdet, inv, solve, expm,
+  matmul, kron, commutation, commute, lu, det, slogdet, logdet, inv, solve, expm, adj,
 } from './mat/index.js';
 export * from './errors.js';
 export { parse } from './expr/parse.js';

@@ -67,6 +67,8 @@ export type Node = { readonly shape: Shape; readonly pos?: number; readonly writ
   | { readonly op: 'fn'; readonly fn: UnaryFn; readonly a: Node }
   /** Entrywise power with an expression exponent `A.^B` (either may be 1×1, broadcast). */
   | { readonly op: 'epow'; readonly a: Node; readonly b: Node }
+  /** The adjugate adj(A) = det(A)·A⁻¹ where A is nonsingular, its cofactors' transpose always. */
+  | { readonly op: 'adj'; readonly a: Node }
   /** The matrix exponential e^A (A square). */
   | { readonly op: 'expm'; readonly a: Node }
   /** Its Fréchet derivative L(A, B), linear in B: the top-right block of e^{[A B; 0 A]}. */

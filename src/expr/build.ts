@@ -374,6 +374,8 @@ export const norm = (a: Operand, p?: 1 | 2): E => (p === undefined ? call('norm'
 /** `mean(a)`: of all entries; `mean(a, 1)`, `mean(a, 2)` along a dimension. */
 export const mean = (a: Operand, dim?: 1 | 2): E => (dim === undefined ? call('mean', a) : call('mean', a, dim));
 export const dot = (a: Operand, b: Operand): E => call('dot', a, b);
+/** `adj(a)`: the adjugate (a square). */
+export const adj = (a: Operand): E => call('adj', a);
 /** `expm(a)`: the matrix exponential e^a (a square). */
 export const expm = (a: Operand): E => call('expm', a);
 /** `logsumexp(a)` = log Σ exp(a_ij), stable. */

@@ -7,3 +7,4 @@ export * from './lu.js';
 export * from './elementwise.js';
 export * from './select.js';
 export * from './expm.js';
+export * from './adj.js';

@@ -155,6 +155,14 @@ const MATRIX_FNS = {
       return { op: 'inv', a: x, shape: x.shape, pos: c.pos };
     },
   },
+  adj: {
+    arity: [1, 1],
+    lower: ([a], c) => {
+      const x = c.go(a!);
+      requireSquare(c.fn, x, c.pos);
+      return { op: 'adj', a: x, shape: x.shape, pos: c.pos };
+    },
+  },
   expm: {
     arity: [1, 1],
     lower: ([a], c) => {

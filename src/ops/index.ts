@@ -5,7 +5,7 @@
  */
 import type { Node, NodeOp } from '../expr/ast.js';
 import { add, div, epow, fn, max, min, mul, neg, pow, sub } from './elementwise.js';
-import { det, expm, expmFrechet, inv, logdet, logsumexp, norm, softmax, solve, sum, tr } from './matrix.js';
+import { adj, det, expm, expmFrechet, inv, logdet, logsumexp, norm, softmax, solve, sum, tr } from './matrix.js';
 import { concat, constant, gather, kron, matmul, transpose, variable } from './structural.js';
 import type { OpRecord, OpTable } from './types.js';
 
@@ -25,6 +25,7 @@ export const OPS: OpTable = {
   fn,
   epow,
   logsumexp,
+  adj,
   expm,
   expmFrechet,
   gather,

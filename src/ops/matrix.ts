@@ -8,6 +8,7 @@
 import { DomainError, SingularMatrixError } from '../errors.js';
 import type { Node, NodeOf } from '../expr/ast.js';
 import { softmaxCols } from '../mat/elementwise.js';
+import { adj as adjKernel } from '../mat/adj.js';
 import { expm as expmKernel, expmFrechet as expmFrechetKernel, expmFrechetKron } from '../mat/expm.js';
 import { det as detKernel, inv as invKernel, logdet as logdetKernel, solve as solveKernel } from '../mat/lu.js';
 import { Mat } from '../mat/mat.js';
@@ -78,14 +79,16 @@ export const norm: OpRecord<'norm'> = {
   prec: atom,
 };
 
+const adjNode = (a: Node): Node => ({ op: 'adj', a, shape: a.shape });
+
 export const det: OpRecord<'det'> = {
   batch: null,
   label: () => 'det',
   eval: (n, [a]) => Mat.scalar(locate(n, 'det', () => detKernel(a!))),
-  // d|a| = |a| tr(a⁻¹ da)
-  jvp: (n, d) => N.mul(n, N.reduce('tr', N.matmul(N.inv(n.a), d(n.a)))),
-  // X̄ += c̄ |X| X⁻ᵀ
-  vjp: (n, c, acc) => acc(n.a, N.mul(N.mul(c, n), N.transpose(N.inv(n.a)))),
+  // d|a| = tr(adj(a) da), at singular a too (= |a| tr(a⁻¹ da) where a is nonsingular)
+  jvp: (n, d) => N.reduce('tr', N.matmul(adjNode(n.a), d(n.a))),
+  // X̄ += c̄ adj(X)ᵀ
+  vjp: (n, c, acc) => acc(n.a, N.mul(c, N.transpose(adjNode(n.a)))),
   restricted: never,
   structure: 'dense',
   format: call,
@@ -149,6 +152,30 @@ export const solve: OpRecord<'solve'> = {
   structure: 'dense',
   format: (n, f) => `${f.wrap(n.a, PREC.mul)} \\ ${f.wrap(n.b, PREC.mul + 1)}`,
   prec: () => PREC.mul,
+};
+
+/**
+ * adj(A) = det(A)·A⁻¹: d adj = tr(adj dA)·A⁻¹ − adj dA A⁻¹ (so its own derivative, e.g. a
+ * Hessian of det, needs A nonsingular); Ā = ⟨C̄, A⁻¹⟩ adjᵀ − adjᵀ C̄ A⁻ᵀ.
+ */
+export const adj: OpRecord<'adj'> = {
+  batch: null,
+  label: () => 'adj',
+  eval: (n, [a]) => locate(n, 'adj', () => adjKernel(a!)),
+  jvp: (n, d) => {
+    const da = d(n.a);
+    const ai = { ...N.inv(n.a), written: 'adj' };
+    return N.sub(N.mul(N.reduce('tr', N.matmul(n, da)), ai), N.matmul(N.matmul(n, da), ai));
+  },
+  vjp: (n, c, acc) => {
+    const ait = N.transpose({ ...N.inv(n.a), written: 'adj' })!;
+    const ft = N.transpose(n)!;
+    acc(n.a, N.sub(N.mul(N.reduce('sum', N.mul(c, N.transpose(ait))), ft), N.matmul(N.matmul(ft, c), ait)));
+  },
+  restricted: never,
+  structure: 'dense',
+  format: call,
+  prec: atom,
 };
 
 /** L(A, B) as a node. */

@@ -57,6 +57,7 @@ export type Production =
   | 'epowexpr'
   | 'logsumexp'
   | 'expm'
+  | 'adj'
   | 'concat'
   | 'kron'
   | 'vec'
@@ -343,6 +344,7 @@ class Gen {
         add('mpow', () => (this.chance(0.6) ? `(${sub(m, n)}^${this.pick(['0', '1', '2', '3'])})` : `(${this.wc(m, d - 1)}^${this.pick(['-1', '-2'])})`));
         add('inv', () => `inv(${this.wc(m, d - 1)})`);
         add('expm', () => `expm(${sub(m, n, 'unit')})`);
+        add('adj', () => `adj(${this.wc(m, d - 1)})`);
         add('diag', () => (m > 1 ? `diag(${this.chance(0.5) ? sub(m, 1) : sub(1, m)})` : `diag(${sub(1, 1)})`));
         add('matmul', () => this.bin(this.wc(m, d - 1), '*', sub(m, n)));
       }
