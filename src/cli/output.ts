@@ -22,6 +22,8 @@ export const MAX_PRINTED_ENTRIES = 1 << 20;
 export async function output(label: string, M: Mat, flags: OutputFlags, report?: RunReport): Promise<void> {
   const entries = M.rows * M.cols;
   const dtype = M.data instanceof Float32Array ? 'float32' : 'float64';
+  // doubts about the precision go to stderr, whatever the output format
+  for (const w of report?.warnings ?? []) console.error(`matjac: warning: ${w}`);
   if (flags.out) {
     await saveNpy(flags.out, M);
     if (flags.json) console.log(JSON.stringify({ label, out: flags.out, rows: M.rows, cols: M.cols, dtype, backend: report?.backend, device: report?.device }));

@@ -15,6 +15,8 @@ export interface RunReport {
   readonly backend: BackendName;
   readonly device: string;
   readonly skipped: readonly { readonly backend: BackendName; readonly reason: string }[];
+  /** Doubts about the result's precision (ill-conditioned inputs: the condition estimate of each). */
+  readonly warnings?: readonly string[];
 }
 
 /** The default backend: the MATJAC_BACKEND environment variable in Node, else 'auto'. */

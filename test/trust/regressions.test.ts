@@ -254,6 +254,31 @@ describe('results that overflow', () => {
 });
 
 describe('reports', () => {
+  it('near-singular inputs to inv, \\ and logdet get a condition warning in the run report; well-conditioned ones none', async () => {
+    const near = Mat.from([
+      [1, 1],
+      [1, 1 + 1e-12],
+    ]);
+    for (const [e, what] of [
+      ['inv(X)', 'jacobian'],
+      ['X \\ B', 'jacobian'],
+      ['logdet(X)', 'grad'],
+    ] as const) {
+      const reports: RunReport[] = [];
+      const at = { X: near, B: Mat.from([[1], [2]]) };
+      const onReport = (r: RunReport): number => reports.push(r);
+      if (what === 'grad') await grad(e, { wrt: 'X', at, backend: cpu, onReport });
+      else await jacobian(e, { wrt: 'X', at, backend: cpu, onReport });
+      const w = reports[0]!.warnings ?? [];
+      expect(w.length, e).toBe(1);
+      expect(w[0], e).toMatch(/condition number ≈ [45]\.\de\+12/);
+      expect(w[0], e).toContain('at position');
+    }
+    const reports: RunReport[] = [];
+    await jacobian('inv(X)', { wrt: 'X', at: { X: Mat.from([[2, 1], [1, 3]]) }, backend: cpu, onReport: (r) => reports.push(r) });
+    expect(reports[0]!.warnings).toBeUndefined();
+  });
+
   it('onReport is called once with the backend that ran', async () => {
     const reports: RunReport[] = [];
     await jacobian('A*X*B', { wrt: 'X', at: { X, A, B }, backend: cpu, onReport: (r) => reports.push(r) });
