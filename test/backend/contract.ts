@@ -21,7 +21,9 @@ import { CpuBackend } from '../../src/backend/cpu/index.js';
 import { InvalidArgumentError, ShapeError } from '../../src/errors.js';
 import { Mat, commutation, kron, matmul, transpose } from '../../src/mat/index.js';
 import { assembleTerms } from '../../src/plan/assembly.js';
+import { relFrobenius } from '../helpers/gpu.js';
 import { materializeKronDense } from '../helpers/kron-dense.js';
+import { FACTOR_COMBOS, randomKronTerm, type FactorPresence } from '../helpers/terms.js';
 
 export interface ContractTarget {
   readonly label: string;
@@ -37,19 +39,6 @@ export interface ContractTarget {
 }
 
 const LAYOUTS: readonly Layout[] = ['numerator', 'denominator'];
-
-/** ‖a − b‖_F / max(‖b‖_F, tiny); NaN anywhere gives NaN (which fails every ≤). */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Infinity;
-  let num = 0;
-  let den = 0;
-  for (let k = 0; k < a.length; k++) {
-    const d = a[k]! - b[k]!;
-    num += d * d;
-    den += b[k]! * b[k]!;
-  }
-  return Math.sqrt(num) / Math.max(Math.sqrt(den), 1e-30);
-}
 
 export function backendContract(target: ContractTarget): void {
   const tol = target.precision === 'f64' ? 1e-12 : 1e-5;
@@ -92,7 +81,7 @@ export function backendContract(target: ContractTarget): void {
       if (exact) {
         const r = target.precision === 'f64' ? ref : Float32Array.from(ref);
         expect(Array.from(got)).toEqual(Array.from(r));
-      } else expect(relErr(got, ref)).toBeLessThanOrEqual(tol);
+      } else expect(relFrobenius(got, ref)).toBeLessThanOrEqual(tol);
     }
 
     /** Per-slice reference of a binary op with batch-1 broadcasting. */
@@ -114,7 +103,7 @@ export function backendContract(target: ContractTarget): void {
       const m = await b.read(b.upload(X));
       expect([m.rows, m.cols]).toEqual([7, 3]);
       expect(m.data).toBeInstanceOf(target.precision === 'f64' ? Float64Array : Float32Array);
-      expect(relErr(m.data, X.data)).toBeLessThanOrEqual(target.precision === 'f64' ? 0 : 1e-7);
+      expect(relFrobenius(m.data, X.data)).toBeLessThanOrEqual(target.precision === 'f64' ? 0 : 1e-7);
       await expect(b.read(b.upload([X, X]))).rejects.toThrow(/batch/);
       expect(() => b.upload([X, rnd(3, 7)])).toThrow(ShapeError);
       expect(() => b.upload([])).toThrow(InvalidArgumentError);
@@ -339,30 +328,14 @@ export function backendContract(target: ContractTarget): void {
       const s = b.elementwise('add', axt, b.scale(x, 2));
       const want = matmul(A, X);
       const ref = transpose(want).data.map((v, e) => v + 2 * X.data[e]!);
-      expect(relErr((await b.read(s)).data, ref)).toBeLessThanOrEqual(tol);
+      expect(relFrobenius((await b.read(s)).data, ref)).toBeLessThanOrEqual(tol);
       if (b.name !== 'gpujs') expect(() => b.transpose(ax)).toThrow(/disposed/); // gpu.js tensors are host arrays the collector frees
     });
 
     describe('assemble', () => {
-      const combos: { A: boolean; B: boolean; C: boolean; S: boolean }[] = [];
-      for (let bits = 0; bits < 16; bits++) combos.push({ A: !!(bits & 1), B: !!(bits & 2), C: !!(bits & 4), S: !!(bits & 8) });
-
-      /** A random Kron term for X m×n; A, B present make F p×q, absent ones tie p, q to X's shape. */
-      function kronTerm(m: number, n: number, has: (typeof combos)[number], transposed: boolean, pq: [number, number] = [5, 2]): { term: KronTerm; shape: JacobianShape } {
-        const [ka, kb] = transposed ? [n, m] : [m, n];
-        const p = has.A ? pq[0] : ka;
-        const q = has.B ? pq[1] : kb;
-        const term: KronTerm = {
-          kind: 'kron',
-          alpha: 0.5 + (seed % 7) / 4,
-          A: has.A ? rnd(p, ka) : null,
-          B: has.B ? rnd(kb, q) : null,
-          C: has.C ? rnd(ka, kb) : null,
-          S: has.S ? rnd(p, q) : null,
-          transposed,
-        };
-        return { term, shape: { m, n, p, q } };
-      }
+      const combos = FACTOR_COMBOS;
+      const kronTerm = (m: number, n: number, has: FactorPresence, transposed: boolean, pq: [number, number] = [5, 2]): { term: KronTerm; shape: JacobianShape } =>
+        randomKronTerm(rnd, m, n, has, transposed, 0.5 + (seed % 7) / 4, pq);
 
       /** Columns [col0, col0 + count) of Σ dense terms in the layout, plus `add`: the independent reference. */
       function reference(terms: readonly Term[], shape: JacobianShape, layout: Layout, col0: number, count: number, add?: Mat): Float64Array {
@@ -393,7 +366,7 @@ export function backendContract(target: ContractTarget): void {
         const got = (await b.read(t)).data;
         const nan = Array.from(got).findIndex((v) => Number.isNaN(v));
         expect(nan, `entry ${nan} of the ${layout} Jacobian was never written`).toBe(-1);
-        const err = relErr(got, reference(terms, shape, layout, col0, count, add));
+        const err = relFrobenius(got, reference(terms, shape, layout, col0, count, add));
         expect(err, `${layout} ${JSON.stringify(shape)}`).toBeLessThanOrEqual(tol);
       }
 
@@ -411,8 +384,8 @@ export function backendContract(target: ContractTarget): void {
         const B = rnd(5, 2);
         const shape = { m: 3, n: 5, p: 4, q: 2 };
         const axb: Term = { kind: 'kron', alpha: 1, A, B, C: null, S: null, transposed: false };
-        expect(relErr((await b.read(assembleTerms(b, [axb], shape, 'numerator'))).data, kron(transpose(B), A).data)).toBeLessThanOrEqual(closedTol);
-        expect(relErr((await b.read(assembleTerms(b, [axb], shape, 'denominator'))).data, kron(B, transpose(A)).data)).toBeLessThanOrEqual(closedTol);
+        expect(relFrobenius((await b.read(assembleTerms(b, [axb], shape, 'numerator'))).data, kron(transpose(B), A).data)).toBeLessThanOrEqual(closedTol);
+        expect(relFrobenius((await b.read(assembleTerms(b, [axb], shape, 'denominator'))).data, kron(B, transpose(A)).data)).toBeLessThanOrEqual(closedTol);
         const xt: Term = { kind: 'kron', alpha: 1, A: null, B: null, C: null, S: null, transposed: true };
         const K = await b.read(assembleTerms(b, [xt], { m: 3, n: 5, p: 5, q: 3 }, 'numerator'));
         expect(Array.from(K.data)).toEqual(Array.from(commutation(3, 5).data));
@@ -425,7 +398,7 @@ export function backendContract(target: ContractTarget): void {
         ];
         const I = Mat.eye(n);
         const want = kron(X, I).data.map((v, k) => v + matmul(kron(I, X), commutation(n, n)).data[k]!);
-        expect(relErr((await b.read(assembleTerms(b, xxT, { m: n, n, p: n, q: n }, 'numerator'))).data, want)).toBeLessThanOrEqual(closedTol);
+        expect(relFrobenius((await b.read(assembleTerms(b, xxT, { m: n, n, p: n, q: n }, 'numerator'))).data, want)).toBeLessThanOrEqual(closedTol);
       });
 
       it('awkward sizes (1, 7, 33), non-square, transposed and scaled terms', async () => {

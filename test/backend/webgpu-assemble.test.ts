@@ -11,6 +11,7 @@ import type { WebGpuBackend } from '../../src/backend/webgpu/index.js';
 import { Mat } from '../../src/mat/index.js';
 import { getBackend, relFrobenius } from '../helpers/gpu.js';
 import { assembleTerms } from '../../src/plan/assembly.js';
+import { randomKronTerm, type FactorPresence } from '../helpers/terms.js';
 
 const cpu = new CpuBackend();
 const LAYOUTS: Layout[] = ['numerator', 'denominator'];
@@ -18,25 +19,10 @@ const LAYOUTS: Layout[] = ['numerator', 'denominator'];
 let seedCounter = 1000;
 const rnd = (r: number, c: number): Mat => Mat.random(r, c, { seed: seedCounter++ });
 
-/** A random Kron term for X m×n with the given factor presence; returns it with the F shape it implies. */
-function kronTerm(m: number, n: number, has: { A: boolean; B: boolean; C: boolean; S: boolean }, transposed: boolean, pq?: [number, number]): { term: KronTerm; p: number; q: number } {
-  const ka = transposed ? n : m;
-  const kb = transposed ? m : n;
-  const p = has.A ? (pq?.[0] ?? 5) : ka;
-  const q = has.B ? (pq?.[1] ?? 2) : kb;
-  return {
-    term: {
-      kind: 'kron',
-      alpha: 0.5 + (seedCounter % 7) / 4,
-      A: has.A ? rnd(p, ka) : null,
-      B: has.B ? rnd(kb, q) : null,
-      C: has.C ? rnd(ka, kb) : null,
-      S: has.S ? rnd(p, q) : null,
-      transposed,
-    },
-    p,
-    q,
-  };
+/** A random Kron term (see test/helpers/terms.ts), with the F shape it implies. */
+function kronTerm(m: number, n: number, has: FactorPresence, transposed: boolean, pq: [number, number]): { term: KronTerm; p: number; q: number } {
+  const { term, shape } = randomKronTerm(rnd, m, n, has, transposed, 0.5 + (seedCounter % 7) / 4, pq);
+  return { term, p: shape.p, q: shape.q };
 }
 
 describe('assemble, pipelines specialised on the term structure (the default on hardware adapters), SwiftShader', () => {
