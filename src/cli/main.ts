@@ -17,6 +17,7 @@ import { output, parseBytes } from './output.js';
 import { progressBar } from './progress.js';
 import { partPath, resolvePart, type TileFlags } from './tiles.js';
 import { packageVersion } from './version.js';
+import { registerEig } from './eig.js';
 
 interface CommonFlags extends TileFlags {
   wrt?: string;
@@ -169,6 +170,8 @@ program
     if (flags.json) console.log(JSON.stringify({ out, parts: parts.length, ...r }));
     else console.log(`merged ${parts.length} file${parts.length === 1 ? '' : 's'} into ${out}: ${r.rows}×${r.cols} ${r.dtype}`);
   });
+
+registerEig(program);
 
 program
   .command('demo', { isDefault: true })

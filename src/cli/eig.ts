@@ -1,0 +1,218 @@
+/**
+ * `matjac eig EXPR --wrt X --at …`: eigen-analysis of the Hessian H = ∂²f/∂vec(X)∂vec(X)ᵀ of a
+ * scalar f (DESIGN.md §1): the kind of point, ‖∇f‖_F, the inertia, λ_min and λ_max, the k
+ * smallest and/or largest eigenvalues, optionally the spectral density as a text histogram, and
+ * how it was computed. Small Hessians (the dense path of `criticalPoint`) are formed and
+ * decomposed by `eigh`; larger ones are never formed: Lanczos over Hessian-vector products.
+ */
+import { Option, type Command } from 'commander';
+import { hessian } from '../api.js';
+import { criticalPoint, eigh, hessianEigs, spectralDensity } from '../eig/index.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { Mat } from '../mat/mat.js';
+import type { BackendChoice, RunReport } from '../plan/backends.js';
+import { parseBindings } from './bindings.js';
+import { fmtNum, numberList, textHistogram } from './eig-format.js';
+
+export type Which = 'largest' | 'smallest' | 'both';
+
+export interface EigFlags {
+  wrt?: string;
+  at: string;
+  k: string;
+  which: Which;
+  density?: boolean;
+  json?: boolean;
+  backend: BackendChoice;
+  seed: string;
+}
+
+/** What `matjac eig --json` prints (one JSON object). */
+export interface EigReport {
+  expr: string;
+  wrt: string;
+  /** X is m×n; H is mn×mn. */
+  shape: [number, number];
+  kind: string;
+  gradNorm: number;
+  inertia: { positive: number; negative: number; zero: number };
+  lambdaMin: number;
+  lambdaMax: number;
+  /** Ascending: the k smallest eigenvalues (absent when --which largest). */
+  smallest?: number[];
+  /** Descending: the k largest eigenvalues (absent when --which smallest). */
+  largest?: number[];
+  computed: {
+    method: 'dense' | 'lanczos';
+    backend: string;
+    /** Lanczos only. */
+    iterations?: number;
+    converged: boolean;
+    /** max ‖Hv − λv‖₂ over the eigenpairs printed. */
+    maxResidual: number;
+  };
+  density?: { grid: number[]; density: number[]; trace: number; probes: number; steps: number };
+}
+
+const PROBES = 8;
+const STEPS = 80;
+
+/** Registers the `eig` command on the program. */
+export function registerEig(program: Command): void {
+  program
+    .command('eig')
+    .description('eigen-analysis of the Hessian of a scalar f: kind of point, inertia, extreme eigenvalues, spectral density')
+    .argument('<expr>', "a scalar expression, e.g. \"logdet(X) + tr(X'*A*X)\"")
+    .requiredOption('--at <bindings>', "values: 'X=randspd(4), A=rand(4,4)' (also randn, eye, zeros, ones, [1 2;3 4])")
+    .option('--wrt <name>', 'the variable (default: the only name)')
+    .option('--k <k>', 'how many eigenvalues to print at each end', '10')
+    .addOption(new Option('--which <end>', 'which end of the spectrum').choices(['largest', 'smallest', 'both']).default('both'))
+    .option('--density', `draw the spectral density (stochastic Lanczos quadrature, ${PROBES} probes × ${STEPS} steps)`)
+    .addOption(new Option('--backend <backend>', 'where Hessian-vector products run').choices(['auto', 'webgpu', 'gpujs', 'cpu']).default('auto'))
+    .option('--seed <n>', 'seed of rand/randn in --at and of the random start vectors', '1')
+    .option('--json', 'print one JSON object instead of text')
+    .action((expr: string, flags: EigFlags) => eigCommand(expr, flags));
+}
+
+function positiveInt(flag: string, text: string): number {
+  const v = Number(text);
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(v) || v < 1) throw new InvalidArgumentError(`${flag} must be a positive integer, got '${text}'`);
+  return v;
+}
+
+/** The name differentiated with respect to: --wrt, or the one bound name. */
+function wrtName(flags: EigFlags, at: Record<string, Mat>): string {
+  if (flags.wrt !== undefined) {
+    if (!Object.hasOwn(at, flags.wrt)) throw new InvalidArgumentError(`--wrt: '${flags.wrt}' has no value in --at`);
+    return flags.wrt;
+  }
+  const names = Object.keys(at);
+  if (names.length === 1) return names[0]!;
+  throw new InvalidArgumentError(`say which variable with --wrt (--at binds ${names.join(', ')})`);
+}
+
+/** ‖H v − λ v‖₂ for a column-major mn×mn H. */
+function residual(H: Mat, v: ArrayLike<number>, lambda: number): number {
+  const n = H.rows;
+  let s = 0;
+  for (let i = 0; i < n; i++) {
+    let hv = 0;
+    for (let j = 0; j < n; j++) hv += H.data[i + j * n]! * v[j]!;
+    s += (hv - lambda * v[i]!) ** 2;
+  }
+  return Math.sqrt(s);
+}
+
+export async function runEig(expr: string, flags: EigFlags): Promise<EigReport> {
+  const seed = Number(flags.seed);
+  if (!Number.isSafeInteger(seed)) throw new InvalidArgumentError(`--seed must be an integer, got '${flags.seed}'`);
+  const kWanted = positiveInt('--k', flags.k);
+  const at = parseBindings(flags.at, seed);
+  const wrt = wrtName(flags, at);
+  const X = at[wrt]!;
+  const mn = X.rows * X.cols;
+  const k = Math.min(kWanted, mn);
+  const which = flags.which;
+  const backend = flags.backend;
+
+  const cp = await criticalPoint(expr, { wrt, at, backend });
+  let smallest: number[] | undefined;
+  let largest: number[] | undefined;
+  let computed: EigReport['computed'];
+  if (cp.method === 'dense') {
+    // H formed in float64 on the CPU and decomposed: every eigenvalue is known.
+    let report: RunReport | undefined;
+    const H = await hessian(expr, { wrt, at, backend: 'cpu', onReport: (r) => (report = r) });
+    const { values, vectors } = eigh(H);
+    const picked: number[] = [];
+    if (which !== 'largest') for (let i = 0; i < k; i++) picked.push(i);
+    if (which !== 'smallest') for (let i = mn - 1; i >= mn - k; i--) picked.push(i);
+    let maxResidual = 0;
+    for (const i of picked) maxResidual = Math.max(maxResidual, residual(H, vectors.data.subarray(i * mn, (i + 1) * mn), values[i]!));
+    if (which !== 'largest') smallest = Array.from(values.subarray(0, k));
+    if (which !== 'smallest') largest = Array.from(values.subarray(mn - k)).reverse();
+    computed = { method: 'dense', backend: report?.backend ?? 'cpu', converged: true, maxResidual };
+  } else {
+    let report: RunReport | undefined;
+    const r = await hessianEigs(expr, { wrt, at, k, which, seed, backend, onReport: (rep: RunReport) => (report = rep) });
+    const order = Array.from(r.values.keys()).sort((a, b) => r.values[a]! - r.values[b]!);
+    const asc = order.map((i) => r.values[i]!);
+    if (which === 'smallest') smallest = asc;
+    else if (which === 'largest') largest = asc.reverse();
+    else {
+      smallest = asc.slice(0, k);
+      largest = asc.slice(asc.length - k).reverse();
+    }
+    computed = {
+      method: 'lanczos',
+      backend: report?.backend ?? String(backend),
+      iterations: r.iterations,
+      converged: r.converged,
+      maxResidual: Math.max(0, ...Array.from(r.residuals)),
+    };
+  }
+
+  const out: EigReport = {
+    expr,
+    wrt,
+    shape: [X.rows, X.cols],
+    kind: cp.kind,
+    gradNorm: cp.gradNorm,
+    inertia: { positive: cp.inertia.positive, negative: cp.inertia.negative, zero: cp.inertia.zero },
+    lambdaMin: cp.lambdaMin,
+    lambdaMax: cp.lambdaMax,
+    ...(smallest ? { smallest } : {}),
+    ...(largest ? { largest } : {}),
+    computed,
+  };
+  if (flags.density) {
+    const sd = await spectralDensity(expr, { wrt, at, probes: PROBES, steps: STEPS, seed, backend });
+    out.density = { grid: Array.from(sd.grid), density: Array.from(sd.density), trace: sd.trace, probes: PROBES, steps: STEPS };
+  }
+  return out;
+}
+
+/** The report as the text `matjac eig` prints. */
+export function formatEig(r: EigReport): string {
+  const [m, n] = r.shape;
+  const mn = m * n;
+  const label = (s: string): string => `  ${s.padEnd(16)}`;
+  const pad = ' '.repeat(18);
+  const lines = [
+    `Hessian eigen-analysis of f = ${r.expr} with respect to ${r.wrt} (${m}×${n}): H is ${mn}×${mn}`,
+    `${label('point')}${r.kind}   (‖∇f‖_F = ${fmtNum(r.gradNorm)})`,
+    `${label('inertia')}${r.inertia.positive} positive, ${r.inertia.negative} negative, ${r.inertia.zero} zero`,
+    `${label('λ_min, λ_max')}${fmtNum(r.lambdaMin)}, ${fmtNum(r.lambdaMax)}`,
+  ];
+  const list = (title: string, values: readonly number[]): void => {
+    lines.push(label(title) + numberList(values, pad).slice(pad.length));
+  };
+  if (r.smallest && r.largest && r.smallest.length === mn) list(`all ${mn}`, r.smallest);
+  else {
+    if (r.smallest) list(`smallest ${r.smallest.length}`, r.smallest);
+    if (r.largest) list(`largest ${r.largest.length}`, r.largest);
+  }
+  const c = r.computed;
+  lines.push(
+    c.method === 'dense'
+      ? `${label('computed by')}dense: H formed (${c.backend}, float64) and decomposed by eigh; max ‖Hv − λv‖ = ${fmtNum(c.maxResidual)}`
+      : `${label('computed by')}Lanczos over Hessian-vector products on ${c.backend} (H never formed): ${c.iterations} iterations, ` +
+          `${c.converged ? 'converged' : 'NOT converged'}, max ‖Hv − λv‖ = ${fmtNum(c.maxResidual)}`,
+  );
+  if (r.density) {
+    const d = r.density;
+    lines.push(`${label('density')}stochastic Lanczos quadrature (${d.probes} probes × ${d.steps} steps), Gaussian-smoothed; tr H ≈ ${fmtNum(d.trace)}`);
+    lines.push(textHistogram(d.grid, d.density, { indent: pad, bins: 16, width: 36 }));
+  }
+  return lines.join('\n');
+}
+
+async function eigCommand(expr: string, flags: EigFlags): Promise<void> {
+  const r = await runEig(expr, flags);
+  if (flags.json) console.log(JSON.stringify(r, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)));
+  else console.log(formatEig(r));
+  if (!r.computed.converged) {
+    console.error('matjac: Lanczos did not converge: the eigenvalues above are approximations (residuals shown)');
+    process.exitCode = 2;
+  }
+}
