@@ -1,11 +1,11 @@
 /**
  * The matjac browser demo: a Jacobian or a Hessian of an expression at seeded random inputs, on
- * the chosen backend, shown as a heat map with the plan (`explain`) and, for Hessians, the
- * eigenvalue summary. Tests drive it through `document.body.dataset.status` and
- * `window.__matjacDemo` (see test/browser/demo.browser.test.ts).
+ * the chosen backend, shown as a heat map with the plan (`explain`), and the Hessian
+ * eigen-analysis panel (demo/eig-panel.ts, in a Web Worker). Tests drive it through
+ * `document.body.dataset.status` and `window.__matjacDemo` (see test/browser/demo.browser.test.ts).
  */
 import { MatjacError, explain, hessian, jacobian, type BackendChoice, type Layout, type Mat, type Method, type RunReport } from '../src/index.js';
-import { MAX_EIG_ORDER, eigenSummary, type EigenSummary } from './eig.js';
+import { mountEigPanel } from './eig-panel.js';
 import { paintHeatmap, paintLegend, poolMaxAbs } from './heatmap.js';
 import { checksum, parseInputs } from './inputs.js';
 import { npyBlob, npyName, offerDownload, withdrawDownload, type DownloadInfo } from './download.js';
@@ -38,8 +38,6 @@ export interface DemoResult {
   readonly tiles: number;
   /** The .npy offered for download (null: larger than `downloadLimit`). */
   readonly download: DownloadInfo | null;
-  /** Hessians only: the eigen-summary, or null when mn > 400. */
-  readonly eig?: EigenSummary | null;
 }
 
 export interface DemoState {
@@ -89,7 +87,6 @@ const ui = {
   skipped: el<HTMLElement>('r-skipped'),
   time: el<HTMLElement>('r-time'),
   size: el<HTMLElement>('r-size'),
-  eig: el<HTMLDivElement>('eig'),
   heatmap: el<HTMLCanvasElement>('heatmap'),
   heatCaption: el<HTMLElement>('heat-caption'),
   legend: el<HTMLCanvasElement>('legend'),
@@ -120,7 +117,7 @@ function showError(e: unknown): void {
       ? { code: e.code, name: e.name, message: e.message }
       : { code: 'E_INTERNAL', name: e instanceof Error ? e.name : 'Error', message: e instanceof Error ? e.message : String(e) };
   state.lastError = err;
-  ui.error.textContent = `${err.name} [${err.code}]\n${err.message}`;
+  ui.error.textContent = `[${err.code}] ${err.message}`;
   ui.error.hidden = false;
   ui.progress.hidden = true;
   setStatus('error', `failed: ${err.code}`);
@@ -207,29 +204,6 @@ async function run(kind: DemoKind): Promise<void> {
     ui.heatRange.textContent = `min ${fmt(pooled.min)}, max ${fmt(pooled.max)}`;
     ui.result.hidden = false;
 
-    // Hessian: eigenvalues.
-    let eig: EigenSummary | null | undefined;
-    if (kind === 'hessian') {
-      ui.eig.hidden = false;
-      if (!D || D.rows > MAX_EIG_ORDER) {
-        eig = null;
-        ui.eig.textContent = `Eigenvalues: the Hessian is ${rows}×${cols}, too large for the demo's eigen-solver (mn ≤ ${MAX_EIG_ORDER}).`;
-      } else {
-        setStatus('busy', 'computing eigenvalues (cyclic Jacobi)…');
-        await nextFrame();
-        const e0 = performance.now();
-        eig = eigenSummary(D.data, D.rows, precision === 'f32' ? 2 ** -24 : 2 ** -53);
-        const eMs = performance.now() - e0;
-        ui.eig.textContent = eig
-          ? `Eigenvalues of the ${eig.order}×${eig.order} Hessian: ${eig.positive} positive, ${eig.negative} negative, ${eig.zero} zero (|λ| ≤ ${fmt(eig.zeroTol)}) → ${eig.definiteness}. ` +
-            `λ_min = ${fmt(eig.min)}, λ_max = ${fmt(eig.max)}. (cyclic Jacobi, ${eig.sweeps} sweeps, ${eMs.toFixed(1)} ms; asymmetry ${fmt(eig.asymmetry)})`
-          : `Eigenvalues: too large for the demo's eigen-solver (mn ≤ ${MAX_EIG_ORDER}).`;
-      }
-    } else {
-      ui.eig.hidden = true;
-      ui.eig.textContent = '';
-    }
-
     state.lastResult = {
       kind,
       expr,
@@ -248,7 +222,6 @@ async function run(kind: DemoKind): Promise<void> {
       heatmap: { width: pooled.width, height: pooled.height },
       tiles: big ? big.tiles : 0,
       download,
-      ...(kind === 'hessian' ? { eig } : {}),
     };
     setStatus('done', `done: ${kind} ${rows}×${cols} on ${rep?.backend ?? '?'} in ${ms.toFixed(1)} ms`);
   } catch (e) {
@@ -283,5 +256,10 @@ ui.hexpr.addEventListener('keydown', (ev) => {
 // Anything that escapes still lands in the page, not only in the console.
 window.addEventListener('unhandledrejection', (ev) => showError(ev.reason));
 window.addEventListener('error', (ev) => showError(ev.error ?? ev.message));
+
+// The Hessian eigen-analysis panel reads f(X), wrt, backend and the inputs from the form.
+mountEigPanel(el<HTMLElement>('eig-panel'), {
+  read: () => ({ expr: ui.hexpr.value, wrt: ui.wrt.value.trim() || undefined, backend: ui.backend.value as BackendChoice, bindings: ui.bindings.value }),
+});
 
 setStatus('ready', 'ready');

@@ -14,6 +14,8 @@ export default defineConfig({
   base: './',
   publicDir: false,
   optimizeDeps: { exclude: ['webgpu'] },
+  // The eigen-analysis worker (demo/eig-worker.ts) loads backends with dynamic imports: ES format.
+  worker: { format: 'es', rollupOptions: { external: ['webgpu'] } },
   build: {
     outDir: 'dist',
     emptyOutDir: true,
