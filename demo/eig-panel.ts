@@ -100,7 +100,13 @@ function sub(i: number): string {
   return String(i).replace(/\d/g, (d) => '₀₁₂₃₄₅₆₇₈₉'[Number(d)]!);
 }
 
-export function mountEigPanel(container: HTMLElement, source: EigPanelSource): EigPanelState {
+export interface EigPanel {
+  readonly state: EigPanelState;
+  /** Starts an analysis (ignored while one runs). */
+  run(): void;
+}
+
+export function mountEigPanel(container: HTMLElement, source: EigPanelSource): EigPanel {
   container.innerHTML = MARKUP;
   const q = <T extends HTMLElement>(id: string): T => {
     const e = container.querySelector<T>(`#${id}`);
@@ -321,5 +327,5 @@ export function mountEigPanel(container: HTMLElement, source: EigPanelSource): E
     };
   }
 
-  return state;
+  return { state, run };
 }

@@ -257,9 +257,14 @@ ui.hexpr.addEventListener('keydown', (ev) => {
 window.addEventListener('unhandledrejection', (ev) => showError(ev.reason));
 window.addEventListener('error', (ev) => showError(ev.error ?? ev.message));
 
-// The Hessian eigen-analysis panel reads f(X), wrt, backend and the inputs from the form.
-mountEigPanel(el<HTMLElement>('eig-panel'), {
+// The Hessian eigen-analysis panel reads f(X), wrt, backend and the inputs from the form; the
+// form's "Eigen-analysis" button starts it and scrolls to it.
+const eigPanel = mountEigPanel(el<HTMLElement>('eig-panel'), {
   read: () => ({ expr: ui.hexpr.value, wrt: ui.wrt.value.trim() || undefined, backend: ui.backend.value as BackendChoice, bindings: ui.bindings.value }),
+});
+el<HTMLButtonElement>('btn-eig-form').addEventListener('click', () => {
+  eigPanel.run();
+  el<HTMLElement>('eig-panel').scrollIntoView({ behavior: 'smooth', block: 'start' });
 });
 
 setStatus('ready', 'ready');

@@ -104,7 +104,7 @@ async function shown(page: Page): Promise<Shown> {
     };
     const spectrum = ink($('eig-spectrum') as HTMLCanvasElement);
     const density = ink($('eig-density') as HTMLCanvasElement);
-    const tiles = [...document.querySelectorAll<HTMLCanvasElement>('#eig-directions canvas')].map((c) => {
+    const tiles = Array.from(document.querySelectorAll<HTMLCanvasElement>('#eig-directions canvas'), (c: HTMLCanvasElement): Shown['tiles'][number] => {
       const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
       const colors = new Set<number>();
       for (let k = 0; k < d.length; k += 4) colors.add((d[k]! << 16) | (d[k + 1]! << 8) | d[k + 2]!);
@@ -127,11 +127,11 @@ async function shown(page: Page): Promise<Shown> {
   });
 }
 
-/** Clicks "Analyse the Hessian" and waits for 'done' or 'error'. */
-async function analyse(page: Page, spec: { expr?: string; bindings: string; backend?: string; k?: number }): Promise<Shown> {
+/** Clicks "Analyse the Hessian" (or the form's "Eigen-analysis") and waits for 'done' or 'error'. */
+async function analyse(page: Page, spec: { expr?: string; bindings: string; backend?: string; k?: number }, button = '#btn-eig'): Promise<Shown> {
   await fill(page, spec);
   const before = await page.evaluate(() => window.__matjacEig.runs);
-  await page.click('#btn-eig');
+  await page.click(button);
   await page.waitForFunction((n: number) => window.__matjacEig.runs > n && ['done', 'error'].includes(window.__matjacEig.status), { timeout: 180_000 }, before);
   return shown(page);
 }
@@ -288,7 +288,8 @@ describe('demo: Hessian eigen-analysis panel in Chromium', () => {
     expect(parse.state.lastError?.code).toBe('E_PARSE');
     expect(parse.errorText).toMatch(/^\[E_PARSE\] /);
 
-    const again = await analyse(page, { bindings: 'n = 2' });
+    // the form's own button starts the panel too
+    const again = await analyse(page, { bindings: 'n = 2' }, '#btn-eig-form');
     expect(again.status).toBe('done');
     expect(again.errorText).toBeNull();
     expect(again.state.lastResult?.order).toBe(4);
