@@ -16,7 +16,7 @@ export interface EigRequest {
   /** The demo's sizes-and-bindings text (`n = 32, seed = 1, …`). */
   readonly bindings: string;
   readonly backend: BackendChoice;
-  /** Eigenvalues computed at each end by Lanczos. */
+  /** Eigenvalues computed at each end by Lanczos (hessianEigs gets k = 2·this, which 'both'). */
   readonly k: number;
 }
 
@@ -145,7 +145,16 @@ export async function analyse(req: EigRequest, progress: (p: EigProgress) => voi
   } else {
     progress({ stage: `Lanczos over Hessian-vector products: ${req.k} smallest and ${req.k} largest of ${order}`, fraction: 0.3 });
     let rep: RunReport | undefined;
-    const r = await hessianEigs(req.expr, { ...opts, k: req.k, which: 'both', seed: inputs.seed, onReport: (x: RunReport) => (rep = x) });
+    const r = await hessianEigs(req.expr, {
+      ...opts,
+      k: 2 * req.k,
+      which: 'both',
+      seed: inputs.seed,
+      onReport: (x: RunReport) => (rep = x),
+      // one report a restart cycle: products so far and how many pairs are within tolerance
+      onProgress: (p) =>
+        progress({ stage: `Lanczos: ${p.iterations} Hessian-vector products, ${p.converged} of ${p.wanted} eigenpairs converged`, fraction: 0.3 + 0.35 * Math.min(1, p.converged / Math.max(1, p.wanted)) }),
+    });
     lap('lanczos');
     const order_ = Array.from(r.values.keys()).sort((a, b) => r.values[a]! - r.values[b]!);
     values = Float64Array.from(order_, (i) => r.values[i]!);

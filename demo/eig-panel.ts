@@ -65,7 +65,7 @@ const MARKUP = `
   k smallest and k largest without ever forming H. Runs in a Web Worker: the page stays responsive.</p>
 <div class="row eig-controls">
   <button id="btn-eig" type="button">Analyse the Hessian</button>
-  <label>k (Lanczos) <input id="eig-k" type="number" min="1" max="50" value="10" size="3"></label>
+  <label title="Lanczos: how many eigenvalues at each end of the spectrum">k per end <input id="eig-k" type="number" min="1" max="50" value="10" size="3"></label>
   <button id="eig-cancel" type="button" disabled>Cancel</button>
   <progress id="eig-progress" max="1" value="0" hidden></progress>
   <span id="eig-status" role="status" aria-live="polite"></span>

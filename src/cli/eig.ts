@@ -65,7 +65,7 @@ export function registerEig(program: Command): void {
     .argument('<expr>', "a scalar expression, e.g. \"logdet(X) + tr(X'*A*X)\"")
     .requiredOption('--at <bindings>', "values: 'X=randspd(4), A=rand(4,4)' (also randn, eye, zeros, ones, [1 2;3 4])")
     .option('--wrt <name>', 'the variable (default: the only name)')
-    .option('--k <k>', 'how many eigenvalues to print at each end', '10')
+    .option('--k <k>', 'how many eigenvalues (with --which both: the ⌈k/2⌉ largest and ⌊k/2⌋ smallest)', '10')
     .addOption(new Option('--which <end>', 'which end of the spectrum').choices(['largest', 'smallest', 'both']).default('both'))
     .option('--density', `draw the spectral density (stochastic Lanczos quadrature, ${PROBES} probes × ${STEPS} steps)`)
     .addOption(new Option('--backend <backend>', 'where Hessian-vector products run').choices(['auto', 'webgpu', 'gpujs', 'cpu']).default('auto'))
@@ -116,6 +116,9 @@ export async function runEig(expr: string, flags: EigFlags): Promise<EigReport> 
   const backend = flags.backend;
 
   const cp = await criticalPoint(expr, { wrt, at, backend });
+  // as hessianEigs counts: k in all, 'both' splits it ⌈k/2⌉ largest and ⌊k/2⌋ smallest
+  const nLargest = which === 'largest' ? k : which === 'smallest' ? 0 : Math.ceil(k / 2);
+  const nSmallest = k - nLargest;
   let smallest: number[] | undefined;
   let largest: number[] | undefined;
   let computed: EigReport['computed'];
@@ -125,24 +128,19 @@ export async function runEig(expr: string, flags: EigFlags): Promise<EigReport> 
     const H = await hessian(expr, { wrt, at, backend: 'cpu', onReport: (r) => (report = r) });
     const { values, vectors } = eigh(H);
     const picked: number[] = [];
-    if (which !== 'largest') for (let i = 0; i < k; i++) picked.push(i);
-    if (which !== 'smallest') for (let i = mn - 1; i >= mn - k; i--) picked.push(i);
+    for (let i = 0; i < nSmallest; i++) picked.push(i);
+    for (let i = mn - 1; i >= mn - nLargest; i--) picked.push(i);
     let maxResidual = 0;
     for (const i of picked) maxResidual = Math.max(maxResidual, residual(H, vectors.data.subarray(i * mn, (i + 1) * mn), values[i]!));
-    if (which !== 'largest') smallest = Array.from(values.subarray(0, k));
-    if (which !== 'smallest') largest = Array.from(values.subarray(mn - k)).reverse();
+    if (nSmallest > 0) smallest = Array.from(values.subarray(0, nSmallest));
+    if (nLargest > 0) largest = Array.from(values.subarray(mn - nLargest)).reverse();
     computed = { method: 'dense', backend: report?.backend ?? 'cpu', converged: true, maxResidual };
   } else {
     let report: RunReport | undefined;
     const r = await hessianEigs(expr, { wrt, at, k, which, seed, backend, onReport: (rep: RunReport) => (report = rep) });
-    const order = Array.from(r.values.keys()).sort((a, b) => r.values[a]! - r.values[b]!);
-    const asc = order.map((i) => r.values[i]!);
-    if (which === 'smallest') smallest = asc;
-    else if (which === 'largest') largest = asc.reverse();
-    else {
-      smallest = asc.slice(0, k);
-      largest = asc.slice(asc.length - k).reverse();
-    }
+    const asc = Array.from(r.values).sort((a, b) => a - b);
+    if (nSmallest > 0) smallest = asc.slice(0, nSmallest);
+    if (nLargest > 0) largest = asc.slice(asc.length - nLargest).reverse();
     computed = {
       method: 'lanczos',
       backend: report?.backend ?? String(backend),
@@ -187,7 +185,7 @@ export function formatEig(r: EigReport): string {
   const list = (title: string, values: readonly number[]): void => {
     lines.push(label(title) + numberList(values, pad).slice(pad.length));
   };
-  if (r.smallest && r.largest && r.smallest.length === mn) list(`all ${mn}`, r.smallest);
+  if (r.smallest && r.largest && r.smallest.length + r.largest.length === mn) list(`all ${mn}`, [...r.smallest, ...[...r.largest].reverse()]);
   else {
     if (r.smallest) list(`smallest ${r.smallest.length}`, r.smallest);
     if (r.largest) list(`largest ${r.largest.length}`, r.largest);

@@ -43,9 +43,11 @@ describe('matjac eig: numbers', () => {
     const hi = 1 + 3 * Math.SQRT2;
     expect(r.shape).toEqual([2, 1]);
     expect(r.computed.method).toBe('dense');
+    // k = min(10, mn) = 2 in all, --which both: one from each end
+    expect(r.smallest!.length).toBe(1);
+    expect(r.largest!.length).toBe(1);
     expect(r.smallest![0]).toBeCloseTo(lo, 12);
-    expect(r.smallest![1]).toBeCloseTo(hi, 12);
-    expect(r.largest).toEqual([...r.smallest!].reverse());
+    expect(r.largest![0]).toBeCloseTo(hi, 12);
     expect(r.lambdaMin).toBeCloseTo(lo, 12);
     expect(r.lambdaMax).toBeCloseTo(hi, 12);
     expect(r.inertia).toEqual({ positive: 1, negative: 1, zero: 0 });
@@ -60,7 +62,8 @@ describe('matjac eig: numbers', () => {
     const at0 = eigJson(f, '--wrt', 'x', '--at', `x=zeros(4,1), ${D}`, '--backend', 'cpu');
     expect(at0.inertia).toEqual({ positive: 2, negative: 2, zero: 0 });
     expect(at0.kind).toBe('saddle');
-    expect(at0.smallest).toEqual([-10, -2, 4, 6]);
+    expect(at0.smallest).toEqual([-10, -2]);
+    expect(at0.largest).toEqual([6, 4]);
     const min = eigJson(f, '--wrt', 'x', '--at', 'x=zeros(3,1), D=[3 0 0; 0 1 0; 0 0 2]', '--backend', 'cpu');
     expect([min.kind, min.lambdaMin, min.lambdaMax]).toEqual(['minimum', 2, 6]);
     const away = eigJson(f, '--wrt', 'x', '--at', `x=ones(4,1), ${D}`, '--backend', 'cpu');
@@ -77,8 +80,9 @@ describe('matjac eig: numbers', () => {
     const H = await hessian(f, { wrt: 'X', at, backend: 'cpu' });
     const w = eigvalsh(H);
     const scale = Math.max(Math.abs(w[0]!), Math.abs(w[15]!));
-    expect(r.smallest!.length).toBe(5);
-    expect(r.largest!.length).toBe(5);
+    // --k 5 --which both: the 3 largest and the 2 smallest (as hessianEigs splits k)
+    expect(r.smallest!.length).toBe(2);
+    expect(r.largest!.length).toBe(3);
     r.smallest!.forEach((v, i) => expect(Math.abs(v - w[i]!)).toBeLessThanOrEqual(1e-12 * scale));
     r.largest!.forEach((v, i) => expect(Math.abs(v - w[15 - i]!)).toBeLessThanOrEqual(1e-12 * scale));
     const G = await grad(f, { wrt: 'X', at, backend: 'cpu' });
@@ -160,8 +164,8 @@ describe('matjac eig: text output', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/H is 441×441/);
     expect(r.stdout).toMatch(/Lanczos over Hessian-vector products on cpu \(H never formed\): \d+ iterations, converged, max ‖Hv − λv‖ = /);
-    expect(r.stdout).toMatch(/smallest 3/);
-    expect(r.stdout).toMatch(/largest 3/);
+    expect(r.stdout).toMatch(/smallest 1 /);
+    expect(r.stdout).toMatch(/largest 2 /);
   });
 });
 
