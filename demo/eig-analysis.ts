@@ -47,10 +47,14 @@ export interface EigAnalysis {
   readonly kind: string;
   readonly gradNorm: number;
   readonly inertia: { readonly positive: number; readonly negative: number; readonly zero: number };
+  /** False when only the extremes were computed and they leave signs open: the counts are lower bounds. */
+  readonly inertiaExact: boolean;
+  /** X is critical when gradNorm ≤ gradTol. */
+  readonly gradTol: number;
   readonly lambdaMin: number;
   readonly lambdaMax: number;
   readonly method: 'dense' | 'lanczos';
-  /** τ = mn·ε·max|λ| (DESIGN.md §1): |λ| ≤ τ counts as zero. */
+  /** τ (criticalPoint's, DESIGN.md §1): |λ| ≤ τ counts as zero. */
   readonly zeroTol: number;
   /** The computed eigenvalues, ascending, and their 1-based positions in the whole spectrum. */
   readonly values: Float64Array;
@@ -77,6 +81,8 @@ export interface EigAnalysis {
 /** How many eigen-directions are shown at each end. */
 export const DIRECTIONS = 2;
 export const PROBES = 8;
+/** Largest mn for which the panel forms H and computes every eigenvalue; Lanczos beyond. */
+export const DENSE_UP_TO = 400;
 export const STEPS = 80;
 
 /** ‖Hv − λv‖₂ for a column-major order×order H. */
@@ -115,7 +121,7 @@ export async function analyse(req: EigRequest, progress: (p: EigProgress) => voi
   const opts = { wrt, at, backend: req.backend };
 
   progress({ stage: 'gradient and classification (criticalPoint)', fraction: 0 });
-  const cp = await criticalPoint(req.expr, opts);
+  const cp = await criticalPoint(req.expr, { ...opts, denseUpTo: DENSE_UP_TO });
   lap('criticalPoint');
 
   let values: Float64Array;
@@ -174,7 +180,6 @@ export async function analyse(req: EigRequest, progress: (p: EigProgress) => voi
   lap('density');
   ms.total = performance.now() - t0;
 
-  const scale = Math.max(Math.abs(cp.lambdaMin), Math.abs(cp.lambdaMax));
   return {
     expr: req.expr,
     wrt,
@@ -184,10 +189,12 @@ export async function analyse(req: EigRequest, progress: (p: EigProgress) => voi
     kind: cp.kind,
     gradNorm: cp.gradNorm,
     inertia: { positive: cp.inertia.positive, negative: cp.inertia.negative, zero: cp.inertia.zero },
+    inertiaExact: cp.inertiaExact,
+    gradTol: cp.gradTol,
     lambdaMin: cp.lambdaMin,
     lambdaMax: cp.lambdaMax,
     method: cp.method,
-    zeroTol: order * 2 ** -52 * scale,
+    zeroTol: cp.tol,
     values,
     indices,
     bottom,

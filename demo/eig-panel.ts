@@ -21,6 +21,7 @@ export interface EigPanelResult {
   readonly kind: string;
   readonly gradNorm: number;
   readonly inertia: EigAnalysis['inertia'];
+  readonly inertiaExact: boolean;
   readonly lambdaMin: number;
   readonly lambdaMax: number;
   readonly method: 'dense' | 'lanczos';
@@ -257,8 +258,11 @@ export function mountEigPanel(container: HTMLElement, source: EigPanelSource): E
     ui.what.textContent = `f = ${r.expr} with respect to ${r.wrt} (${m}×${n}), seed ${r.seed}: H is ${r.order}×${r.order}`;
     ui.kind.textContent = r.kind;
     ui.kind.dataset.kind = r.kind.replace(' ', '-');
-    ui.grad.textContent = `${fmt(r.gradNorm)}${r.kind === 'not critical' ? ' (not a critical point: the gradient is not zero)' : ''}`;
-    ui.inertia.textContent = `${r.inertia.positive} positive, ${r.inertia.negative} negative, ${r.inertia.zero} zero`;
+    ui.grad.textContent = `${fmt(r.gradNorm)} (${r.kind === 'not critical' ? 'not a critical point: above' : 'critical: at most'} ${fmt(r.gradTol)})`;
+    const { positive, negative, zero } = r.inertia;
+    ui.inertia.textContent = r.inertiaExact
+      ? `${positive} positive, ${negative} negative, ${zero} zero`
+      : `at least ${[positive ? 'one positive' : '', negative ? 'one negative' : '', zero ? 'one zero' : ''].filter(Boolean).join(' and ')} (only the extremes are computed)`;
     ui.extremes.textContent = `${fmt(r.lambdaMin)}, ${fmt(r.lambdaMax)}`;
     ui.method.textContent =
       r.method === 'dense'
@@ -315,6 +319,7 @@ export function mountEigPanel(container: HTMLElement, source: EigPanelSource): E
       kind: r.kind,
       gradNorm: r.gradNorm,
       inertia: r.inertia,
+      inertiaExact: r.inertiaExact,
       lambdaMin: r.lambdaMin,
       lambdaMax: r.lambdaMax,
       method: r.method,

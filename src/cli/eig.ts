@@ -22,6 +22,7 @@ export interface EigFlags {
   k: string;
   which: Which;
   density?: boolean;
+  denseUpTo?: string;
   json?: boolean;
   backend: BackendChoice;
   seed: string;
@@ -35,7 +36,13 @@ export interface EigReport {
   shape: [number, number];
   kind: string;
   gradNorm: number;
+  /** X is critical when gradNorm ≤ gradTol. */
+  gradTol: number;
   inertia: { positive: number; negative: number; zero: number };
+  /** False when only the extreme eigenvalues were computed and they do not settle every sign: the counts are lower bounds. */
+  inertiaExact: boolean;
+  /** τ: |λ| ≤ τ counts as zero. */
+  tol: number;
   lambdaMin: number;
   lambdaMax: number;
   /** Ascending: the k smallest eigenvalues (absent when --which largest). */
@@ -67,6 +74,7 @@ export function registerEig(program: Command): void {
     .option('--wrt <name>', 'the variable (default: the only name)')
     .option('--k <k>', 'how many eigenvalues (with --which both: the ⌈k/2⌉ largest and ⌊k/2⌋ smallest)', '10')
     .addOption(new Option('--which <end>', 'which end of the spectrum').choices(['largest', 'smallest', 'both']).default('both'))
+    .option('--dense-up-to <mn>', 'form H and compute every eigenvalue up to this order mn; Lanczos beyond (default 1024)')
     .option('--density', `draw the spectral density (stochastic Lanczos quadrature, ${PROBES} probes × ${STEPS} steps)`)
     .addOption(new Option('--backend <backend>', 'where Hessian-vector products run').choices(['auto', 'webgpu', 'gpujs', 'cpu']).default('auto'))
     .option('--seed <n>', 'seed of rand/randn in --at and of the random start vectors', '1')
@@ -115,7 +123,8 @@ export async function runEig(expr: string, flags: EigFlags): Promise<EigReport> 
   const which = flags.which;
   const backend = flags.backend;
 
-  const cp = await criticalPoint(expr, { wrt, at, backend });
+  const denseUpTo = flags.denseUpTo === undefined ? undefined : positiveInt('--dense-up-to', flags.denseUpTo);
+  const cp = await criticalPoint(expr, { wrt, at, backend, ...(denseUpTo !== undefined ? { denseUpTo } : {}) });
   // as hessianEigs counts: k in all, 'both' splits it ⌈k/2⌉ largest and ⌊k/2⌋ smallest
   const nLargest = which === 'largest' ? k : which === 'smallest' ? 0 : Math.ceil(k / 2);
   const nSmallest = k - nLargest;
@@ -156,7 +165,10 @@ export async function runEig(expr: string, flags: EigFlags): Promise<EigReport> 
     shape: [X.rows, X.cols],
     kind: cp.kind,
     gradNorm: cp.gradNorm,
+    gradTol: cp.gradTol,
     inertia: { positive: cp.inertia.positive, negative: cp.inertia.negative, zero: cp.inertia.zero },
+    inertiaExact: cp.inertiaExact,
+    tol: cp.tol,
     lambdaMin: cp.lambdaMin,
     lambdaMax: cp.lambdaMax,
     ...(smallest ? { smallest } : {}),
@@ -170,6 +182,14 @@ export async function runEig(expr: string, flags: EigFlags): Promise<EigReport> 
   return out;
 }
 
+/** Counts by sign; when only the extremes are known, what they establish. */
+export function formatInertia(r: Pick<EigReport, 'inertia' | 'inertiaExact' | 'tol'>): string {
+  const { positive, negative, zero } = r.inertia;
+  if (r.inertiaExact) return `${positive} positive, ${negative} negative, ${zero} zero (|λ| ≤ τ = ${fmtNum(r.tol, 3)})`;
+  const known = [positive ? 'a positive' : '', negative ? 'a negative' : '', zero ? 'a zero' : ''].filter(Boolean).join(' and ');
+  return `at least ${known} eigenvalue (only the extremes are computed; |λ| ≤ τ = ${fmtNum(r.tol, 3)} counts as zero)`;
+}
+
 /** The report as the text `matjac eig` prints. */
 export function formatEig(r: EigReport): string {
   const [m, n] = r.shape;
@@ -178,8 +198,8 @@ export function formatEig(r: EigReport): string {
   const pad = ' '.repeat(18);
   const lines = [
     `Hessian eigen-analysis of f = ${r.expr} with respect to ${r.wrt} (${m}×${n}): H is ${mn}×${mn}`,
-    `${label('point')}${r.kind}   (‖∇f‖_F = ${fmtNum(r.gradNorm)})`,
-    `${label('inertia')}${r.inertia.positive} positive, ${r.inertia.negative} negative, ${r.inertia.zero} zero`,
+    `${label('point')}${r.kind}   (‖∇f‖_F = ${fmtNum(r.gradNorm)}, critical when ≤ ${fmtNum(r.gradTol, 3)})`,
+    `${label('inertia')}${formatInertia(r)}`,
     `${label('λ_min, λ_max')}${fmtNum(r.lambdaMin)}, ${fmtNum(r.lambdaMax)}`,
   ];
   const list = (title: string, values: readonly number[]): void => {

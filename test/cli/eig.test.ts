@@ -52,6 +52,8 @@ describe('matjac eig: numbers', () => {
     expect(r.lambdaMax).toBeCloseTo(hi, 12);
     expect(r.inertia).toEqual({ positive: 1, negative: 1, zero: 0 });
     expect(r.gradNorm).toBeLessThan(1e-12);
+    expect(r.gradNorm).toBeLessThanOrEqual(r.gradTol);
+    expect(r.inertiaExact).toBe(true);
     expect(r.kind).toBe('saddle');
     expect(r.computed.maxResidual).toBeLessThan(1e-12);
   });
@@ -104,7 +106,7 @@ describe('matjac eig: numbers', () => {
   it("beyond mn = 400 (X 21×21): Lanczos, never H, agrees with the library's dense eigvalsh at both ends", async () => {
     const f = "logdet(X) + tr(X'*A*X)";
     const atText = 'X=randspd(21), A=rand(21,21)';
-    const r = eigJson(f, '--wrt', 'X', '--at', atText, '--k', '4', '--backend', 'cpu');
+    const r = eigJson(f, '--wrt', 'X', '--at', atText, '--k', '4', '--dense-up-to', '400', '--backend', 'cpu');
     expect(r.computed.method).toBe('lanczos');
     expect(r.computed.converged).toBe(true);
     expect(r.computed.iterations).toBeGreaterThan(0);
@@ -117,6 +119,17 @@ describe('matjac eig: numbers', () => {
     expect(Math.abs(r.lambdaMin - w[0]!)).toBeLessThanOrEqual(1e-6 * scale);
     expect(Math.abs(r.lambdaMax - w[n - 1]!)).toBeLessThanOrEqual(1e-6 * scale);
     expect(r.computed.maxResidual).toBeLessThanOrEqual(1e-6 * scale);
+    // both signs at the ends: only "at least one of each" is known without the interior
+    expect(w[0]! < 0 && w[n - 1]! > 0).toBe(true);
+    expect(r.inertiaExact).toBe(false);
+    expect(r.inertia).toEqual({ positive: 1, negative: 1, zero: 0 });
+  });
+
+  it('without --dense-up-to, mn = 441 is still formed and decomposed (the library default is mn ≤ 1024)', () => {
+    const r = eigJson("logdet(X) + tr(X'*A*X)", '--wrt', 'X', '--at', 'X=randspd(21), A=rand(21,21)', '--k', '2', '--backend', 'cpu');
+    expect(r.computed.method).toBe('dense');
+    expect(r.inertiaExact).toBe(true);
+    expect(r.inertia.positive + r.inertia.negative + r.inertia.zero).toBe(441);
   });
 
   it('--density: a density that integrates to 1 with mean tr(H)/mn', async () => {
@@ -146,7 +159,7 @@ describe('matjac eig: text output', () => {
     expect(r.code).toBe(0);
     const out = r.stdout;
     expect(out).toMatch(/H is 4×4/);
-    expect(out).toMatch(/point\s+saddle\s+\(‖∇f‖_F = 0\)/);
+    expect(out).toMatch(/point\s+saddle\s+\(‖∇f‖_F = 0, critical when ≤ \S+\)/);
     expect(out).toMatch(/inertia\s+2 positive, 2 negative, 0 zero/);
     expect(out).toMatch(/λ_min, λ_max\s+-10, 6/);
     expect(out).toMatch(/all 4\s+-10\s+-2\s+4\s+6/);
@@ -160,8 +173,9 @@ describe('matjac eig: text output', () => {
   });
 
   it('says Lanczos, iterations and residuals beyond mn = 400', () => {
-    const r = matjac('eig', "logdet(X) + tr(X'*A*X)", '--wrt', 'X', '--at', 'X=randspd(21), A=rand(21,21)', '--k', '3', '--backend', 'cpu');
+    const r = matjac('eig', "logdet(X) + tr(X'*A*X)", '--wrt', 'X', '--at', 'X=randspd(21), A=rand(21,21)', '--k', '3', '--dense-up-to', '400', '--backend', 'cpu');
     expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/inertia\s+at least a positive and a negative eigenvalue \(only the extremes are computed/);
     expect(r.stdout).toMatch(/H is 441×441/);
     expect(r.stdout).toMatch(/Lanczos over Hessian-vector products on cpu \(H never formed\): \d+ iterations, converged, max ‖Hv − λv‖ = /);
     expect(r.stdout).toMatch(/smallest 1 /);
@@ -173,6 +187,7 @@ describe('matjac eig: errors', () => {
   const cases: [string, string[], string][] = [
     ['--k 0', ["x'*x", '--at', 'x=[1;2]', '--k', '0'], "E_INVALID_ARGUMENT: --k must be a positive integer, got '0'"],
     ['--k abc', ["x'*x", '--at', 'x=[1;2]', '--k', 'abc'], 'E_INVALID_ARGUMENT: --k must be a positive integer'],
+    ['--dense-up-to -1', ["x'*x", '--at', 'x=[1;2]', '--dense-up-to', '-1'], "E_INVALID_ARGUMENT: --dense-up-to must be a positive integer, got '-1'"],
     ['a parse error', ["x'*", '--at', 'x=[1;2]'], 'E_PARSE'],
     ['a matrix-valued f', ['A*x', '--wrt', 'x', '--at', 'x=[1;2], A=[1 2;3 4]'], 'E_SHAPE'],
     ['--wrt naming nothing', ["x'*x", '--wrt', 'y', '--at', 'x=[1;2]'], "E_INVALID_ARGUMENT: --wrt: 'y' has no value in --at"],
