@@ -258,7 +258,7 @@ export function mountEigPanel(container: HTMLElement, source: EigPanelSource): E
     ui.what.textContent = `f = ${r.expr} with respect to ${r.wrt} (${m}×${n}), seed ${r.seed}: H is ${r.order}×${r.order}`;
     ui.kind.textContent = r.kind;
     ui.kind.dataset.kind = r.kind.replace(' ', '-');
-    ui.grad.textContent = `${fmt(r.gradNorm)} (${r.kind === 'not critical' ? 'not a critical point: above' : 'critical: at most'} ${fmt(r.gradTol)})`;
+    ui.grad.textContent = `${fmt(r.gradNorm)} (${r.kind === 'not critical' ? 'not a critical point: above' : 'critical: at most'} gradTol = ${fmt(r.gradTol)})`;
     const { positive, negative, zero } = r.inertia;
     ui.inertia.textContent = r.inertiaExact
       ? `${positive} positive, ${negative} negative, ${zero} zero`
