@@ -5,6 +5,7 @@
  * how it was computed. Small Hessians (the dense path of `criticalPoint`) are formed and
  * decomposed by `eigh`; larger ones are never formed: Lanczos over Hessian-vector products.
  */
+import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { hessian } from '../api.js';
 import { criticalPoint, eigh, hessianEigs, spectralDensity } from '../eig/index.js';
@@ -70,7 +71,7 @@ export function registerEig(program: Command): void {
     .command('eig')
     .description('eigen-analysis of the Hessian of a scalar f: kind of point, inertia, extreme eigenvalues, spectral density')
     .argument('<expr>', "a scalar expression, e.g. \"logdet(X) + tr(X'*A*X)\"")
-    .requiredOption('--at <bindings>', "values: 'X=randspd(4), A=rand(4,4)' (also randn, eye, zeros, ones, [1 2;3 4])")
+    .requiredOption('--at <bindings>', "values: 'X=randspd(4), A=rand(4,4)' (also randn, eye, zeros, ones, [1 2;3 4], @file.npy)")
     .option('--wrt <name>', 'the variable (default: the only name)')
     .option('--k <k>', 'how many eigenvalues (with --which both: the ⌈k/2⌉ largest and ⌊k/2⌋ smallest)', '10')
     .addOption(new Option('--which <end>', 'which end of the spectrum').choices(['largest', 'smallest', 'both']).default('both'))
@@ -115,7 +116,7 @@ export async function runEig(expr: string, flags: EigFlags): Promise<EigReport> 
   const seed = Number(flags.seed);
   if (!Number.isSafeInteger(seed)) throw new InvalidArgumentError(`--seed must be an integer, got '${flags.seed}'`);
   const kWanted = positiveInt('--k', flags.k);
-  const at = parseBindings(flags.at, seed);
+  const at = parseBindings(flags.at, seed, readFileSync);
   const wrt = wrtName(flags, at);
   const X = at[wrt]!;
   const mn = X.rows * X.cols;
