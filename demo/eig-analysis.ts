@@ -71,6 +71,8 @@ export interface EigAnalysis {
     /** ∫ density dλ by the trapezoid rule on the grid. */
     readonly integral: number;
     readonly method: 'exact' | 'slq';
+    /** Width of the Gaussian smoothing. */
+    readonly sigma: number;
     readonly probes: number;
     readonly steps: number;
   };
@@ -175,8 +177,18 @@ export async function analyse(req: EigRequest, progress: (p: EigProgress) => voi
     solver = { iterations: r.iterations, converged: r.converged, maxResidual: Math.max(0, ...Array.from(r.residuals)), backend: rep?.backend ?? String(req.backend) };
   }
 
-  progress({ stage: cp.method === 'dense' ? 'spectral density (exact eigenvalues, smoothed)' : `spectral density (stochastic Lanczos quadrature, ${PROBES} probes × ${STEPS} steps)`, fraction: cp.method === 'dense' ? 0.75 : 0.65 });
-  const sd = await spectralDensity(req.expr, { ...opts, probes: PROBES, steps: STEPS, seed: inputs.seed });
+  // the same split as the eigenvalues: exact (smoothed) where H is formed, SLQ beyond
+  const exact = cp.method === 'dense';
+  const f0 = exact ? 0.75 : 0.65;
+  progress({ stage: exact ? 'spectral density (exact eigenvalues, smoothed)' : `spectral density (stochastic Lanczos quadrature, ${PROBES} probes × ${STEPS} steps)`, fraction: f0 });
+  const sd = await spectralDensity(req.expr, {
+    ...opts,
+    probes: PROBES,
+    steps: STEPS,
+    seed: inputs.seed,
+    method: exact ? 'exact' : 'slq',
+    onProgress: (p) => progress({ stage: `spectral density (stochastic Lanczos quadrature): step ${p.step} of ${p.steps}, ${PROBES} probes`, fraction: f0 + (1 - f0) * (p.step / Math.max(1, p.steps)) }),
+  });
   lap('density');
   ms.total = performance.now() - t0;
 
@@ -205,7 +217,8 @@ export async function analyse(req: EigRequest, progress: (p: EigProgress) => voi
       density: Float64Array.from(sd.density),
       trace: sd.trace,
       integral: trapezoid(sd.grid, sd.density),
-      method: cp.method === 'dense' ? 'exact' : 'slq',
+      method: sd.method,
+      sigma: sd.sigma,
       probes: PROBES,
       steps: STEPS,
     },

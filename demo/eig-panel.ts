@@ -294,7 +294,7 @@ export function mountEigPanel(container: HTMLElement, source: EigPanelSource): E
       rug: r.values,
       title: r.density.method === 'exact' ? 'spectral density (exact eigenvalues, smoothed)' : `spectral density (SLQ, ${r.density.probes} probes × ${r.density.steps} steps)`,
     });
-    ui.densityCaption.textContent = `∫ density dλ = ${r.density.integral.toFixed(4)}; tr H ${r.density.method === 'exact' ? '=' : '≈'} ${fmt(r.density.trace)}; ticks: the computed eigenvalues`;
+    ui.densityCaption.textContent = `Gaussian σ = ${fmt(r.density.sigma)}; ∫ density dλ = ${r.density.integral.toFixed(4)}; tr H ${r.density.method === 'exact' ? '=' : '≈'} ${fmt(r.density.trace)}; ticks: the computed eigenvalues`;
 
     const tiles: HTMLElement[] = [];
     const tile = (d: EigDirection, end: string): HTMLElement => {

@@ -59,7 +59,8 @@ export interface EigReport {
     /** max ‖Hv − λv‖₂ over the eigenpairs printed. */
     maxResidual: number;
   };
-  density?: { grid: number[]; density: number[]; trace: number; probes: number; steps: number };
+  /** method 'exact': the eigenvalues of the formed H smoothed; 'slq': stochastic Lanczos quadrature (probes × steps). */
+  density?: { grid: number[]; density: number[]; trace: number; sigma: number; method: 'exact' | 'slq'; probes: number; steps: number };
 }
 
 const PROBES = 8;
@@ -76,7 +77,7 @@ export function registerEig(program: Command): void {
     .option('--k <k>', 'how many eigenvalues (with --which both: the ⌈k/2⌉ largest and ⌊k/2⌋ smallest)', '10')
     .addOption(new Option('--which <end>', 'which end of the spectrum').choices(['largest', 'smallest', 'both']).default('both'))
     .option('--dense-up-to <mn>', 'form H and compute every eigenvalue up to this order mn; Lanczos beyond (default 1024)')
-    .option('--density', `draw the spectral density (stochastic Lanczos quadrature, ${PROBES} probes × ${STEPS} steps)`)
+    .option('--density', `draw the spectral density (exact eigenvalues smoothed for mn ≤ 1024; beyond, stochastic Lanczos quadrature, ${PROBES} probes × ${STEPS} steps)`)
     .addOption(new Option('--backend <backend>', 'where Hessian-vector products run').choices(['auto', 'webgpu', 'gpujs', 'cpu']).default('auto'))
     .option('--seed <n>', 'seed of rand/randn in --at and of the random start vectors', '1')
     .option('--json', 'print one JSON object instead of text')
@@ -177,8 +178,10 @@ export async function runEig(expr: string, flags: EigFlags): Promise<EigReport> 
     computed,
   };
   if (flags.density) {
-    const sd = await spectralDensity(expr, { wrt, at, probes: PROBES, steps: STEPS, seed, backend });
-    out.density = { grid: Array.from(sd.grid), density: Array.from(sd.density), trace: sd.trace, probes: PROBES, steps: STEPS };
+    // exact (smoothed eigenvalues) wherever the eigenvalues above came from the formed H
+    const method = denseUpTo === undefined ? 'auto' : mn <= denseUpTo ? 'exact' : 'slq';
+    const sd = await spectralDensity(expr, { wrt, at, probes: PROBES, steps: STEPS, seed, backend, method });
+    out.density = { grid: Array.from(sd.grid), density: Array.from(sd.density), trace: sd.trace, sigma: sd.sigma, method: sd.method, probes: PROBES, steps: STEPS };
   }
   return out;
 }
@@ -220,7 +223,11 @@ export function formatEig(r: EigReport): string {
   );
   if (r.density) {
     const d = r.density;
-    lines.push(`${label('density')}stochastic Lanczos quadrature (${d.probes} probes × ${d.steps} steps), Gaussian-smoothed; tr H ≈ ${fmtNum(d.trace)}`);
+    lines.push(
+      d.method === 'exact'
+        ? `${label('density')}the ${mn} eigenvalues of H, Gaussian-smoothed (σ = ${fmtNum(d.sigma, 3)}); tr H = ${fmtNum(d.trace)}`
+        : `${label('density')}stochastic Lanczos quadrature (${d.probes} probes × ${d.steps} steps), Gaussian-smoothed (σ = ${fmtNum(d.sigma, 3)}); tr H ≈ ${fmtNum(d.trace)}`,
+    );
     lines.push(textHistogram(d.grid, d.density, { indent: pad, bins: 16, width: 36 }));
   }
   return lines.join('\n');

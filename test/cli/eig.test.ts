@@ -147,9 +147,31 @@ describe('matjac eig: numbers', () => {
     const H = await hessian(f, { wrt: 'X', at: parseBindings(atText, 1), backend: 'cpu' });
     let trace = 0;
     for (let i = 0; i < 9; i++) trace += H.get(i, i);
+    expect(d.method).toBe('exact');
     expect(mass).toBeCloseTo(1, 3);
     expect(Math.abs(first - trace / 9)).toBeLessThanOrEqual(1e-2 * Math.max(1, Math.abs(trace / 9)));
     expect(Math.abs(d.trace - trace)).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(trace)));
+  });
+
+  it('--density beyond --dense-up-to: stochastic Lanczos quadrature, integral 1, trace within Hutchinson error bounds', async () => {
+    const f = "logdet(X) + tr(X'*A*X)";
+    const atText = 'X=randspd(21), A=rand(21,21)';
+    const r = eigJson(f, '--wrt', 'X', '--at', atText, '--k', '2', '--dense-up-to', '400', '--density', '--backend', 'cpu');
+    const d = r.density!;
+    expect(d.method).toBe('slq');
+    let mass = 0;
+    for (let k = 0; k + 1 < d.grid.length; k++) mass += ((d.grid[k + 1]! - d.grid[k]!) * (d.density[k]! + d.density[k + 1]!)) / 2;
+    expect(mass).toBeCloseTo(1, 2);
+    // Hutchinson with Rademacher probes: Var(zᵀHz) = 2(‖H‖_F² − Σ H_ii²); the estimate averages d.probes of them
+    const H = await hessian(f, { wrt: 'X', at: parseBindings(atText, 1), backend: 'cpu' });
+    let trace = 0;
+    let diag2 = 0;
+    for (let i = 0; i < 441; i++) {
+      trace += H.get(i, i);
+      diag2 += H.get(i, i) ** 2;
+    }
+    const sd = Math.sqrt((2 * (frobenius(H.data) ** 2 - diag2)) / d.probes);
+    expect(Math.abs(d.trace - trace)).toBeLessThanOrEqual(4 * sd);
   });
 });
 
