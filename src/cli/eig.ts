@@ -24,6 +24,8 @@ export interface EigFlags {
   which: Which;
   density?: boolean;
   denseUpTo?: string;
+  tol?: string;
+  maxIter?: string;
   json?: boolean;
   backend: BackendChoice;
   seed: string;
@@ -53,7 +55,7 @@ export interface EigReport {
   computed: {
     method: 'dense' | 'lanczos';
     backend: string;
-    /** Lanczos only. */
+    /** Lanczos only: Hessian-vector products used. */
     iterations?: number;
     converged: boolean;
     /** max ‖Hv − λv‖₂ over the eigenpairs printed. */
@@ -77,11 +79,19 @@ export function registerEig(program: Command): void {
     .option('--k <k>', 'how many eigenvalues (with --which both: the ⌈k/2⌉ largest and ⌊k/2⌋ smallest)', '10')
     .addOption(new Option('--which <end>', 'which end of the spectrum').choices(['largest', 'smallest', 'both']).default('both'))
     .option('--dense-up-to <mn>', 'form H and compute every eigenvalue up to this order mn; Lanczos beyond (default 1024)')
+    .option('--tol <tol>', 'Lanczos: a pair is converged when ‖Hv − λv‖ ≤ tol·‖H‖ (default 1e-8 in float64, 1e-4 on a float32 GPU)')
+    .option('--max-iter <n>', 'Lanczos: most Hessian-vector products (default max(300, 60k))')
     .option('--density', `draw the spectral density (exact eigenvalues smoothed for mn ≤ 1024; beyond, stochastic Lanczos quadrature, ${PROBES} probes × ${STEPS} steps)`)
     .addOption(new Option('--backend <backend>', 'where Hessian-vector products run').choices(['auto', 'webgpu', 'gpujs', 'cpu']).default('auto'))
     .option('--seed <n>', 'seed of rand/randn in --at and of the random start vectors', '1')
     .option('--json', 'print one JSON object instead of text')
     .action((expr: string, flags: EigFlags) => eigCommand(expr, flags));
+}
+
+function positiveNumber(flag: string, text: string): number {
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isFinite(v) || v <= 0) throw new InvalidArgumentError(`${flag} must be a positive number, got '${text}'`);
+  return v;
 }
 
 function positiveInt(flag: string, text: string): number {
@@ -126,6 +136,10 @@ export async function runEig(expr: string, flags: EigFlags): Promise<EigReport> 
   const backend = flags.backend;
 
   const denseUpTo = flags.denseUpTo === undefined ? undefined : positiveInt('--dense-up-to', flags.denseUpTo);
+  const lanczosOpts = {
+    ...(flags.tol !== undefined ? { tol: positiveNumber('--tol', flags.tol) } : {}),
+    ...(flags.maxIter !== undefined ? { maxIter: positiveInt('--max-iter', flags.maxIter) } : {}),
+  };
   const cp = await criticalPoint(expr, { wrt, at, backend, ...(denseUpTo !== undefined ? { denseUpTo } : {}) });
   // as hessianEigs counts: k in all, 'both' splits it ⌈k/2⌉ largest and ⌊k/2⌋ smallest
   const nLargest = which === 'largest' ? k : which === 'smallest' ? 0 : Math.ceil(k / 2);
@@ -148,7 +162,7 @@ export async function runEig(expr: string, flags: EigFlags): Promise<EigReport> 
     computed = { method: 'dense', backend: report?.backend ?? 'cpu', converged: true, maxResidual };
   } else {
     let report: RunReport | undefined;
-    const r = await hessianEigs(expr, { wrt, at, k, which, seed, backend, onReport: (rep: RunReport) => (report = rep) });
+    const r = await hessianEigs(expr, { wrt, at, k, which, seed, backend, ...lanczosOpts, onReport: (rep: RunReport) => (report = rep) });
     const asc = Array.from(r.values).sort((a, b) => a - b);
     if (nSmallest > 0) smallest = asc.slice(0, nSmallest);
     if (nLargest > 0) largest = asc.slice(asc.length - nLargest).reverse();
@@ -218,7 +232,7 @@ export function formatEig(r: EigReport): string {
   lines.push(
     c.method === 'dense'
       ? `${label('computed by')}dense: H formed (${c.backend}, float64) and decomposed by eigh; max ‖Hv − λv‖ = ${fmtNum(c.maxResidual)}`
-      : `${label('computed by')}Lanczos over Hessian-vector products on ${c.backend} (H never formed): ${c.iterations} iterations, ` +
+      : `${label('computed by')}Lanczos over Hessian-vector products on ${c.backend} (H never formed): ${c.iterations} products, ` +
           `${c.converged ? 'converged' : 'NOT converged'}, max ‖Hv − λv‖ = ${fmtNum(c.maxResidual)}`,
   );
   if (r.density) {
@@ -238,7 +252,7 @@ async function eigCommand(expr: string, flags: EigFlags): Promise<void> {
   if (flags.json) console.log(JSON.stringify(r, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)));
   else console.log(formatEig(r));
   if (!r.computed.converged) {
-    console.error('matjac: Lanczos did not converge: the eigenvalues above are approximations (residuals shown)');
+    console.error(`matjac: Lanczos did not converge within ${r.computed.iterations} Hessian-vector products: the eigenvalues above are approximations (max residual ${fmtNum(r.computed.maxResidual)}); try a larger --max-iter or a looser --tol`);
     process.exitCode = 2;
   }
 }

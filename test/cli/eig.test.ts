@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { eigvalsh, grad, hessian } from '../../src/index.js';
+import { Mat, eigvalsh, grad, hessian } from '../../src/index.js';
 import { parseBindings } from '../../src/cli/bindings.js';
 import { binDensity, textHistogram } from '../../src/cli/eig-format.js';
 import type { EigReport } from '../../src/cli/eig.js';
@@ -103,26 +103,45 @@ describe('matjac eig: numbers', () => {
     expect(l.smallest).toBeUndefined();
   });
 
-  it("beyond mn = 400 (X 21×21): Lanczos, never H, agrees with the library's dense eigvalsh at both ends", async () => {
-    const f = "logdet(X) + tr(X'*A*X)";
-    const atText = 'X=randspd(21), A=rand(21,21)';
-    const r = eigJson(f, '--wrt', 'X', '--at', atText, '--k', '4', '--dense-up-to', '400', '--backend', 'cpu');
+  it("beyond --dense-up-to (X 21×21, H 441×441): Lanczos; tr(X'*A*X) has the eigenvalues of A + Aᵀ, each 21 times", () => {
+    // H = I ⊗ (A + Aᵀ): every eigenvalue repeated n times, a test of the degenerate case
+    const atText = 'X=rand(21,21), A=rand(21,21)';
+    const r = eigJson("tr(X'*A*X)", '--wrt', 'X', '--at', atText, '--k', '6', '--dense-up-to', '400', '--backend', 'cpu');
     expect(r.computed.method).toBe('lanczos');
     expect(r.computed.converged).toBe(true);
     expect(r.computed.iterations).toBeGreaterThan(0);
-    const w = eigvalsh(await hessian(f, { wrt: 'X', at: parseBindings(atText, 1), backend: 'cpu' }));
-    const n = w.length;
-    expect(n).toBe(441);
-    const scale = Math.max(Math.abs(w[0]!), Math.abs(w[n - 1]!));
-    r.smallest!.forEach((v, i) => expect(Math.abs(v - w[i]!)).toBeLessThanOrEqual(1e-6 * scale));
-    r.largest!.forEach((v, i) => expect(Math.abs(v - w[n - 1 - i]!)).toBeLessThanOrEqual(1e-6 * scale));
-    expect(Math.abs(r.lambdaMin - w[0]!)).toBeLessThanOrEqual(1e-6 * scale);
-    expect(Math.abs(r.lambdaMax - w[n - 1]!)).toBeLessThanOrEqual(1e-6 * scale);
-    expect(r.computed.maxResidual).toBeLessThanOrEqual(1e-6 * scale);
+    const A = parseBindings(atText, 1).A!;
+    const S = Mat.zeros(21, 21);
+    for (let j = 0; j < 21; j++) for (let i = 0; i < 21; i++) S.data[i + j * 21] = A.get(i, j) + A.get(j, i);
+    const w = eigvalsh(S);
+    const scale = Math.max(Math.abs(w[0]!), Math.abs(w[20]!));
+    // the three smallest are copies of λ_min(A + Aᵀ), the three largest of λ_max
+    expect(r.smallest!.length).toBe(3);
+    expect(r.largest!.length).toBe(3);
+    for (const v of r.smallest!) expect(Math.abs(v - w[0]!)).toBeLessThanOrEqual(1e-7 * scale);
+    for (const v of r.largest!) expect(Math.abs(v - w[20]!)).toBeLessThanOrEqual(1e-7 * scale);
+    expect(Math.abs(r.lambdaMin - w[0]!)).toBeLessThanOrEqual(1e-7 * scale);
+    expect(Math.abs(r.lambdaMax - w[20]!)).toBeLessThanOrEqual(1e-7 * scale);
+    expect(r.computed.maxResidual).toBeLessThanOrEqual(1e-7 * scale);
     // both signs at the ends: only "at least one of each" is known without the interior
-    expect(w[0]! < 0 && w[n - 1]! > 0).toBe(true);
+    expect(w[0]! < 0 && w[20]! > 0).toBe(true);
     expect(r.inertiaExact).toBe(false);
     expect(r.inertia).toEqual({ positive: 1, negative: 1, zero: 0 });
+    expect(r.kind).toBe('not critical');
+  });
+
+  it('Lanczos stopped by --max-iter says so: converged false, exit 2, the residuals, a hint on stderr', () => {
+    const r = matjac('eig', "x'*A*x", '--wrt', 'x', '--at', 'x=rand(441,1), A=rand(441,441)', '--k', '4', '--dense-up-to', '400', '--max-iter', '20', '--backend', 'cpu', '--json');
+    expect(r.code).toBe(2);
+    const j = JSON.parse(r.stdout) as EigReport;
+    expect(j.computed.method).toBe('lanczos');
+    expect(j.computed.converged).toBe(false);
+    expect(j.computed.iterations).toBeLessThanOrEqual(20 + 8); // one block may finish past the limit
+    expect(j.computed.maxResidual).toBeGreaterThan(0);
+    expect(r.stderr).toMatch(/Lanczos did not converge within \d+ Hessian-vector products.*--max-iter/);
+    const text = matjac('eig', "x'*A*x", '--wrt', 'x', '--at', 'x=rand(441,1), A=rand(441,441)', '--k', '4', '--dense-up-to', '400', '--max-iter', '20', '--backend', 'cpu');
+    expect(text.code).toBe(2);
+    expect(text.stdout).toMatch(/NOT converged, max ‖Hv − λv‖ = /);
   });
 
   it('without --dense-up-to, mn = 441 is still formed and decomposed (the library default is mn ≤ 1024)', () => {
@@ -154,9 +173,9 @@ describe('matjac eig: numbers', () => {
   });
 
   it('--density beyond --dense-up-to: stochastic Lanczos quadrature, integral 1, trace within Hutchinson error bounds', async () => {
-    const f = "logdet(X) + tr(X'*A*X)";
-    const atText = 'X=randspd(21), A=rand(21,21)';
-    const r = eigJson(f, '--wrt', 'X', '--at', atText, '--k', '2', '--dense-up-to', '400', '--density', '--backend', 'cpu');
+    const f = "tr(X'*A*X) + sum(X.^4)";
+    const atText = 'X=rand(21,21), A=rand(21,21)';
+    const r = eigJson(f, '--wrt', 'X', '--at', atText, '--k', '2', '--which', 'largest', '--dense-up-to', '400', '--density', '--backend', 'cpu');
     const d = r.density!;
     expect(d.method).toBe('slq');
     let mass = 0;
@@ -194,12 +213,12 @@ describe('matjac eig: text output', () => {
     expect(bars.some((l) => l.includes('█'))).toBe(true);
   });
 
-  it('says Lanczos, iterations and residuals beyond mn = 400', () => {
-    const r = matjac('eig', "logdet(X) + tr(X'*A*X)", '--wrt', 'X', '--at', 'X=randspd(21), A=rand(21,21)', '--k', '3', '--dense-up-to', '400', '--backend', 'cpu');
+  it('says Lanczos, products used and residuals beyond --dense-up-to', () => {
+    const r = matjac('eig', "tr(X'*A*X)", '--wrt', 'X', '--at', 'X=rand(21,21), A=rand(21,21)', '--k', '3', '--dense-up-to', '400', '--backend', 'cpu');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/inertia\s+at least a positive and a negative eigenvalue \(only the extremes are computed/);
     expect(r.stdout).toMatch(/H is 441×441/);
-    expect(r.stdout).toMatch(/Lanczos over Hessian-vector products on cpu \(H never formed\): \d+ iterations, converged, max ‖Hv − λv‖ = /);
+    expect(r.stdout).toMatch(/Lanczos over Hessian-vector products on cpu \(H never formed\): \d+ products, converged, max ‖Hv − λv‖ = /);
     expect(r.stdout).toMatch(/smallest 1 /);
     expect(r.stdout).toMatch(/largest 2 /);
   });
@@ -209,6 +228,8 @@ describe('matjac eig: errors', () => {
   const cases: [string, string[], string][] = [
     ['--k 0', ["x'*x", '--at', 'x=[1;2]', '--k', '0'], "E_INVALID_ARGUMENT: --k must be a positive integer, got '0'"],
     ['--k abc', ["x'*x", '--at', 'x=[1;2]', '--k', 'abc'], 'E_INVALID_ARGUMENT: --k must be a positive integer'],
+    ['--tol 0', ["x'*x", '--at', 'x=[1;2]', '--tol', '0'], "E_INVALID_ARGUMENT: --tol must be a positive number, got '0'"],
+    ['--max-iter 1.5', ["x'*x", '--at', 'x=[1;2]', '--max-iter', '1.5'], "E_INVALID_ARGUMENT: --max-iter must be a positive integer, got '1.5'"],
     ['--dense-up-to -1', ["x'*x", '--at', 'x=[1;2]', '--dense-up-to', '-1'], "E_INVALID_ARGUMENT: --dense-up-to must be a positive integer, got '-1'"],
     ['a parse error', ["x'*", '--at', 'x=[1;2]'], 'E_PARSE'],
     ['a matrix-valued f', ['A*x', '--wrt', 'x', '--at', 'x=[1;2], A=[1 2;3 4]'], 'E_SHAPE'],
