@@ -66,7 +66,7 @@ const MARKUP = `
   k smallest and k largest without ever forming H. Runs in a Web Worker: the page stays responsive.</p>
 <div class="row eig-controls">
   <button id="btn-eig" type="button">Analyse the Hessian</button>
-  <label title="Lanczos: how many eigenvalues at each end of the spectrum">k per end <input id="eig-k" type="number" min="1" max="50" value="10" size="3"></label>
+  <label title="Lanczos: how many eigenvalues at each end of the spectrum">k per end <input id="eig-k" type="number" min="1" max="50" value="5" size="3"></label>
   <button id="eig-cancel" type="button" disabled>Cancel</button>
   <progress id="eig-progress" max="1" value="0" hidden></progress>
   <span id="eig-status" role="status" aria-live="polite"></span>
@@ -189,7 +189,7 @@ export function mountEigPanel(container: HTMLElement, source: EigPanelSource): E
     } else if (m.type === 'result') {
       finish();
       render(m.result);
-      setStatus('done', `done in ${(m.result.ms.total! / 1000).toFixed(2)} s`);
+      setStatus('done', `done in ${(m.result.ms.total! / 1000).toFixed(2)} s${m.result.solver.converged ? '' : ' (Lanczos did not converge: see “computed by”)'}`);
     } else showError(m.error);
   };
 
@@ -268,7 +268,8 @@ export function mountEigPanel(container: HTMLElement, source: EigPanelSource): E
       r.method === 'dense'
         ? `dense: H formed in float64 and decomposed by eigh (all ${r.order} eigenvalues); max ‖Hv − λv‖ = ${fmt(r.solver.maxResidual)}`
         : `Lanczos over Hessian-vector products on ${r.solver.backend} (H never formed): ${r.values.length} eigenvalues, ` +
-          `${r.solver.iterations} iterations, ${r.solver.converged ? 'converged' : 'NOT converged'}, max ‖Hv − λv‖ = ${fmt(r.solver.maxResidual)}`;
+          `${r.solver.iterations} products, ${r.solver.converged ? 'converged' : 'NOT converged: the values are approximations'}, max ‖Hv − λv‖ = ${fmt(r.solver.maxResidual)}`;
+    ui.method.classList.toggle('warn', !r.solver.converged);
     ui.time.textContent = Object.entries(r.ms)
       .filter(([k]) => k !== 'total')
       .map(([k, v]) => `${k} ${v.toFixed(0)} ms`)

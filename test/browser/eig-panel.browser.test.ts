@@ -171,7 +171,7 @@ describe('demo: Hessian eigen-analysis panel in Chromium', () => {
     expect(s.status).toBe('done');
     const r = s.state.lastResult!;
     const at = inputs(4);
-    const cp = await criticalPoint(F, { wrt: 'X', at });
+    const cp = await criticalPoint(F, { wrt: 'X', at, backend: 'cpu' });
     const { values, vectors } = eigh(await hessian(F, { wrt: 'X', at, backend: 'cpu' }));
     const scale = Math.max(Math.abs(values[0]!), Math.abs(values[15]!));
 
@@ -220,18 +220,32 @@ describe('demo: Hessian eigen-analysis panel in Chromium', () => {
     }
   });
 
-  it("n = 21 (H 441×441): Lanczos at both ends, equal to the library's dense eigh in Node", async () => {
-    const s = await analyse(page, { bindings: 'n = 21', k: 6 });
+  it("n = 21 (H 441×441): Lanczos at both ends; tr(X'*A*X) gives the eigenvalues of A + Aᵀ, each 21 times, as in Node", async () => {
+    const f = "tr(X'*A*X)";
+    const s = await analyse(page, { expr: f, bindings: 'n = 21', k: 3 });
     expect(s.errorText, `${s.errorText}\n${logs.join('\n')}`).toBeNull();
     const r = s.state.lastResult!;
     expect([r.order, r.method]).toEqual([441, 'lanczos']);
     expect(r.solver.converged).toBe(true);
-    expect(r.indices).toEqual([1, 2, 3, 4, 5, 6, 436, 437, 438, 439, 440, 441]);
-    const { values } = eigh(await hessian(F, { wrt: 'X', at: inputs(21), backend: 'cpu' }));
-    const scale = Math.max(Math.abs(values[0]!), Math.abs(values[440]!));
-    r.values.forEach((v, j) => expect(Math.abs(v - values[r.indices[j]! - 1]!)).toBeLessThanOrEqual(1e-6 * scale));
-    expect(s.methodText).toMatch(/^Lanczos over Hessian-vector products on cpu \(H never formed\): 12 eigenvalues, \d+ iterations, converged/);
+    expect(r.indices).toEqual([1, 2, 3, 439, 440, 441]);
+    // closed form: H = I ⊗ (A + Aᵀ)
+    const { A } = inputs(21);
+    const S = Mat.zeros(21, 21);
+    for (let j = 0; j < 21; j++) for (let i = 0; i < 21; i++) S.set(i, j, A.get(i, j) + A.get(j, i));
+    const w = eigh(S).values;
+    const scale = Math.max(Math.abs(w[0]!), Math.abs(w[20]!));
+    r.values.forEach((v, j) => expect(Math.abs(v - (j < 3 ? w[0]! : w[20]!))).toBeLessThanOrEqual(1e-7 * scale));
+    // and the library in Node agrees (dense eigh of the formed Hessian)
+    const { values } = eigh(await hessian(f, { wrt: 'X', at: inputs(21), backend: 'cpu' }));
+    r.values.forEach((v, j) => expect(Math.abs(v - values[r.indices[j]! - 1]!)).toBeLessThanOrEqual(1e-7 * scale));
+    expect(Math.abs(r.lambdaMin - w[0]!)).toBeLessThanOrEqual(1e-7 * scale);
+    expect(Math.abs(r.lambdaMax - w[20]!)).toBeLessThanOrEqual(1e-7 * scale);
+    for (const d of r.directions) expect(d.residual).toBeLessThanOrEqual(1e-7 * scale);
+    expect(s.inertiaText).toBe('at least one positive and one negative (only the extremes are computed)');
+    expect(s.methodText).toMatch(/^Lanczos over Hessian-vector products on cpu \(H never formed\): 6 eigenvalues, \d+ products, converged/);
     expect(s.spectrumInk).toBeGreaterThan(2000);
+    expect(s.spectrumRed).toBeGreaterThan(30);
+    expect(s.spectrumBlue).toBeGreaterThan(30);
     expect(s.tiles.map((t) => [t.index, t.width, t.height])).toEqual([
       [1, 21, 21],
       [2, 21, 21],
@@ -242,8 +256,8 @@ describe('demo: Hessian eigen-analysis panel in Chromium', () => {
     expect(r.density.integral).toBeCloseTo(1, 2);
   });
 
-  it('Cancel stops a long run (n = 40): the worker is terminated, nothing arrives later, the page stayed responsive', async () => {
-    await fill(page, { bindings: 'n = 40' });
+  it('Cancel stops a long run (n = 96, H 9216×9216): the worker is terminated, nothing arrives later, the page stayed responsive', async () => {
+    await fill(page, { bindings: 'n = 96' });
     const before = await page.evaluate(() => ({ runs: window.__matjacEig.runs, workers: window.__matjacEig.workers, ticks: window.__matjacEig.ticks }));
     await page.click('#btn-eig');
     await page.waitForFunction(() => window.__matjacEig.status === 'busy' && window.__matjacEig.stage !== '', { timeout: 30_000 });
@@ -260,6 +274,7 @@ describe('demo: Hessian eigen-analysis panel in Chromium', () => {
     expect(after.state.runs).toBe(before.runs + 1);
     // the previous result (n = 21) is still the one on record, dimming removed
     expect(after.state.lastResult?.order).toBe(441);
+    expect(await page.evaluate(() => document.getElementById('eig-result')!.classList.contains('stale'))).toBe(false);
     await new Promise((res) => setTimeout(res, 3_000));
     const later = await shown(page);
     expect(later.state.status).toBe('cancelled');
