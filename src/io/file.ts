@@ -45,19 +45,26 @@ async function readAll(fh: FileHandle, into: Uint8Array, position: number): Prom
   return off;
 }
 
-/** Writes M to `path` as .npy (column-major data under `fortran_order: True`, written as it is: no copy). */
+/**
+ * Writes M to `path` as .npy (column-major data under `fortran_order: True`, written as it is:
+ * no copy), under a temporary name renamed when complete: a failed write leaves no file.
+ */
 export async function saveNpy(path: string, M: Mat, opts: NpyWriteOptions = {}): Promise<void> {
   if (!(M instanceof Mat)) throw new InvalidArgumentError('saveNpy: the value to save must be a Mat');
-  const header = encodeNpyHeader(M.rows, M.cols, dtypeOf(M.data), opts);
-  await io(path, 'write', async () => {
-    const fh = await open(path, 'w');
-    try {
-      await writeAll(fh, header, 0);
-      await writeAll(fh, dataBytes(M.data), header.length);
-    } finally {
-      await fh.close();
-    }
-  });
+  if (typeof path !== 'string' || path === '') throw new InvalidArgumentError('saveNpy: the path must be a non-empty string');
+  checkWriteVersion(opts.version);
+  const file = await NpyColumnFile.open(path, { rows: M.rows, cols: M.cols, dtype: dtypeOf(M.data), ...(opts.version && { version: opts.version }) });
+  try {
+    await file.writeColumns(0, M);
+  } catch (err) {
+    await file.abort();
+    throw err;
+  }
+  await file.close();
+}
+
+function checkWriteVersion(v: unknown): void {
+  if (v !== undefined && v !== 1 && v !== 2) throw new InvalidArgumentError(`npy format version must be 1 or 2, got ${String(v)}`);
 }
 
 /** Reads the header of a .npy file (and checks the file's size against it). */
