@@ -101,7 +101,7 @@ export interface TiledRequest {
 export async function planTiles(req: TiledRequest, threshold: number, downloadLimit = DEFAULT_DOWNLOAD_LIMIT): Promise<{ bytes: number; run: (onProgress: (done: number, total: number) => void) => Promise<TiledResult> } | null> {
   if (req.method === 'fd') return null; // finite differences do not stream: the one-piece path says how large it is
   // one tile ≈ a quarter of the threshold (tileColumns in plan/run.ts), so a tile stays well inside one buffer
-  const t = await tiledJacobian(req.expr, { wrt: req.wrt, at: req.at, layout: req.layout, method: req.method, backend: req.backend, onReport: req.onReport, hessian: req.kind === 'hessian', maxBytes: threshold });
+  const t = await tiledJacobian(req.expr, { wrt: req.wrt, at: req.at, layout: req.layout, method: req.method, backend: req.backend, onReport: req.onReport, hessian: req.kind === 'hessian', maxBytes: threshold, reuse: true }); // each tile is folded in (and copied into a Blob) before the next
   const size = t.precision === 'f64' ? 8 : 4;
   const bytes = t.rows * t.cols * size;
   if (bytes <= threshold) return null;

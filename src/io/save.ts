@@ -49,7 +49,8 @@ export async function saveJacobianNpy(path: string, expr: ExprLike, opts: SaveJa
   const { dtype, mode, version, partFile, ...tileOpts } = opts ?? ({} as SaveJacobianOptions);
   if (dtype !== undefined && dtype !== 'float32' && dtype !== 'float64') throw new InvalidArgumentError(`dtype must be 'float32' or 'float64', got '${String(dtype)}'`);
   if (mode !== undefined && mode !== 'replace' && mode !== 'shared') throw new InvalidArgumentError(`mode must be 'replace' or 'shared', got '${String(mode)}'`);
-  const t = await tiledJacobian(expr, tileOpts);
+  // each tile is written before the next is requested, so one reused buffer holds them all
+  const t = await tiledJacobian(expr, { reuse: true, ...tileOpts });
   const fileDtype = dtype ?? (t.precision === 'f64' ? 'float64' : 'float32');
   const shift = partFile ? t.col0 : 0;
   const file = await NpyColumnFile.open(path, {

@@ -215,12 +215,16 @@ describe('saveJacobianNpy: tile by tile equals the in-memory result', () => {
   });
 
   it('a run that fails midway leaves no file, and an older file of that name as it was', async () => {
-    /** The CPU backend, failing on its third read-back (the third tile). */
+    /** The CPU backend, failing on its third assembly (the third tile), into a new or a reused buffer. */
     class FailingBackend extends CpuBackend {
-      reads = 0;
-      override async read(t: Parameters<CpuBackend['read']>[0]): Promise<Mat> {
-        if (++this.reads === 3) throw new DeviceLostError('cpu', 'injected failure');
-        return super.read(t);
+      calls = 0;
+      override assemble(...args: Parameters<CpuBackend['assemble']>): ReturnType<CpuBackend['assemble']> {
+        if (++this.calls === 3) throw new DeviceLostError('cpu', 'injected failure');
+        return super.assemble(...args);
+      }
+      override assembleInto(...args: Parameters<CpuBackend['assembleInto']>): ReturnType<CpuBackend['assembleInto']> {
+        if (++this.calls === 3) throw new DeviceLostError('cpu', 'injected failure');
+        return super.assembleInto(...args);
       }
     }
     const at = { A, X, B };
