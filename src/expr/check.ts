@@ -51,41 +51,8 @@ function shapeOf(name: string, v: ShapeEnv[string]): Shape {
  * transposes and scalar arithmetic), else undefined.
  */
 export function constValue(a: Ast): number | undefined {
-  switch (a.kind) {
-    case 'num':
-      return a.value;
-    case 'neg': {
-      const v = constValue(a.a);
-      return v === undefined ? undefined : -v;
-    }
-    case 'transpose':
-      return constValue(a.a);
-    case 'binary': {
-      const x = constValue(a.a);
-      const y = constValue(a.b);
-      if (x === undefined || y === undefined) return undefined;
-      switch (a.op) {
-        case '+':
-          return x + y;
-        case '-':
-          return x - y;
-        case '*':
-        case '.*':
-          return x * y;
-        case './':
-        case '/':
-          return x / y;
-        case '\\':
-          return y / x;
-        case '^':
-        case '.^':
-          return Math.pow(x, y);
-      }
-      return undefined;
-    }
-    default:
-      return undefined;
-  }
+  const v = indexConst(a);
+  return typeof v === 'number' ? v : undefined;
 }
 
 /** Infers shapes and lowers the Ast to the typed IR. Throws ShapeError, UnknownNameError, NotSquareError, … */

@@ -536,8 +536,9 @@ class Parser {
 }
 
 /**
- * The value of a constant index expression: a number; undefined when it uses `end` (known only
- * with the operand's shape); null when it is not constant at all.
+ * The value of a constant expression: numbers combined by signs, transposes and scalar
+ * arithmetic, and inside an index `end` (its value `end` when given). Undefined when it uses
+ * `end` without a value (known only with the operand's shape); null when it is not constant.
  */
 export function indexConst(a: Ast, end?: number): number | null | undefined {
   switch (a.kind) {
@@ -549,28 +550,38 @@ export function indexConst(a: Ast, end?: number): number | null | undefined {
       const v = indexConst(a.a, end);
       return v == null ? v : -v;
     }
+    case 'transpose':
+      return indexConst(a.a, end);
     case 'binary': {
       const x = indexConst(a.a, end);
       const y = indexConst(a.b, end);
       if (x === null || y === null) return null;
       if (x === undefined || y === undefined) return undefined;
-      switch (a.op) {
-        case '+':
-          return x + y;
-        case '-':
-          return x - y;
-        case '*':
-        case '.*':
-          return x * y;
-        case '/':
-        case './':
-          return x / y;
-        default:
-          return null;
-      }
+      return scalarOp(a.op, x, y);
     }
     default:
       return null;
+  }
+}
+
+/** A binary operator of the grammar applied to two numbers. */
+function scalarOp(op: Extract<Ast, { kind: 'binary' }>['op'], x: number, y: number): number {
+  switch (op) {
+    case '+':
+      return x + y;
+    case '-':
+      return x - y;
+    case '*':
+    case '.*':
+      return x * y;
+    case './':
+    case '/':
+      return x / y;
+    case '\\':
+      return y / x;
+    case '^':
+    case '.^':
+      return Math.pow(x, y);
   }
 }
 
