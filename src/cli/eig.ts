@@ -10,7 +10,8 @@ import { Option, type Command } from 'commander';
 import { hessian } from '../api.js';
 import { criticalPoint, eigh, hessianEigs, spectralDensity } from '../eig/index.js';
 import { InvalidArgumentError } from '../errors.js';
-import type { Mat } from '../mat/mat.js';
+import { saveNpy } from '../io/file.js';
+import { Mat } from '../mat/mat.js';
 import type { BackendChoice, RunReport } from '../plan/backends.js';
 import { parseBindings } from './bindings.js';
 import { fmtNum, numberList, textHistogram } from './eig-format.js';
@@ -29,6 +30,7 @@ export interface EigFlags {
   json?: boolean;
   backend: BackendChoice;
   seed: string;
+  out?: string;
 }
 
 /** What `matjac eig --json` prints (one JSON object). */
@@ -85,6 +87,7 @@ export function registerEig(program: Command): void {
     .addOption(new Option('--backend <backend>', 'where Hessian-vector products run').choices(['auto', 'webgpu', 'gpujs', 'cpu']).default('auto'))
     .option('--seed <n>', 'seed of rand/randn in --at and of the random start vectors', '1')
     .option('--json', 'print one JSON object instead of text')
+    .option('--out <file.npy>', 'also write the computed eigenvalues (the smallest and largest asked for, ascending) to a NumPy .npy file, a column')
     .action((expr: string, flags: EigFlags) => eigCommand(expr, flags));
 }
 
@@ -249,6 +252,7 @@ export function formatEig(r: EigReport): string {
 
 async function eigCommand(expr: string, flags: EigFlags): Promise<void> {
   const r = await runEig(expr, flags);
+  if (flags.out) await saveNpy(flags.out, Mat.col([...(r.smallest ?? []), ...[...(r.largest ?? [])].reverse()]));
   if (flags.json) console.log(JSON.stringify(r, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)));
   else console.log(formatEig(r));
   if (!r.computed.converged) {

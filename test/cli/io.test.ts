@@ -90,6 +90,14 @@ describe('matjac --out and @file.npy', () => {
     expect(json).toMatchObject({ out: 'J.npy', rows: 24, cols: 15, dtype: 'float64', backend: 'cpu' });
   });
 
+  it('eig --out writes the eigenvalues it computed: those of the Hessian A + Aᵀ of x\'Ax, 5 ∓ √5', async () => {
+    ok(['eig', "x'*A*x", '--wrt', 'x', '--at', 'x=[1;2], A=[2 1;1 3]', '--backend', 'cpu', '--out', 'w.npy']);
+    const w = await loadNpy(f('w.npy'));
+    expect([w.rows, w.cols]).toEqual([2, 1]);
+    expect(Math.abs(w.data[0]! - (5 - Math.sqrt(5)))).toBeLessThanOrEqual(1e-12);
+    expect(Math.abs(w.data[1]! - (5 + Math.sqrt(5)))).toBeLessThanOrEqual(1e-12);
+  });
+
   it('@file inputs mix with generators and constants; float32 files are read as their values', async () => {
     await saveNpy(f('x32.npy'), new Mat(2, 1, Float32Array.of(0.1, 3)));
     const out = ok(['eval', "x' * [1 0; 0 2] * x + c", '--at', 'x=@x32.npy, c=1', '--json']);
