@@ -38,8 +38,9 @@ export function getBackend(name: BackendName): Promise<Backend> {
   checkBackendName(name, true);
   let p = cache.get(name);
   if (!p) {
+    // a failure is remembered too: the adapter probe runs once per process (Dawn prints its
+    // warnings once, and a call without a GPU does not pay for a new probe each time)
     p = loaders[name]().catch((e: unknown) => {
-      cache.delete(name);
       throw e instanceof BackendUnavailableError ? e : new BackendUnavailableError(name, e instanceof Error ? e.message : String(e));
     });
     cache.set(name, p);
@@ -55,6 +56,11 @@ export function registerBackend(name: BackendName, create: () => Promise<Backend
   checkBackendName(name, false);
   loaders[name] = create;
   cache.delete(name);
+}
+
+/** Whether `name` is created by a `registerBackend` call (the caller's own choice, used as given under 'auto'). */
+export function isRegistered(name: BackendName): boolean {
+  return loaders[name] !== defaultLoaders[name];
 }
 
 /** Forgets a backend instance (after its device was lost, the next use makes a new one). */

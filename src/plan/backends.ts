@@ -3,7 +3,7 @@
  * starts and does not pass itself over, falling back when a device is lost mid-run.
  */
 import type { Backend, BackendName } from '../backend/backend.js';
-import { BACKEND_NAMES, checkBackendName, forgetBackend, getBackend } from '../backend/registry.js';
+import { BACKEND_NAMES, checkBackendName, forgetBackend, getBackend, isRegistered } from '../backend/registry.js';
 import { BackendUnavailableError, DeviceLostError, InvalidArgumentError, NonFiniteError, TooLargeError } from '../errors.js';
 
 export { BACKEND_NAMES, forgetBackend, getBackend, registerBackend, resetBackends } from '../backend/registry.js';
@@ -59,7 +59,8 @@ export async function withBackend<T>(choice: BackendChoice | undefined, work: (b
       continue;
     }
     if (choice === 'auto' && !last) {
-      const why = backend.autoPassOver?.();
+      // a backend the caller registered is their choice; a built-in one may decline 'auto'
+      const why = isRegistered(name) ? undefined : backend.autoPassOver?.();
       if (why) {
         skipped.push({ backend: name, reason: why });
         continue;

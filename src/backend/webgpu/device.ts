@@ -56,6 +56,20 @@ export interface AcquiredDevice {
   /** `vendor / architecture / device` (empty parts omitted). */
   readonly description: string;
   readonly featureLevel: 'core' | 'compatibility';
+  /** A software rasteriser (SwiftShader, llvmpipe, WARP…): correct, and far slower than the CPU path. */
+  readonly software: boolean;
+}
+
+/**
+ * Whether an adapter is a software implementation: `info.isFallbackAdapter`, or a vendor /
+ * architecture / device / description naming one (Dawn reports `google / swiftshader`, Mesa
+ * `llvmpipe`).
+ */
+export function isSoftwareAdapter(info: Partial<GPUAdapterInfo> & { readonly isFallbackAdapter?: boolean } | undefined): boolean {
+  if (!info) return false;
+  if (info.isFallbackAdapter === true) return true;
+  const text = [info.vendor, info.architecture, info.device, info.description].filter((s) => typeof s === 'string').join(' ');
+  return /swiftshader|llvmpipe|lavapipe|softpipe|software|microsoft basic render|\bwarp\b/i.test(text);
 }
 
 /** Kept in a variable so that bundlers (Vite, esbuild, webpack) do not resolve it. */
@@ -140,5 +154,12 @@ export async function acquireDevice(opts: WebGpuOptions = {}): Promise<AcquiredD
   }
   const info = adapter.info as GPUAdapterInfo | undefined;
   const description = info ? [info.vendor, info.architecture, info.device].filter((s) => s && s.length > 0).join(' / ') || info.description || 'unknown adapter' : 'unknown adapter';
-  return { gpu, adapter, device, description, featureLevel: (adapter as { featureLevel?: string }).featureLevel === 'compatibility' ? 'compatibility' : featureLevel };
+  return {
+    gpu,
+    adapter,
+    device,
+    description,
+    featureLevel: (adapter as { featureLevel?: string }).featureLevel === 'compatibility' ? 'compatibility' : featureLevel,
+    software: isSoftwareAdapter(info as (GPUAdapterInfo & { isFallbackAdapter?: boolean }) | undefined),
+  };
 }
