@@ -13,6 +13,7 @@ import { withBackend, type BackendChoice, type RunReport } from './plan/backends
 import { describeValue, isPart, validateOptions } from './plan/options.js';
 import { checkIntermediates } from './plan/sizes.js';
 import { withConditionReport } from './plan/condition.js';
+import { naming } from './plan/derivdomain.js';
 import { cachedPlan, planKey } from './plan/cache.js';
 import type { Primal } from './plan/execute.js';
 import { explainPlan, planJacobian, type Explanation, type JacobianPlan, type Method } from './plan/plan.js';
@@ -203,7 +204,7 @@ export async function grad(expr: ExprLike, opts: GradOptions): Promise<Mat> {
   if (method === 'auto' || method === 'reverse') {
     const g = gradientNode(c, wrt, 'grad');
     opts.onProgress?.({ done: 0, total: 1, unit: 'columns' });
-    G = await withBackend(opts.backend, (b) => runLinear(b, g, '', Mat.scalar(1), c.env, c.fn), withConditionReport(c.fn, c.env, opts.onReport));
+    G = await naming(c.fn, c.env, () => withBackend(opts.backend, (b) => runLinear(b, g, '', Mat.scalar(1), c.env, c.fn), withConditionReport(c.fn, c.env, opts.onReport)));
     opts.onProgress?.({ done: 1, total: 1, unit: 'columns' });
   } else {
     const D = await runPlan(planJacobian(c.fn, wrt, [m, n], 'denominator', method), c.env, opts);
@@ -258,7 +259,9 @@ async function tangentOf(c: Compiled, wrt: string, dX: Mat, opts: { backend?: Ba
   const dXNode = variable(`∂${wrt}`, xShape(c, wrt));
   const t = linearize(c.fn, wrt, dXNode);
   if (!t) return Mat.zeros(c.fn.shape[0], c.fn.shape[1]);
-  return withBackend(opts.backend, (b) => runLinear(b, t, dXNode.op === 'var' ? dXNode.name : '', dX, c.env, c.domainOf ?? c.fn), withConditionReport(c.domainOf ?? c.fn, c.env, opts.onReport));
+  return naming(c.fn, c.env, () =>
+    withBackend(opts.backend, (b) => runLinear(b, t, dXNode.op === 'var' ? dXNode.name : '', dX, c.env, c.domainOf ?? c.fn), withConditionReport(c.domainOf ?? c.fn, c.env, opts.onReport)),
+  );
 }
 
 export interface VjpOptions extends Omit<DiffOptions, 'layout' | 'method' | 'maxBytes'> {
@@ -274,7 +277,7 @@ export async function vjp(expr: ExprLike, opts: VjpOptions): Promise<Mat> {
   const ct = seedMat('cotangent', opts.cotangent, c.fn.shape as [number, number]);
   const a = pullback(c.fn, wrt, variable('∂F̄', c.fn.shape));
   if (!a) return Mat.zeros(...xShape(c, wrt));
-  return withBackend(opts.backend, (b) => runLinear(b, a, '∂F̄', ct, c.env, c.fn), withConditionReport(c.fn, c.env, opts.onReport));
+  return naming(c.fn, c.env, () => withBackend(opts.backend, (b) => runLinear(b, a, '∂F̄', ct, c.env, c.fn), withConditionReport(c.fn, c.env, opts.onReport)));
 }
 
 function seedMat(what: string, v: Mat | Bindings[string], shape: readonly [number, number]): Mat {

@@ -8,6 +8,7 @@ import type { Backend, Layout } from '../backend/backend.js';
 import { InvalidArgumentError, ShapeError, fmtShape } from '../errors.js';
 import { assertFiniteResult } from './finite.js';
 import { withConditionReport } from './condition.js';
+import { naming } from './derivdomain.js';
 import type { Node } from '../expr/ast.js';
 import { evaluateNode } from '../expr/eval.js';
 import { Mat } from '../mat/mat.js';
@@ -70,7 +71,7 @@ export async function runPlan(plan: JacobianPlan, env: Readonly<Record<string, M
       return out.mat;
     };
     // an overflow is refused (or, under 'auto', re-run in float64 on the CPU)
-    return withBackend(choice, async (b) => assertFiniteResult(await run(b), b, plan.fn, 'Jacobian'), withConditionReport(plan.domainChecks, env, opts.onReport));
+    return naming(plan.fn, env, () => withBackend(choice, async (b) => assertFiniteResult(await run(b), b, plan.fn, 'Jacobian'), withConditionReport(plan.domainChecks, env, opts.onReport)));
   }
   if (opts.backend !== undefined && opts.backend !== 'auto' && opts.backend !== 'cpu') {
     throw new InvalidArgumentError(`method 'fd' runs on the CPU in float64; it cannot run on backend '${typeof opts.backend === 'string' ? opts.backend : opts.backend.name}'`);

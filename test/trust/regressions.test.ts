@@ -253,6 +253,31 @@ describe('results that overflow', () => {
   });
 });
 
+describe('messages name what the user wrote', () => {
+  it("grad('norm(X)') at 0 and sqrt at 0 name 'norm' / 'sqrt' and the position, not an internal './'", async () => {
+    const Z = Mat.zeros(2, 2);
+    for (const [e, name, pos] of [
+      ['norm(X)', 'norm', 0],
+      ['sum(sqrt(X))', 'sqrt', 4],
+      ['2 + sum(X.^0.5)', '.^0.5', 9],
+    ] as const) {
+      for (const run of [
+        () => grad(e, { wrt: 'X', at: { X: Z }, backend: cpu }),
+        () => jacobian(e, { wrt: 'X', at: { X: Z }, backend: cpu }),
+        // (the Hessian of x.^0.5 at 0 still names the derived '.^' power: its rule copies the position)
+        ...(name === '.^0.5' ? [] : [() => hessian(e, { wrt: 'X', at: { X: Z }, backend: cpu })]),
+      ]) {
+        const err = await expectCode(run, 'E_DOMAIN', e);
+        expect(err.message, e).toContain(`'${name}' at position ${pos}`);
+        expect(err.message, e).not.toContain("'./'");
+      }
+    }
+    // where F itself is undefined, F's own error stands
+    const err = await expectCode(() => grad('sum(log(X)) + norm(X)', { wrt: 'X', at: { X: Z }, backend: cpu }), 'E_DOMAIN');
+    expect(err.message).toContain('log');
+  });
+});
+
 describe('reports', () => {
   it('near-singular inputs to inv, \\ and logdet get a condition warning in the run report; well-conditioned ones none', async () => {
     const near = Mat.from([
