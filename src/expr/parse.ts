@@ -1,6 +1,6 @@
 /**
- * The expression parser (DESIGN.md §2): a hand-written tokenizer and a recursive-descent /
- * precedence-climbing parser. No `eval`, no `new Function`.
+ * The expression parser (DESIGN.md §2): a recursive-descent / precedence-climbing parser over
+ * the tokens of tokenize.ts. No `eval`, no `new Function`.
  *
  * Precedence, tightest first:
  *   postfix `'` (also `.'`) and indexing `x(i)`, `X(i,j)`  >  `^ .^`  >  unary `- +`
@@ -18,150 +18,18 @@
  */
 import { ParseError } from '../errors.js';
 import { FN_NAMES, checkArity, isFnName, type FnName } from '../ops/functions.js';
-import { PREC, formatNumber } from '../ops/types.js';
 import type { Ast, IndexSpec } from './ast.js';
+import { indexConst } from './constant.js';
+import { formatNumber } from './format.js';
 import { CHAIN_COLLAPSE, MAX_DEPTH, chain, validateAst } from './limits.js';
+import { describe, tokenize, type Tok } from './tokenize.js';
 
 export { isFnName };
 
-type TokKind = 'num' | 'name' | 'op' | '(' | ')' | '[' | ']' | ',' | ';' | ':' | 'nl' | 'eof';
+export { tokenize, type Tok } from './tokenize.js';
+export { indexConst } from './constant.js';
+export { formatAst, formatIndexSpec, formatNumber } from './format.js';
 
-export interface Tok {
-  kind: TokKind;
-  /** operator text, name, or the number's source text */
-  text: string;
-  value: number;
-  pos: number;
-  end: number;
-  /** whitespace (or a newline) directly before this token */
-  spaceBefore: boolean;
-}
-
-const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
-const isIdStart = (c: string | undefined): boolean => c !== undefined && /[A-Za-z_]/.test(c);
-const isIdChar = (c: string | undefined): boolean => c !== undefined && /[A-Za-z0-9_]/.test(c);
-
-/** Kinds after which `'` is the transpose operator. */
-function endsOperand(t: Tok | undefined): boolean {
-  if (!t) return false;
-  return t.kind === 'name' || t.kind === 'num' || t.kind === ')' || t.kind === ']' || (t.kind === 'op' && (t.text === "'" || t.text === ".'"));
-}
-
-function describe(t: Tok): string {
-  switch (t.kind) {
-    case 'eof':
-      return 'end of input';
-    case 'nl':
-      return 'a newline';
-    case 'num':
-      return `number ${t.text}`;
-    case 'name':
-      return `name '${t.text}'`;
-    default:
-      return `'${t.text}'`;
-  }
-}
-
-export function tokenize(src: string): Tok[] {
-  const toks: Tok[] = [];
-  let i = 0;
-  let space = false;
-  const push = (kind: TokKind, text: string, pos: number, end: number, value = NaN): void => {
-    toks.push({ kind, text, value, pos, end, spaceBefore: space });
-    space = false;
-  };
-  while (i < src.length) {
-    const c = src[i]!;
-    if (c === ' ' || c === '\t' || c === '\r') {
-      i++;
-      space = true;
-      continue;
-    }
-    if (c === '.' && src.startsWith('...', i)) {
-      // MATLAB line continuation: skip to the end of the line, newline included
-      const nl = src.indexOf('\n', i);
-      i = nl < 0 ? src.length : nl + 1;
-      space = true;
-      continue;
-    }
-    if (c === '%') {
-      const nl = src.indexOf('\n', i);
-      i = nl < 0 ? src.length : nl;
-      continue;
-    }
-    if (c === '\n') {
-      push('nl', '\n', i, i + 1);
-      space = true; // a newline also separates the tokens around it
-      i++;
-      continue;
-    }
-    const start = i;
-    if (isDigit(c) || (c === '.' && isDigit(src[i + 1]))) {
-      while (isDigit(src[i])) i++;
-      if (src[i] === '.') {
-        const n = src[i + 1];
-        // `1.*x`, `1./x`, `1.^x`, `1.'` : the dot belongs to the operator
-        if (!(n === '*' || n === '/' || n === '^' || n === "'")) {
-          i++;
-          while (isDigit(src[i])) i++;
-        }
-      }
-      if (src[i] === 'e' || src[i] === 'E') {
-        let k = i + 1;
-        if (src[k] === '+' || src[k] === '-') k++;
-        if (!isDigit(src[k])) {
-          throw new ParseError(`malformed number '${src.slice(start, k)}' at ${start}: expected digits in the exponent at ${k}`, k, 'digits');
-        }
-        while (isDigit(src[k])) k++;
-        i = k;
-      }
-      const text = src.slice(start, i);
-      const value = Number(text);
-      if (!Number.isFinite(value)) throw new ParseError(`number ${text} at ${start} is out of range`, start, 'a finite number');
-      if (isIdStart(src[i])) {
-        throw new ParseError(`unexpected '${src[i]}' right after number ${text} at ${i}: expected an operator`, i, 'an operator');
-      }
-      push('num', text, start, i, value);
-      continue;
-    }
-    if (isIdStart(c)) {
-      while (isIdChar(src[i])) i++;
-      push('name', src.slice(start, i), start, i);
-      continue;
-    }
-    const two = src.slice(i, i + 2);
-    if (two === '.*' || two === './' || two === '.^' || two === ".'") {
-      push('op', two, i, i + 2);
-      i += 2;
-      continue;
-    }
-    if (c === "'") {
-      if (!endsOperand(toks[toks.length - 1])) {
-        throw new ParseError(
-          `unexpected "'" at ${i}: "'" is the transpose operator and must follow an operand (there are no strings)`,
-          i,
-          'an operand before the transpose',
-        );
-      }
-      push('op', "'", i, i + 1);
-      i++;
-      continue;
-    }
-    if (c === '+' || c === '-' || c === '*' || c === '^' || c === '/' || c === '\\') {
-      push('op', c, i, i + 1);
-      i++;
-      continue;
-    }
-    if (c === '(' || c === ')' || c === '[' || c === ']' || c === ',' || c === ';' || c === ':') {
-      push(c, c, i, i + 1);
-      i++;
-      continue;
-    }
-    throw new ParseError(`unexpected character '${c}' at ${i}`, i, 'an expression');
-  }
-  push('eof', '', src.length, src.length);
-  return toks;
-}
 
 /** Parses MATLAB-like expression text into an `Ast` (DESIGN.md §2). Throws `ParseError`. */
 export function parse(text: string): Ast {
@@ -535,133 +403,8 @@ class Parser {
   }
 }
 
-/**
- * The value of a constant expression: numbers combined by signs, transposes and scalar
- * arithmetic, and inside an index `end` (its value `end` when given). Undefined when it uses
- * `end` without a value (known only with the operand's shape); null when it is not constant.
- */
-export function indexConst(a: Ast, end?: number): number | null | undefined {
-  switch (a.kind) {
-    case 'num':
-      return a.value;
-    case 'end':
-      return end;
-    case 'neg': {
-      const v = indexConst(a.a, end);
-      return v == null ? v : -v;
-    }
-    case 'transpose':
-      return indexConst(a.a, end);
-    case 'binary': {
-      const x = indexConst(a.a, end);
-      const y = indexConst(a.b, end);
-      if (x === null || y === null) return null;
-      if (x === undefined || y === undefined) return undefined;
-      return scalarOp(a.op, x, y);
-    }
-    default:
-      return null;
-  }
-}
-
-/** A binary operator of the grammar applied to two numbers. */
-function scalarOp(op: Extract<Ast, { kind: 'binary' }>['op'], x: number, y: number): number {
-  switch (op) {
-    case '+':
-      return x + y;
-    case '-':
-      return x - y;
-    case '*':
-    case '.*':
-      return x * y;
-    case './':
-    case '/':
-      return x / y;
-    case '\\':
-      return y / x;
-    case '^':
-    case '.^':
-      return Math.pow(x, y);
-  }
-}
-
 /** Parses one index (`:`, `2:end`, `end-1`) on its own, for the builder. */
 export function parseIndexSpec(text: string): IndexSpec {
   if (typeof text !== 'string') throw new ParseError(`expected an index as text, got ${typeof text}`, 0, 'an index');
   return new Parser(`_(${text})`).parseIndexOnly();
-}
-
-// ---------------------------------------------------------------------------------------------
-// Ast → text
-
-export { formatNumber };
-
-function astPrec(a: Ast): number {
-  switch (a.kind) {
-    case 'binary':
-      return a.op === '+' || a.op === '-' ? PREC.add : a.op === '^' || a.op === '.^' ? PREC.pow : PREC.mul;
-    case 'neg':
-      return PREC.neg;
-    case 'num':
-      return a.value < 0 ? PREC.neg : PREC.atom;
-    case 'transpose':
-    case 'index':
-    case 'slice':
-      return PREC.postfix;
-    default:
-      return PREC.atom;
-  }
-}
-
-/** Formats an Ast back into expression text that `parse` reads back to the same Ast (positions aside). */
-export function formatAst(a: Ast): string {
-  const wrap = (x: Ast, min: number): string => (astPrec(x) >= min ? formatAst(x) : `(${formatAst(x)})`);
-  switch (a.kind) {
-    case 'name':
-      return a.name;
-    case 'num':
-      return formatNumber(a.value);
-    case 'neg':
-      return `-${wrap(a.a, PREC.neg)}`;
-    case 'transpose':
-      return `${wrap(a.a, PREC.postfix)}'`;
-    case 'index':
-      return `${wrap(a.a, PREC.postfix)}(${a.i}${a.j !== undefined ? `, ${a.j}` : ''})`;
-    case 'slice':
-      return `${wrap(a.a, PREC.postfix)}(${a.specs.map(formatIndexSpec).join(', ')})`;
-    case 'end':
-      return 'end';
-    case 'concat':
-      return `[${a.rows.map((r) => r.map((x) => formatAst(x)).join(', ')).join('; ')}]`;
-    case 'call':
-      return `${a.fn}(${a.args.map((x) => formatAst(x)).join(', ')})`;
-    case 'binary': {
-      const p = astPrec(a);
-      if (p === PREC.pow) {
-        // the exponent may carry leading signs: `2^-1`
-        const b = expOperandOk(a.b) ? formatAst(a.b) : `(${formatAst(a.b)})`;
-        return `${wrap(a.a, PREC.pow)}${a.op}${b}`;
-      }
-      return `${wrap(a.a, p)} ${a.op} ${wrap(a.b, p + 1)}`;
-    }
-  }
-}
-
-/** An index as text: `:`, `e`, `lo:hi`, `lo:step:hi`. */
-export function formatIndexSpec(s: IndexSpec): string {
-  switch (s.kind) {
-    case 'all':
-      return ':';
-    case 'one':
-      return formatAst(s.at);
-    case 'range':
-      return [s.lo, ...(s.step ? [s.step] : []), s.hi].map((x) => formatAst(x)).join(':');
-  }
-}
-
-/** `-x` as an exponent reparses as itself only when x is postfix-level or another signed operand. */
-function expOperandOk(a: Ast): boolean {
-  if (a.kind === 'neg') return expOperandOk(a.a);
-  if (a.kind === 'num') return true;
-  return astPrec(a) >= PREC.postfix;
 }
