@@ -5,9 +5,13 @@
  * for vectors at large n), then `V = Q W`.
  */
 import { Mat } from '../mat/mat.js';
+import { tridiagonalEigen } from './dc.js';
 import { applyQ, tridiagonalize } from './tridiag.js';
 import { sortAscending, tql } from './tql.js';
 import { symmetricCopy } from './validate.js';
+
+/** Above this order the tridiagonal eigenvectors come from divide-and-conquer, below from implicit QL. */
+export const DIVIDE_ABOVE = 32;
 
 /** An eigen-decomposition: `values` ascending, column k of `vectors` ↔ values[k]. */
 export interface Eigh {
@@ -57,14 +61,20 @@ export function eigh(H: Mat): Eigh {
   const { n, a } = symmetricCopy(H, 'eigh', true);
   const s = rescale(a);
   const { d, e, tau } = reduce(a, n);
-  const z = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) z[i + i * n] = 1;
-  tql(d, e, n, z, n);
-  sortAscending(d, n, z, n);
+  let values = d;
+  let z: Float64Array;
+  if (n > DIVIDE_ABOVE) {
+    ({ values, W: z } = tridiagonalEigen(d, e, n));
+  } else {
+    z = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) z[i + i * n] = 1;
+    tql(d, e, n, z, n);
+    sortAscending(d, n, z, n);
+  }
   applyQ(a, n, tau, z, n);
-  if (s !== 1) for (let i = 0; i < n; i++) d[i] = d[i]! * s;
+  if (s !== 1) for (let i = 0; i < n; i++) values[i] = values[i]! * s;
   fixSigns(z, n, n);
-  return { values: d, vectors: new Mat(n, n, z) };
+  return { values, vectors: new Mat(n, n, z) };
 }
 
 /** Flips each column of `z` (rows×cols) so that its largest-magnitude entry (the first, on ties) is positive. */

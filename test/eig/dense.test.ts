@@ -81,6 +81,31 @@ describe('eigh / eigvalsh: small and special matrices', () => {
     }
   });
 
+  it('divide-and-conquer stress: glued Wilkinson matrices, a split (e = 0) tridiagonal, a constant one', () => {
+    const glued = (copies: number, glue: number): [number[], number[]] => {
+      const d: number[] = [];
+      const e: number[] = [];
+      for (let c = 0; c < copies; c++) {
+        for (let i = 0; i < 21; i++) d.push(Math.abs(10 - i));
+        for (let i = 0; i < 20; i++) e.push(1);
+        if (c < copies - 1) e.push(glue);
+      }
+      return [d, e];
+    };
+    const cases: [number[], number[]][] = [
+      glued(6, 1e-14),
+      glued(5, 1e-7),
+      [Array.from({ length: 96 }, (_, i) => Math.floor(i / 8)), Array.from({ length: 95 }, (_, i) => (i % 8 === 7 ? 0 : 0.5))],
+      [new Array(70).fill(3), new Array(69).fill(1)],
+    ];
+    for (const [d, e] of cases) {
+      const n = d.length;
+      const want = sturmEigenvalues(d, e);
+      const T = tridiagonal(d, e);
+      expectValues(checkDecomposition(T, norm2(want)), want, 1e-12 * n * norm2(want));
+    }
+  });
+
   it('random tridiagonal matrices against Sturm-sequence bisection', () => {
     for (const [n, seed] of [[10, 1], [60, 2], [150, 3]] as const) {
       const r = Mat.random(2 * n, 1, { seed });
