@@ -25,7 +25,7 @@ export interface HessianEigsOptions {
    * Default 1e-8 in float64 (CPU), 1e-4 on a float32 GPU backend.
    */
   readonly tol?: number;
-  /** Most Hessian-vector products (default max(300, 60k)). */
+  /** Most Hessian-vector products (default max(500, 100k)). */
   readonly maxIter?: number;
   /** Seed of the random start vectors (default 1): the same seed gives the same result. */
   readonly seed?: number;
@@ -68,7 +68,7 @@ export async function hessianEigs(f: ExprLike, opts: HessianEigsOptions): Promis
   const k = positiveInt('k', opts.k, Math.min(10, N));
   const which = oneOf('which', opts.which, WHICH, 'largest');
   const seed = seedOf(opts.seed);
-  const maxIter = positiveInt('maxIter', opts.maxIter, Math.max(300, 60 * k));
+  const maxIter = positiveInt('maxIter', opts.maxIter, Math.max(500, 100 * k));
   const onProgress = callback<(p: LanczosProgress) => void>('onProgress', opts.onProgress);
   const tolOpt = opts.tol === undefined ? undefined : nonNegative('tol', opts.tol, 0);
   return withBackend(

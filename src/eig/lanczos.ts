@@ -51,7 +51,7 @@ export interface LanczosOptions {
   readonly seed: number;
   /** Vectors per block (default k): one batched product per block. */
   readonly block?: number;
-  /** Basis size before a restart (default max(k + 4b, 2k + 20), at most N). */
+  /** Basis size before a restart (default max(k + 6b, 2k + 20), at most N). */
   readonly basis?: number;
   readonly onProgress?: (p: LanczosProgress) => void;
 }
@@ -134,7 +134,8 @@ function orthonormalizeBlock(R: Float64Array, b: number, V: Float64Array, N: num
     const prev = Array.from({ length: made }, (_, i) => R.subarray(i * N, (i + 1) * N));
     orthogonalizeAgainst(col, prev);
     let nn = norm(col);
-    if (nn > small && nn > 0 && (ref === undefined || nn < 1e-3 * ref[c]!)) {
+    if (nn > small && nn > 0 && ref !== undefined && nn < 1e-3 * ref[c]!) {
+      // most of the column cancelled: rounding may have left V components behind
       orthogonalizeAgainst(col, [...vCols(), ...prev]);
       nn = norm(col);
     }
@@ -225,7 +226,7 @@ export async function lanczos(apply: (V: Float64Array, b: number) => Promise<Flo
   const kHi = which === 'largest' ? k : which === 'smallest' ? 0 : Math.ceil(k / 2);
   const kLo = k - kHi;
   const b = Math.min(N, Math.max(1, opts.block ?? k));
-  const M = Math.min(N, Math.max(opts.basis ?? Math.max(k + 4 * b, 2 * k + 20), k + b));
+  const M = Math.min(N, Math.max(opts.basis ?? Math.max(k + 6 * b, 2 * k + 20), k + b));
   // vectors kept at a restart: at least k, leaving room for whole blocks
   const p = Math.max(k, M - b * Math.max(1, Math.floor((M - k) / 2 / b)));
   const bytes = (2 * N * M + 3 * N * b) * 8;
@@ -272,8 +273,11 @@ export async function lanczos(apply: (V: Float64Array, b: number) => Promise<Flo
       }
     }
     project(R, V, N, j + bc, bc, work);
+    // a column that lost most of its length to the projections gets a third (block) pass
+    const lost = wNorms.some((w0, c) => norm(R, c * N, (c + 1) * N) < 1e-3 * w0);
+    if (lost) project(R, V, N, j + bc, bc, work);
     j += bc;
-    nextCols = j >= N ? 0 : orthonormalizeBlock(R, Math.min(bc, N - j), V, N, j, 1e-10 * normEst, rand, wNorms);
+    nextCols = j >= N ? 0 : orthonormalizeBlock(R, Math.min(bc, N - j), V, N, j, 1e-10 * normEst, rand);
     next = R;
     if (j < k) continue;
 
