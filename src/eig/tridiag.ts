@@ -81,7 +81,14 @@ export function tridiagonalize(a: Float64Array, n: number, d: Float64Array, e: F
     for (let i = k + 2; i < n; i++) v[i] = a[i + ck]!;
     p.fill(0, k + 1, n);
     // one pass over the trailing lower triangle: finish the previous update, then p += A₂₂ v
-    for (let j = k + 1; j < n; j++) {
+    let j = k + 1;
+    if (pending) {
+      // two columns at a time: each load of the vectors at row i feeds both
+      for (; j + 1 < n; j += 2) fusedPair(a, n, j, v, p, vPrev, wPrev);
+    } else {
+      for (; j + 1 < n; j += 2) symvPair(a, n, j, v, p);
+    }
+    for (; j < n; j++) {
       const col = j * n;
       const vj = v[j]!;
       let sum: number;
@@ -125,6 +132,66 @@ export function tridiagonalize(a: Float64Array, n: number, d: Float64Array, e: F
   }
   if (n >= 1) d[n - 1] = a[n - 1 + (n - 1) * n]!;
   if (n >= 1) e[n - 1] = 0;
+}
+
+/**
+ * Columns j, j+1 of the fused pass: A[i, c] −= vPrev_i wPrev_c + wPrev_i vPrev_c (i ≥ c), then
+ * p += A[:, c] v_c and p_c += A[:, c]ᵀ v over the lower triangle, for c = j, j+1.
+ */
+function fusedPair(a: Float64Array, n: number, j: number, v: Float64Array, p: Float64Array, vPrev: Float64Array, wPrev: Float64Array): void {
+  const c0 = j * n;
+  const c1 = c0 + n;
+  const vj0 = v[j]!;
+  const vj1 = v[j + 1]!;
+  const wq0 = wPrev[j]!;
+  const vq0 = vPrev[j]!;
+  const wq1 = wPrev[j + 1]!;
+  const vq1 = vPrev[j + 1]!;
+  const a00 = a[c0 + j]! - vq0 * wq0 - wq0 * vq0;
+  a[c0 + j] = a00;
+  const a10 = a[c0 + j + 1]! - vq1 * wq0 - wq1 * vq0;
+  a[c0 + j + 1] = a10;
+  const a11 = a[c1 + j + 1]! - vq1 * wq1 - wq1 * vq1;
+  a[c1 + j + 1] = a11;
+  let sum0 = a00 * vj0 + a10 * vj1;
+  let sum1 = a11 * vj1;
+  p[j + 1] = p[j + 1]! + a10 * vj0;
+  for (let i = j + 2; i < n; i++) {
+    const vp = vPrev[i]!;
+    const wp = wPrev[i]!;
+    const vi = v[i]!;
+    const x0 = a[c0 + i]! - vp * wq0 - wp * vq0;
+    const x1 = a[c1 + i]! - vp * wq1 - wp * vq1;
+    a[c0 + i] = x0;
+    a[c1 + i] = x1;
+    p[i] = p[i]! + x0 * vj0 + x1 * vj1;
+    sum0 += x0 * vi;
+    sum1 += x1 * vi;
+  }
+  p[j] = p[j]! + sum0;
+  p[j + 1] = p[j + 1]! + sum1;
+}
+
+/** Columns j, j+1 of p += A₂₂ v over the lower triangle (no pending update). */
+function symvPair(a: Float64Array, n: number, j: number, v: Float64Array, p: Float64Array): void {
+  const c0 = j * n;
+  const c1 = c0 + n;
+  const vj0 = v[j]!;
+  const vj1 = v[j + 1]!;
+  const a10 = a[c0 + j + 1]!;
+  let sum0 = a[c0 + j]! * vj0 + a10 * vj1;
+  let sum1 = a[c1 + j + 1]! * vj1;
+  p[j + 1] = p[j + 1]! + a10 * vj0;
+  for (let i = j + 2; i < n; i++) {
+    const vi = v[i]!;
+    const x0 = a[c0 + i]!;
+    const x1 = a[c1 + i]!;
+    p[i] = p[i]! + x0 * vj0 + x1 * vj1;
+    sum0 += x0 * vi;
+    sum1 += x1 * vi;
+  }
+  p[j] = p[j]! + sum0;
+  p[j + 1] = p[j + 1]! + sum1;
 }
 
 /** Reflectors per panel of the blocked back-transformation. */
