@@ -8,9 +8,10 @@ import { warmUp, type BenchRow } from './rows.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 /**
- * Times jax-js on `backend` for each n and map; once one call of a map takes longer than `maxMs`
- * (jax-js wasm needs seconds for inv and the Hessian from n = 32), its larger n are skipped with a
- * row that says so, which keeps the whole bench within minutes.
+ * Times jax-js on `backend` for each n and map; a larger n of a map is skipped (with a row that
+ * says so) once one call took longer than `maxMs`, or would by the n⁶ growth seen from its last n
+ * (jax-js wasm needs seconds for inv and the Hessian from n = 32), which keeps the bench within
+ * minutes.
  */
 export async function runJaxJs(backend: 'wasm' | 'webgpu', sizes: readonly number[], maps: readonly string[], reps: number, log: (r: BenchRow) => void, maxMs = 3000): Promise<void> {
   let jax: any;
@@ -25,6 +26,7 @@ export async function runJaxJs(backend: 'wasm' | 'webgpu', sizes: readonly numbe
   }
   const np = jax.numpy;
   const tooSlow = new Set<string>();
+  const last = new Map<string, { n: number; ms: number }>();
   let seed = 12345;
   const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
   for (const n of sizes) {
@@ -43,8 +45,9 @@ export async function runJaxJs(backend: 'wasm' | 'webgpu', sizes: readonly numbe
       const entry = fns[map];
       if (!entry) continue;
       const [f, kind] = entry;
-      if (tooSlow.has(map)) {
-        log({ lib: `jax-js(${backend})`, map, mode: '*', n, error: `skipped: a smaller n took over ${maxMs} ms a call` });
+      const prev = last.get(map);
+      if (tooSlow.has(map) || (prev && prev.ms * (n / prev.n) ** 6 > maxMs)) {
+        log({ lib: `jax-js(${backend})`, map, mode: '*', n, error: `skipped: a call would take over ${maxMs} ms (a smaller n took ${prev ? prev.ms.toFixed(0) : '> ' + maxMs} ms)` });
         continue;
       }
       const modes: [string, any][] = kind === 'hess' ? [['hessian', jax.hessian(f)]] : [['jacrev', jax.jacrev(f)], ['jacfwd', jax.jacfwd(f)]];
@@ -68,6 +71,7 @@ export async function runJaxJs(backend: 'wasm' | 'webgpu', sizes: readonly numbe
           ts.sort((a, b) => a - b);
           log({ lib: `jax-js(${backend})`, map, mode, n, ms: ts[ts.length >> 1]!, outBytes: n ** 4 * 4 });
           if (ts[0]! > maxMs) tooSlow.add(map);
+          if (!last.has(map) || last.get(map)!.n !== n || ts[0]! < last.get(map)!.ms) last.set(map, { n, ms: ts[0]! });
         } catch (e) {
           log({ lib: `jax-js(${backend})`, map, mode, n, error: String(e).slice(0, 160) });
         }

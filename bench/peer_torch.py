@@ -61,11 +61,12 @@ def main():
     ap.add_argument("--maps", required=True)
     ap.add_argument("--sizes", required=True)
     ap.add_argument("--reps", type=int, default=5)
-    ap.add_argument("--max-ms", type=float, default=3000, help="skip larger n of a map once the best mode took longer")
+    ap.add_argument("--max-ms", type=float, default=6000, help="skip a larger n of a map when a call would take longer (n^3 growth from the last n)")
     args = ap.parse_args()
     info = f"torch {torch.__version__}, {torch.get_num_threads()} threads"
     for name in args.maps.split(","):
         too_slow = False
+        last = None  # (n, best ms) of the last n measured
         for n in [int(s) for s in args.sizes.split(",")]:
             X, A, B = inputs(n)
             table = maps(n, A, B)
@@ -78,10 +79,11 @@ def main():
                 else [("autograd-vec", lambda x: torch.autograd.functional.jacobian(f, x, vectorize=True)), ("func.jacrev", f_jacrev(f))]
             )
             best = float("inf")
+            too_slow = too_slow or (last is not None and last[1] * (n / last[0]) ** 3 > args.max_ms)
             for mode, fn in modes:
                 row = {"lib": "pytorch(cpu)", "map": name, "mode": mode, "n": n, "device": info}
                 if too_slow:
-                    row["error"] = f"skipped: a smaller n took over {args.max_ms:.0f} ms a call"
+                    row["error"] = f"skipped: a call would take over {args.max_ms:.0f} ms"
                 else:
                     try:
                         row["ms"] = timed(fn, X, args.reps)
@@ -90,7 +92,8 @@ def main():
                     except Exception as e:  # noqa: BLE001 (reported as a row)
                         row["error"] = f"{type(e).__name__}: {e}"[:200]
                 print(json.dumps(row), flush=True)
-            too_slow = too_slow or best > args.max_ms
+            if best < float("inf"):
+                last = (n, best)
 
 
 if __name__ == "__main__":

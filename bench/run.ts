@@ -192,7 +192,7 @@ export function benchProgram(): Command {
     .description('Jacobian/Hessian assembly of the benchmark maps on each backend, next to jax-js and PyTorch and the write floor, measured in one run.')
     .addOption(listOption('--backends <list>', 'backends to time: cpu, webgpu, gpujs', oneOf<BackendName>(['cpu', 'webgpu', 'gpujs']), ['cpu', 'webgpu', 'gpujs']))
     .option('--sizes <list>', 'n of the matjac runs (default: 16,32,48,64,96)', sizeList)
-    .option('--peer-sizes <list>', 'n of the peer runs (default: jax-js wasm 16,32,48; PyTorch 16,32,48,64; jax-js webgpu 16…96)', sizeList)
+    .option('--peer-sizes <list>', 'n of the peer runs (default: jax-js wasm 16,32,48; PyTorch 16,32,64; jax-js webgpu 16…96)', sizeList)
     .addOption(listOption('--maps <list>', 'maps to time', oneOf(Object.keys(MAPS)), Object.keys(MAPS)))
     .addOption(listOption('--methods <list>', 'assembly methods: auto, structured, forward, reverse', oneOf<Method>(['auto', 'structured', 'forward', 'reverse']), ['structured', 'forward', 'reverse']))
     .addOption(listOption('--outputs <list>', 'CPU outputs: new (a new Mat each call, as jacobian() returns) and/or reused (the buffer reused)', oneOf<OutputKind>(['new', 'reused']), ['new', 'reused']))
@@ -267,7 +267,7 @@ async function main(): Promise<void> {
 
   for (const peer of o.peers.filter((p) => p !== 'none')) {
     if (peer === 'torch') {
-      await runTorch(trim(o.peerSizes ?? [16, 32, 48, 64]), o.maps, reps, log);
+      await runTorch(trim(o.peerSizes ?? [16, 32, 64]), o.maps, Math.min(reps, 3), log);
       continue;
     }
     const sizes = trim(o.peerSizes ?? (peer === 'wasm' ? [16, 32, 48] : [16, 32, 48, 64, 96]));

@@ -12,6 +12,12 @@ import type { Mat } from '../mat/mat.js';
  */
 export function assertFiniteResult(M: Mat, where: Backend | 'f64', fn: Node, what: string): Mat {
   const d = M.data;
+  // fast path, one branch-free pass: x − x is 0 for a finite x and NaN for ±Inf or NaN
+  let probe = 0;
+  let k4 = 0;
+  for (const end4 = d.length - (d.length % 4); k4 < end4; k4 += 4) probe += d[k4]! - d[k4]! + (d[k4 + 1]! - d[k4 + 1]!) + (d[k4 + 2]! - d[k4 + 2]!) + (d[k4 + 3]! - d[k4 + 3]!);
+  for (; k4 < d.length; k4++) probe += d[k4]! - d[k4]!;
+  if (probe === 0) return M;
   for (let k = 0; k < d.length; k++) {
     if (Number.isFinite(d[k]!)) continue;
     const precision = where === 'f64' ? 'f64' : where.precision;
