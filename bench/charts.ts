@@ -124,11 +124,13 @@ export function lineChart(spec: ChartSpec): string {
   parts.push(`<text x="${((L + W - R) / 2).toFixed(0)}" y="${H - 10}" text-anchor="middle" fill="#444">n (X and F n×n; the Jacobian n²×n²)</text>`);
   parts.push(`<text transform="translate(16 ${((T + H - B) / 2).toFixed(0)}) rotate(-90)" text-anchor="middle" fill="#444">${esc(spec.yLabel)}</text>`);
   parts.push(`<rect x="${L}" y="${T}" width="${W - L - R}" height="${H - T - B}" fill="none" stroke="#999"/>`);
-  for (const r of spec.refs) {
+  spec.refs.forEach((r, i) => {
+    // labels alternate right and left so close reference lines stay readable
     const y = Y(r.y).toFixed(1);
     parts.push(`<line x1="${L}" x2="${W - R}" y1="${y}" y2="${y}" stroke="#000" stroke-dasharray="2 3"/>`);
-    parts.push(`<text x="${W - R - 4}" y="${(Number(y) - 4).toFixed(1)}" text-anchor="end" font-size="11">${esc(r.label)}</text>`);
-  }
+    const [x, anchor] = i % 2 === 0 ? [W - R - 4, 'end'] : [L + 4, 'start'];
+    parts.push(`<text x="${x}" y="${(Number(y) - 4).toFixed(1)}" text-anchor="${anchor}" font-size="11">${esc(r.label)}</text>`);
+  });
   spec.series.forEach((s, i) => {
     const pts = [...s.points].sort((a, b) => spec.xs.indexOf(a[0]) - spec.xs.indexOf(b[0]));
     if (pts.length === 0) return;

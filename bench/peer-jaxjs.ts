@@ -9,11 +9,11 @@ import { warmUp, type BenchRow } from './rows.js';
 /* eslint-disable @typescript-eslint/no-explicit-any */
 /**
  * Times jax-js on `backend` for each n and map; a larger n of a map is skipped (with a row that
- * says so) once one call took longer than `maxMs`, or would by the n⁶ growth seen from its last n
+ * says so) once one call took longer than `maxMs`, or would by n^4.5 growth seen from its last n
  * (jax-js wasm needs seconds for inv and the Hessian from n = 32), which keeps the bench within
  * minutes.
  */
-export async function runJaxJs(backend: 'wasm' | 'webgpu', sizes: readonly number[], maps: readonly string[], reps: number, log: (r: BenchRow) => void, maxMs = 3000): Promise<void> {
+export async function runJaxJs(backend: 'wasm' | 'webgpu', sizes: readonly number[], maps: readonly string[], reps: number, log: (r: BenchRow) => void, maxMs = 6000): Promise<void> {
   let jax: any;
   try {
     jax = await import('@jax-js/jax' as string);
@@ -46,7 +46,7 @@ export async function runJaxJs(backend: 'wasm' | 'webgpu', sizes: readonly numbe
       if (!entry) continue;
       const [f, kind] = entry;
       const prev = last.get(map);
-      if (tooSlow.has(map) || (prev && prev.ms * (n / prev.n) ** 6 > maxMs)) {
+      if (tooSlow.has(map) || (prev && prev.ms * (n / prev.n) ** 4.5 > maxMs)) {
         log({ lib: `jax-js(${backend})`, map, mode: '*', n, error: `skipped: a call would take over ${maxMs} ms (a smaller n took ${prev ? prev.ms.toFixed(0) : '> ' + maxMs} ms)` });
         continue;
       }
