@@ -28,5 +28,6 @@ export async function runDemo(backend: BackendChoice = 'auto'): Promise<void> {
   console.log(`closed form Bᵀ⊗A: relative error ${relError(J.toFloat64(), closedJ).toExponential(1)}\n`);
   console.log(`How it was assembled:\n${explain('A*X*B', { wrt: 'X', at }).text}\n${line}`);
   console.log(`Try:  npx matjac jacobian "inv(X)" --at "X=[2 1;1 3]" --check --explain`);
-  console.log(`      npx matjac hessian "logdet(X) + tr(X'*A*X)" --at "X=randspd(3), A=rand(3,3)"`);
+  console.log(`      npx matjac hessian "logdet(X) + tr(X'*A*X)" --wrt X --at "X=randspd(3), A=rand(3,3)"`);
+  console.log(`      npx matjac eig "logdet(X) + tr(X'*A*X)" --wrt X --at "X=randspd(3), A=rand(3,3)" --density`);
 }
