@@ -5,8 +5,8 @@
  * extremes over Hessian-vector products beyond), the eigen-directions at both ends reshaped to
  * X's shape (unvec, DESIGN.md §1), and the spectral density (`spectralDensity`).
  */
-import { MatjacError, hessian, type BackendChoice, type Mat, type RunReport } from '../src/index.js';
-import { criticalPoint, eigh, hessianEigs, spectralDensity } from '../src/eig/index.js';
+import { MatjacError, hessian, type BackendChoice, type RunReport } from '../src/index.js';
+import { criticalPoint, eigResidual, eigh, hessianEigs, spectralDensity } from '../src/eig/index.js';
 import { parseInputs } from './inputs.js';
 
 export interface EigRequest {
@@ -87,18 +87,6 @@ export const PROBES = 8;
 export const DENSE_UP_TO = 400;
 export const STEPS = 80;
 
-/** ‖Hv − λv‖₂ for a column-major order×order H. */
-function residual(H: Mat, v: ArrayLike<number>, lambda: number): number {
-  const n = H.rows;
-  let s = 0;
-  for (let i = 0; i < n; i++) {
-    let hv = 0;
-    for (let j = 0; j < n; j++) hv += H.data[i + j * n]! * v[j]!;
-    s += (hv - lambda * v[i]!) ** 2;
-  }
-  return Math.sqrt(s);
-}
-
 function trapezoid(x: ArrayLike<number>, y: ArrayLike<number>): number {
   let s = 0;
   for (let k = 0; k + 1 < x.length; k++) s += 0.5 * (x[k + 1]! - x[k]!) * (y[k]! + y[k + 1]!);
@@ -143,7 +131,7 @@ export async function analyse(req: EigRequest, progress: (p: EigProgress) => voi
     indices = Float64Array.from(values, (_, i) => i + 1);
     const pair = (i: number): EigDirection => {
       const data = e.vectors.data.slice(i * order, (i + 1) * order) as Float64Array;
-      return { index: i + 1, lambda: values[i]!, data: Float64Array.from(data), residual: residual(H, data, values[i]!) };
+      return { index: i + 1, lambda: values[i]!, data: Float64Array.from(data), residual: eigResidual(H, data, values[i]!) };
     };
     for (let i = 0; i < Math.min(DIRECTIONS, order); i++) bottom.push(pair(i));
     for (let i = order - 1; i >= Math.max(0, order - DIRECTIONS); i--) top.push(pair(i));

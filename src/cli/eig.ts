@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { hessian } from '../api.js';
-import { criticalPoint, eigh, hessianEigs, spectralDensity } from '../eig/index.js';
+import { criticalPoint, eigResidual, eigh, hessianEigs, spectralDensity } from '../eig/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import { saveNpy } from '../io/file.js';
 import { Mat } from '../mat/mat.js';
@@ -114,18 +114,6 @@ function wrtName(flags: EigFlags, at: Record<string, Mat>): string {
   throw new InvalidArgumentError(`say which variable with --wrt (--at binds ${names.join(', ')})`);
 }
 
-/** ‖H v − λ v‖₂ for a column-major mn×mn H. */
-function residual(H: Mat, v: ArrayLike<number>, lambda: number): number {
-  const n = H.rows;
-  let s = 0;
-  for (let i = 0; i < n; i++) {
-    let hv = 0;
-    for (let j = 0; j < n; j++) hv += H.data[i + j * n]! * v[j]!;
-    s += (hv - lambda * v[i]!) ** 2;
-  }
-  return Math.sqrt(s);
-}
-
 export async function runEig(expr: string, flags: EigFlags): Promise<EigReport> {
   const seed = Number(flags.seed);
   if (!Number.isSafeInteger(seed)) throw new InvalidArgumentError(`--seed must be an integer, got '${flags.seed}'`);
@@ -159,7 +147,7 @@ export async function runEig(expr: string, flags: EigFlags): Promise<EigReport> 
     for (let i = 0; i < nSmallest; i++) picked.push(i);
     for (let i = mn - 1; i >= mn - nLargest; i--) picked.push(i);
     let maxResidual = 0;
-    for (const i of picked) maxResidual = Math.max(maxResidual, residual(H, vectors.data.subarray(i * mn, (i + 1) * mn), values[i]!));
+    for (const i of picked) maxResidual = Math.max(maxResidual, eigResidual(H, vectors.data.subarray(i * mn, (i + 1) * mn), values[i]!));
     if (nSmallest > 0) smallest = Array.from(values.subarray(0, nSmallest));
     if (nLargest > 0) largest = Array.from(values.subarray(mn - nLargest)).reverse();
     computed = { method: 'dense', backend: report?.backend ?? 'cpu', converged: true, maxResidual };

@@ -93,3 +93,16 @@ export function fixSigns(z: Float64Array, rows: number, cols: number): void {
     if (z[at]! < 0) for (let i = c; i < c + rows; i++) z[i] = -z[i]!;
   }
 }
+
+/** ‖Hv − λv‖₂ for a column-major symmetric n×n H and a vector v of length n: an eigenpair's residual. */
+export function eigResidual(H: Mat, v: ArrayLike<number>, lambda: number): number {
+  const n = H.rows;
+  let s = 0;
+  for (let i = 0; i < n; i++) {
+    // (Hv)_i = Σ_j H_ij v_j = Σ_j H_ji v_j by symmetry: column i of H is contiguous
+    let hv = 0;
+    for (let j = 0; j < n; j++) hv += H.data[j + i * n]! * v[j]!;
+    s += (hv - lambda * v[i]!) ** 2;
+  }
+  return Math.sqrt(s);
+}

@@ -1,5 +1,5 @@
 /** Symmetric eigen-analysis (DESIGN.md §1, §2): dense float64 solvers and matrix-free Lanczos over hvp. */
-export { eigh, eigvalsh, type Eigh } from './dense.js';
+export { eigh, eigvalsh, eigResidual, type Eigh } from './dense.js';
 export { hessianEigs, type HessianEigs, type HessianEigsOptions } from './hessian-eigs.js';
 export type { LanczosProgress, Which } from './lanczos.js';
 export { criticalPoint, type CriticalPoint, type CriticalPointOptions, type Inertia, type PointKind } from './critical.js';
