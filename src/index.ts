@@ -21,7 +21,7 @@ export {
 } from './api.js';
 export type { Method, Explanation, ExplainStep } from './plan/plan.js';
 export { getBackend, registerBackend, resetBackends, type BackendChoice, type RunReport } from './plan/backends.js';
-export type { Backend, BackendName, Layout, Tensor, Term, KronTerm, OuterTerm, JacobianShape } from './backend/backend.js';
+export type { Backend, BackendName, Layout, Tensor, Term, KronTerm, OuterTerm, JacobianShape, FiniteScan } from './backend/backend.js';
 export { CpuBackend } from './backend/cpu/index.js';
 export * from './eig/index.js';
 export type { Progress, OnProgress } from './plan/tiles.js';

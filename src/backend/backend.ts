@@ -57,6 +57,14 @@ export interface JacobianShape {
   readonly q: number;
 }
 
+/** What a device found out about a result's entries itself, before reading it back (see `readChecked`). */
+export interface FiniteScan {
+  /** How many entries are ±Inf or NaN. */
+  readonly nonFinite: number;
+  /** The vec index of the first of them; −1 when there is none. */
+  readonly first: number;
+}
+
 export interface Backend {
   readonly name: BackendName;
   /** 'f64' for the CPU reference, 'f32' on GPUs. */
@@ -104,6 +112,12 @@ export interface Backend {
   assemble(a: Assembly): Tensor;
   /** Reads a batch-1 tensor back as a Mat (Float32Array on GPUs). One readback per plan. */
   read(t: Tensor): Promise<Mat>;
+  /**
+   * `read`, with the result's finiteness established on the device (one reduction before the
+   * readback, a few bytes back with the result), so that nobody scans the matrix on the host.
+   * Optional: where a backend lacks it, the plan scans what `read` returns.
+   */
+  readChecked?(t: Tensor): Promise<{ readonly mat: Mat; readonly scan: FiniteScan }>;
   /** Frees a tensor's memory (a no-op where garbage collection does it). */
   dispose(t: Tensor): void;
   /** Waits until all submitted work has finished (for benchmarks: the result is on the device). */

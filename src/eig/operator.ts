@@ -12,6 +12,7 @@ import { evaluateNode } from '../expr/eval.js';
 import { linearize } from '../diff/jvp.js';
 import { variable } from '../diff/nodes.js';
 import { Mat } from '../mat/mat.js';
+import { readFinite } from '../plan/finite.js';
 import { evalLinear } from '../plan/linear.js';
 import { domainNodes } from '../plan/plan.js';
 
@@ -61,7 +62,8 @@ export function hessianOperator(grad: Node, f: Node, wrt: string, env: Readonly<
           throw new InvalidArgumentError(`internal: the Hessian product came back with batch ${out.batch}, expected ${P}`);
         }
       }
-      const M = await b.read(stacked);
+      // an overflowing product (float32 on a GPU) is refused, or under 'auto' re-run in float64
+      const M = await readFinite(b, stacked, f, 'Hessian-vector product');
       return M.data instanceof Float64Array ? M.data : Float64Array.from(M.data);
     } finally {
       if (stacked !== out) b.dispose(stacked);

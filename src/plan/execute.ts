@@ -5,6 +5,7 @@ import type { Node } from '../expr/ast.js';
 import { Mat } from '../mat/mat.js';
 import { innerShape, type KronSym, type SymTerm } from '../diff/terms.js';
 import { assembleTerms, describeAssembly } from './assembly.js';
+import { assertFiniteResult, readFinite } from './finite.js';
 import { evalLinear } from './linear.js';
 import { checkIntermediates } from './sizes.js';
 import { dependents } from '../diff/nodes.js';
@@ -24,6 +25,7 @@ export interface ColumnRange {
  * plan is enqueued first and read back once at the end. With `into` (a caller's buffer of the
  * result's size and the backend's dtype, checked by the caller), the result is written there:
  * on the CPU a structured plan's writer targets it directly; otherwise it is copied in.
+ * A result with a non-finite entry is refused (NonFiniteError, see finite.ts).
  */
 export async function executeJacobian(plan: JacobianPlan, backend: Backend, primal: Primal, maxBytes: number, into?: Float64Array | Float32Array): Promise<Mat> {
   checkSize(plan, backend.name, backend.precision === 'f64' ? 8 : 4, maxBytes);
@@ -32,8 +34,8 @@ export async function executeJacobian(plan: JacobianPlan, backend: Backend, prim
   const target = into instanceof Float64Array && backend instanceof CpuBackend ? new CpuTensor(1, rows, cols, into) : undefined;
   const out = runJacobian(plan, backend, primal, undefined, target);
   try {
-    if (out === target) return new Mat(rows, cols, into!);
-    const M = await backend.read(out);
+    if (out === target) return assertFiniteResult(new Mat(rows, cols, into!), backend, plan.fn, 'Jacobian');
+    const M = await readFinite(backend, out, plan.fn, 'Jacobian');
     if (!into) return M;
     into.set(M.data);
     return new Mat(rows, cols, into);

@@ -6,7 +6,7 @@
  */
 import type { Backend, Layout } from '../backend/backend.js';
 import { InvalidArgumentError, ShapeError, fmtShape } from '../errors.js';
-import { assertFiniteResult } from './finite.js';
+import { assertFiniteResult, readFinite } from './finite.js';
 import { withConditionReport } from './condition.js';
 import { naming } from './derivdomain.js';
 import type { Node } from '../expr/ast.js';
@@ -70,8 +70,8 @@ export async function runPlan(plan: JacobianPlan, env: Readonly<Record<string, M
       await executeJacobian(plan, b, primalOf(env), maxBytes, out.data);
       return out.mat;
     };
-    // an overflow is refused (or, under 'auto', re-run in float64 on the CPU)
-    return naming(plan.fn, env, () => withBackend(choice, async (b) => assertFiniteResult(await run(b), b, plan.fn, 'Jacobian'), withConditionReport(plan.domainChecks, env, opts.onReport)));
+    // an overflow is refused where the result is read (execute.ts, tiles.ts), or under 'auto' re-run in float64 on the CPU
+    return naming(plan.fn, env, () => withBackend(choice, run, withConditionReport(plan.domainChecks, env, opts.onReport)));
   }
   if (opts.backend !== undefined && opts.backend !== 'auto' && opts.backend !== 'cpu') {
     throw new InvalidArgumentError(`method 'fd' runs on the CPU in float64; it cannot run on backend '${typeof opts.backend === 'string' ? opts.backend : opts.backend.name}'`);
@@ -152,7 +152,7 @@ export async function runLinear(b: Backend, e: Node, seedName: string, seedValue
   const seed = b.upload(seedValue);
   const out = evalLinear(e, seedName, seed, b, primal);
   try {
-    return assertFiniteResult(await b.read(out), b, domainOf, 'derivative');
+    return await readFinite(b, out, domainOf, 'derivative');
   } finally {
     b.dispose(out);
     if (out !== seed) b.dispose(seed);

@@ -11,7 +11,7 @@ import { CpuBackend, CpuTensor } from '../backend/cpu/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import { Mat } from '../mat/mat.js';
 import { runJacobian, type ColumnRange, type Primal } from './execute.js';
-import { assertFiniteResult } from './finite.js';
+import { assertFiniteResult, readFinite } from './finite.js';
 import type { JacobianPlan } from './plan.js';
 
 /** Progress of long work: `done` of `total` units; calls are monotone and end with done = total. */
@@ -77,15 +77,14 @@ export async function* runTiles(
     const t = runJacobian(plan, backend, primal, r, target);
     let tile: Mat;
     try {
-      if (t === target) tile = new Mat(rows, r.count, view!);
+      if (t === target) tile = assertFiniteResult(new Mat(rows, r.count, view!), backend, plan.fn, 'Jacobian tile');
       else {
-        tile = await backend.read(t);
+        tile = await readFinite(backend, t, plan.fn, 'Jacobian tile');
         if (view) {
           view.set(tile.data);
           tile = new Mat(rows, r.count, view);
         }
       }
-      tile = assertFiniteResult(tile, backend, plan.fn, 'Jacobian tile');
     } finally {
       backend.dispose(t);
     }

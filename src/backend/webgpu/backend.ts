@@ -5,11 +5,12 @@
  */
 import type { Mat } from '../../mat/mat.js';
 import type { Assembly } from '../../plan/assembly.js';
-import type { Backend, Tensor } from '../backend.js';
+import type { Backend, FiniteScan, Tensor } from '../backend.js';
 import { acquireDevice, type AcquiredDevice, type WebGpuOptions } from './device.js';
 import { assemble } from './kernels/assemble.js';
 import { concat } from './kernels/concat.js';
 import { elementwise, scale } from './kernels/elementwise.js';
+import { FLAG_BYTES, decodeFlags, scanFinite } from './kernels/finite_scan.js';
 import { gather } from './kernels/gather.js';
 import { commute, kron } from './kernels/kron.js';
 import { matmul } from './kernels/matmul.js';
@@ -108,6 +109,11 @@ export class WebGpuBackend implements Backend {
   }
   read(t: Tensor): Promise<Mat> {
     return this.queue.read(t);
+  }
+  /** `read`, with the non-finite entries counted on the device by shaders/finite_scan.wgsl (8 bytes more to read back). */
+  async readChecked(t: Tensor): Promise<{ mat: Mat; scan: FiniteScan }> {
+    const { mat, tail } = await this.queue.readback(t, { record: (T) => scanFinite(this.queue, T), bytes: FLAG_BYTES });
+    return { mat, scan: decodeFlags(tail!) };
   }
   dispose(t: Tensor): void {
     this.queue.dispose(t);

@@ -337,26 +337,43 @@ export class GpuQueue {
 
   /** Reads a batch-1 tensor back: one copy and one mapAsync after everything recorded. */
   async read(t: Tensor): Promise<Mat> {
+    return (await this.readback(t)).mat;
+  }
+
+  /**
+   * Reads a batch-1 tensor back; with `scan`, also the small buffer it records for the tensor
+   * (a device-side check of the result, see kernels/finite_scan.ts), copied into the tail of the
+   * same staging buffer: still one copy of the result and one mapAsync. The scan's buffer is
+   * released afterwards.
+   */
+  async readback(t: Tensor, scan?: { record: (T: WebGpuTensor) => GPUBuffer; bytes: number }): Promise<{ mat: Mat; tail: Uint32Array | null }> {
     const T = this.own(t, 'read');
     this.alive();
     if (T.batch !== 1) throw new InvalidArgumentError(`read: expects a batch-1 tensor, got a batch of ${T.batch} ${fmtShape(shp(T))}`);
     const bytes = T.length * 4;
     if (bytes === 0) {
       await this.sync();
-      return new Mat(T.rows, T.cols, new Float32Array(0));
+      return { mat: new Mat(T.rows, T.cols, new Float32Array(0)), tail: scan ? new Uint32Array(scan.bytes / 4) : null };
     }
-    const staging = this.gpuDevice.createBuffer({ size: bytes, usage: USAGE.MAP_READ | USAGE.COPY_DST });
+    const flags = scan?.record(T);
+    const tailBytes = flags ? scan!.bytes : 0;
+    const staging = this.gpuDevice.createBuffer({ size: bytes + tailBytes, usage: USAGE.MAP_READ | USAGE.COPY_DST });
     try {
-      this.endPass().copyBufferToBuffer(T.buffer, 0, staging, 0, bytes);
+      const enc = this.endPass();
+      enc.copyBufferToBuffer(T.buffer, 0, staging, 0, bytes);
+      if (flags) enc.copyBufferToBuffer(flags, 0, staging, bytes, tailBytes);
       this.flush();
       const target = this.submitted;
       await this.settle(staging.mapAsync(MAP_MODE_READ));
       this.completed = Math.max(this.completed, target); // the copy ran after everything submitted before it
-      const data = new Float32Array(staging.getMappedRange().slice(0));
+      const mapped = staging.getMappedRange();
+      const data = new Float32Array(mapped.slice(0, bytes));
+      const tail = flags ? new Uint32Array(mapped.slice(bytes, bytes + tailBytes)) : null;
       staging.unmap();
-      return new Mat(T.rows, T.cols, data);
+      return { mat: new Mat(T.rows, T.cols, data), tail };
     } finally {
       staging.destroy();
+      if (flags) this.pool.release(flags, this.encoder === null);
     }
   }
 
