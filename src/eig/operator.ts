@@ -10,6 +10,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { Node } from '../expr/ast.js';
 import { evaluateNode } from '../expr/eval.js';
 import { linearize } from '../diff/jvp.js';
+import { simplifyLinear } from '../diff/simplify.js';
 import { variable } from '../diff/nodes.js';
 import { Mat } from '../mat/mat.js';
 import { readFinite } from '../plan/finite.js';
@@ -44,7 +45,9 @@ export function hessianOperator(grad: Node, f: Node, wrt: string, env: Readonly<
   const primal = (x: Node): Mat => evaluateNode(x, env, memo);
   for (const x of domainNodes(f)) primal(x);
   const seedName = `∂${wrt}`;
-  const tangent = linearize(grad, wrt, variable(seedName, [m, n]));
+  const lin = linearize(grad, wrt, variable(seedName, [m, n]));
+  // fewer products and passes per batch: transposes folded into the gemms, P·dX + Q·dX = (P + Q)·dX
+  const tangent = lin && simplifyLinear(lin, seedName);
   let products = 0;
 
   async function run(V: Float64Array, P: number): Promise<Float64Array> {
