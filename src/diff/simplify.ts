@@ -120,7 +120,7 @@ export function simplifyLinear(root: Node, seed: string): Node {
   const sum = (n: Node & { a: Node; b: Node }): Node => {
     if (!sameShape(n.a, n.b)) return withChildren(n, simplify);
     const terms: Term[] = [];
-    collect(n, 1, terms, simplify);
+    collect(n, 1, terms, simplify, isPrimal);
     return rebuild(mergeProducts(terms, isPrimal), negated);
   };
 
@@ -132,43 +132,63 @@ interface Term {
   node: Node;
 }
 
-/** The signed terms of a sum of equally shaped operands (each simplified). */
-function collect(n: Node, sign: 1 | -1, out: Term[], simplify: (n: Node) => Node): void {
+/**
+ * The signed terms of a sum of equally shaped operands (each simplified), a sign that `negated` put
+ * on a primal factor taken back out (−P·T is the term −(P·T), so it merges with P·T and Q·T).
+ */
+function collect(n: Node, sign: 1 | -1, out: Term[], simplify: (n: Node) => Node, isPrimal: (x: Node) => boolean): void {
   if ((n.op === 'add' || n.op === 'sub') && sameShape(n.a, n.b) && sameShape(n, n.a)) {
-    collect(n.a, sign, out, simplify);
-    collect(n.b, n.op === 'add' ? sign : (-sign as 1 | -1), out, simplify);
+    collect(n.a, sign, out, simplify, isPrimal);
+    collect(n.b, n.op === 'add' ? sign : flip(sign), out, simplify, isPrimal);
     return;
   }
   const s = simplify(n);
-  if (s.op === 'neg') out.push({ sign: -sign as 1 | -1, node: s.a });
-  else if ((s.op === 'add' || s.op === 'sub') && sameShape(s.a, s.b) && sameShape(s, s.a)) collect(s, sign, out, (x) => x);
+  if (s.op === 'neg') out.push({ sign: flip(sign), node: s.a });
+  else if ((s.op === 'add' || s.op === 'sub') && sameShape(s.a, s.b) && sameShape(s, s.a)) collect(s, sign, out, (x) => x, isPrimal);
+  else if (s.op === 'matmul' && s.a.op === 'neg' && isPrimal(s.a)) out.push({ sign: flip(sign), node: product(s.a.a, s.b) });
+  else if (s.op === 'matmul' && s.b.op === 'neg' && isPrimal(s.b)) out.push({ sign: flip(sign), node: product(s.a, s.b.a) });
   else out.push({ sign, node: s });
 }
 
+const flip = (s: 1 | -1): 1 | -1 => (s === 1 ? -1 : 1);
+
 /**
- * Products P·T with a primal P (or T·Q with a primal Q) and one shared seed-dependent T become one
- * product (ΣᵢsᵢPᵢ)·T, at the place of the first of them.
+ * Merges the products of a sum, in two ways (each product at the place of the first of its group):
+ * - by a shared seed-dependent operand T:  Σᵢ sᵢ Pᵢ T = (Σᵢ sᵢ Pᵢ) T  (the primal sum computed once);
+ * - by a shared primal factor P:  Σᵢ sᵢ P Tᵢ = P (Σᵢ sᵢ Tᵢ), the inner sum merged again
+ *   (so Bᵀ dXᵀ Aᵀ + Bᵀ dXᵀ Cᵀ = Bᵀ dXᵀ (Aᵀ + Cᵀ)).
+ * Each side: P on the left (P·T), or on the right (T·P).
  */
 function mergeProducts(terms: Term[], isPrimal: (x: Node) => boolean): Term[] {
   const out: (Term | null)[] = [...terms];
-  for (let i = 0; i < out.length; i++) {
-    const t = out[i];
-    if (!t || t.node.op !== 'matmul') continue;
-    for (const side of ['left', 'right'] as const) {
-      const x = t.node;
-      const [p, d] = side === 'left' ? [x.a, x.b] : [x.b, x.a];
-      if (!isPrimal(p) || isPrimal(d)) continue;
-      let factor: Node | null = null;
-      for (let j = i + 1; j < out.length; j++) {
-        const u = out[j];
-        if (!u || u.node.op !== 'matmul') continue;
-        const [q, e] = side === 'left' ? [u.node.a, u.node.b] : [u.node.b, u.node.a];
-        if (!isPrimal(q) || !sameNode(d, e)) continue;
-        factor = (u.sign === t.sign ? N.add : N.sub)(factor ?? p, q);
-        out[j] = null;
-      }
-      if (factor) {
-        out[i] = { sign: t.sign, node: side === 'left' ? product(factor, d) : product(d, factor) };
+  const split = (x: Node, side: 'left' | 'right'): [Node, Node] | null => {
+    if (x.op !== 'matmul') return null;
+    const [p, d] = side === 'left' ? [x.a, x.b] : [x.b, x.a];
+    return isPrimal(p) && !isPrimal(d) ? [p, d] : null;
+  };
+  const join = (side: 'left' | 'right', p: Node, d: Node): Node => (side === 'left' ? product(p, d) : product(d, p));
+  for (const shared of ['operand', 'factor'] as const) {
+    for (let i = 0; i < out.length; i++) {
+      const t = out[i];
+      if (!t) continue;
+      for (const side of ['left', 'right'] as const) {
+        const pd = split(t.node, side);
+        if (!pd) continue;
+        const [p, d] = pd;
+        const group: Term[] = [];
+        for (let j = i + 1; j < out.length; j++) {
+          const u = out[j];
+          const qe = u && split(u.node, side);
+          if (!u || !qe || !(shared === 'operand' ? sameNode(d, qe[1]) : sameNode(p, qe[0]))) continue;
+          group.push({ sign: u.sign === t.sign ? 1 : -1, node: shared === 'operand' ? qe[0] : qe[1] });
+          out[j] = null;
+        }
+        if (group.length === 0) continue;
+        const merged =
+          shared === 'operand'
+            ? join(side, group.reduce<Node>((f, g) => (g.sign === 1 ? N.add(f, g.node)! : N.sub(f, g.node)!), p), d)
+            : join(side, p, rebuild(mergeProducts([{ sign: 1, node: d }, ...group], isPrimal), (x) => N.neg(x)!));
+        out[i] = { sign: t.sign, node: merged };
         break;
       }
     }
