@@ -4,27 +4,36 @@
  * symmetric form, with blocks as in Golub & Underwood).
  *
  * The basis V (N×j, orthonormal) grows one block of b vectors per batched product W = H V_blk;
- * W is orthogonalised against all of V twice (block classical Gram–Schmidt, twice is enough),
- * and the first pass's coefficients fill the new columns of the projected matrix T = VᵀHV
- * (block tridiagonal in exact arithmetic, kept in full so restarts need no special form). The
- * products HV are kept too, so a Ritz pair (θ, y = Vs) has its true residual ‖HVs − θVs‖, not
- * an estimate. When V is full, the Ritz vectors nearest the wanted end are kept (V ← VS_keep,
- * HV ← HV S_keep, T ← diag θ_keep: no new products) and the Krylov continuation block extends
- * them.
+ * W is orthogonalised against all of V twice (block classical Gram–Schmidt, twice is enough) and
+ * every coefficient is kept in the projected matrix T, so that after any number of steps and
+ * restarts the Krylov relation
  *
- * Multiple and clustered eigenvalues: a block Krylov space holds at most b vectors per distinct
- * eigenvalue (b = k by default, so up to k copies are found together), and a tight cluster is
- * resolved only slowly. Two guards: when the space becomes invariant (a new direction vanishes)
- * a random vector orthogonal to V replaces it; and once every wanted pair has converged, one more
- * cycle starts from a fresh random block orthogonal to the kept vectors. Only when that cycle
- * changes no wanted value (beyond the tolerance) is the result reported as converged. A copy
- * whose eigenvector is orthogonal to every random start could still be missed (no Krylov method
- * can certify a multiplicity), with probability zero for random starts.
+ *     H V = V T + R Z        (R: the last remainder, N×b, orthogonal to V; Z: b×j)
+ *
+ * holds to rounding (W = V C + R is exact as computed, restarts are linear maps of it). A vector
+ * y = V s with value θ therefore has the residual Hy − θy = V(Ts − θs) + R(Zs), two orthogonal
+ * parts, so ‖Hy − θy‖² = ‖Ts − θs‖² + (Zs)ᵀ(RᵀR)(Zs): the true residual, measured with the
+ * products already made, for the cost of small matrix-vector products. After a block step Z is
+ * [0 … 0 I] (only the newest block has products outside V); at a restart the Ritz vectors nearest
+ * the wanted end are kept (V ← VS_keep, T ← S_keepᵀ T S_keep, Z ← Z S_keep: no new products) and
+ * the continuation block R extends them.
+ *
+ * Converged pairs are locked (kept in V, left out of later Rayleigh–Ritz steps). Multiple and
+ * clustered eigenvalues: a block Krylov space holds at most b vectors per distinct eigenvalue
+ * (b = k by default, so up to k copies are found together), and a tight cluster is resolved only
+ * slowly. Two guards: when the space becomes invariant (a new direction vanishes) a random vector
+ * orthogonal to V replaces it; and once every wanted pair has converged, one more cycle starts
+ * from a fresh random block orthogonal to the kept vectors. Only when that cycle changes no wanted
+ * value (beyond the tolerance) is the result reported as converged. A copy whose eigenvector is
+ * orthogonal to every random start could still be missed (no Krylov method can certify a
+ * multiplicity), with probability zero for random starts.
  */
 import { InvalidArgumentError, TooLargeError } from '../errors.js';
 import { Mat, mulberry32 } from '../mat/mat.js';
 import { gemm } from '../mat/matmul.js';
+import { innerProducts } from '../mat/inner.js';
 import { eigh } from './dense.js';
+import { norm, orthonormalizeBlock, project, randomBlock, reorthonormalize } from './krylov-basis.js';
 
 export type Which = 'largest' | 'smallest' | 'both';
 export const WHICH: readonly Which[] = ['largest', 'smallest', 'both'];
@@ -44,14 +53,14 @@ export interface LanczosProgress {
 export interface LanczosOptions {
   readonly k: number;
   readonly which: Which;
-  /** Converged when ‖Hy − θy‖ ≤ tol·‖H‖ (‖H‖ estimated by the largest |Ritz value|). */
+  /** Converged when ‖Hy − θy‖ ≤ tol·‖H‖ (‖H‖ estimated by the largest |Ritz value| and product norm). */
   readonly tol: number;
   /** Most products with H. */
   readonly maxIter: number;
   readonly seed: number;
   /** Vectors per block (default k): one batched product per block. */
   readonly block?: number;
-  /** Basis size before a restart (default max(k + 6b, 2k + 20), at most N). */
+  /** Basis size before a restart (default max(2k + 8b, 60), at most N). */
   readonly basis?: number;
   readonly onProgress?: (p: LanczosProgress) => void;
 }
@@ -61,7 +70,7 @@ export interface LanczosResult {
   readonly values: Float64Array;
   /** Unit eigenvectors (length N), vectors[i] ↔ values[i]. */
   readonly vectors: Float64Array[];
-  /** ‖Hv − λv‖ for each pair. */
+  /** ‖Hv − λv‖ for each pair, from the Krylov relation (see the file header). */
   readonly residuals: Float64Array;
   readonly iterations: number;
   readonly converged: boolean;
@@ -69,7 +78,7 @@ export interface LanczosResult {
   readonly normEstimate: number;
 }
 
-/** Largest Lanczos basis (N × basis float64, held twice). */
+/** Largest Lanczos basis (N × basis float64). */
 const MAX_BASIS_BYTES = 2 ** 31;
 
 /** Indices of the wanted Ritz values among j ascending ones: the k at the chosen end(s) ('both': ⌈k/2⌉ largest, ⌊k/2⌋ smallest). */
@@ -82,141 +91,99 @@ export function endIndices(j: number, k: number, which: Which): number[] {
   return out;
 }
 
-/** Reused buffers for the block Gram–Schmidt passes. */
-interface Work {
-  coef: Float64Array;
-  tmp: Float64Array;
-}
-
-/** R ← R − V[:, :j] C with C = V[:, :j]ᵀ R (R N×b): one pass of block classical Gram–Schmidt; returns C (j×b). */
-function project(R: Float64Array, V: Float64Array, N: number, j: number, b: number, w: Work): Float64Array {
-  if (j === 0) return w.coef.subarray(0, 0);
-  const C = w.coef.subarray(0, j * b);
-  gemm(C, V, R, j, N, b, true, false);
-  const VC = w.tmp.subarray(0, N * b);
-  gemm(VC, V, C, N, j, b);
-  for (let i = 0; i < N * b; i++) R[i] = R[i]! - VC[i]!;
-  return C;
-}
-
-function norm(x: Float64Array, from = 0, to = x.length): number {
-  let s = 0;
-  for (let i = from; i < to; i++) s += x[i]! * x[i]!;
-  return Math.sqrt(s);
-}
-
-/** col ← col − Σ (srcᵀcol) src over the given unit columns, twice (classical Gram–Schmidt, twice is enough). */
-function orthogonalizeAgainst(col: Float64Array, srcs: Float64Array[]): void {
-  const N = col.length;
-  for (let pass = 0; pass < 2; pass++) {
-    for (const src of srcs) {
-      let s = 0;
-      for (let r = 0; r < N; r++) s += src[r]! * col[r]!;
-      if (s !== 0) for (let r = 0; r < N; r++) col[r] = col[r]! - s * src[r]!;
-    }
-  }
-}
-
-/**
- * Makes the b columns of R orthonormal and orthogonal to V[:, :j]: R is already orthogonal to V
- * (two block passes), so each column is orthogonalised against the columns before it, and again
- * against V only when it has lost most of its length (`ref`: its length before the V passes), where
- * rounding could have left V components. A column that vanishes (‖·‖ ≤ `small`: the space is
- * invariant there) is replaced by a seeded random direction orthogonal to everything. Returns how
- * many columns could be made (fewer only when V ∪ R spans R^N).
- */
-function orthonormalizeBlock(R: Float64Array, b: number, V: Float64Array, N: number, j: number, small: number, rand: () => number, ref?: number[]): number {
-  const vCols = (): Float64Array[] => Array.from({ length: j }, (_, i) => V.subarray(i * N, (i + 1) * N));
-  let made = 0;
-  for (let c = 0; c < b; c++) {
-    const col = R.subarray(made * N, (made + 1) * N);
-    if (made !== c) col.set(R.subarray(c * N, (c + 1) * N));
-    const prev = Array.from({ length: made }, (_, i) => R.subarray(i * N, (i + 1) * N));
-    orthogonalizeAgainst(col, prev);
-    let nn = norm(col);
-    if (nn > small && nn > 0 && ref !== undefined && nn < 1e-3 * ref[c]!) {
-      // most of the column cancelled: rounding may have left V components behind
-      orthogonalizeAgainst(col, [...vCols(), ...prev]);
-      nn = norm(col);
-    }
-    let ok = nn > small && nn > 0;
-    for (let attempt = 0; attempt < 4 && !ok; attempt++) {
-      for (let r = 0; r < N; r++) col[r] = Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-      const before = norm(col);
-      orthogonalizeAgainst(col, [...vCols(), ...prev]);
-      nn = norm(col);
-      ok = nn > 1e-8 * before;
-    }
-    if (!ok) continue;
-    for (let r = 0; r < N; r++) col[r] = col[r]! / nn;
-    made++;
-    if (j + made >= N) break;
-  }
-  return made;
-}
-
-/** A seeded random block of b columns, orthonormal and orthogonal to V[:, :j]; returns it with its column count. */
-function randomBlock(rand: () => number, b: number, V: Float64Array, N: number, j: number): { block: Float64Array; cols: number } {
-  const block = new Float64Array(N * b);
-  for (let i = 0; i < block.length; i++) block[i] = Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-  const cols = orthonormalizeBlock(block, b, V, N, j, 0, rand, new Array<number>(b).fill(Infinity));
-  return { block, cols };
-}
-
-/** A Ritz pair set: values with their vectors (N each, in `Y`) and true residual norms. */
-interface Pairs {
-  values: number[];
-  residuals: number[];
-  Y: Float64Array;
-}
-
-/**
- * Ritz pairs of H on columns [from, j) of V: eigh of the projected block of T, the chosen
- * indices (of the ascending Ritz values), their vectors V s and residuals ‖HV s − θ V s‖.
- */
-function ritz(V: Float64Array, AV: Float64Array, T: Float64Array, M: number, N: number, from: number, j: number, pick: (jA: number) => number[]): { theta: Float64Array; S: Mat; idx: number[]; pairs: Pairs } {
-  const jA = j - from;
-  const Tj = new Mat(jA, jA, new Float64Array(jA * jA));
-  for (let c = 0; c < jA; c++) for (let r = 0; r < jA; r++) Tj.data[r + c * jA] = T[from + r + (from + c) * M]!;
-  const { values: theta, vectors: S } = eigh(Tj);
-  const idx = pick(jA);
-  const w = idx.length;
-  const Sw = new Float64Array(jA * w);
-  idx.forEach((i, c) => Sw.set(S.data.subarray(i * jA, (i + 1) * jA), c * jA));
-  const Y = new Float64Array(N * w);
-  const HY = new Float64Array(N * w);
-  gemm(Y, V.subarray(from * N, j * N), Sw, N, jA, w);
-  gemm(HY, AV.subarray(from * N, j * N), Sw, N, jA, w);
-  const values = idx.map((i) => theta[i]!);
-  const residuals = values.map((th, c) => {
-    let s = 0;
-    for (let r = 0; r < N; r++) s += (HY[c * N + r]! - th * Y[c * N + r]!) ** 2;
-    return Math.sqrt(s);
-  });
-  return { theta, S, idx, pairs: { values, residuals, Y } };
-}
-
-/** The pairs sorted ascending by value, as the result. */
-function finish(parts: Pairs[], N: number, iterations: number, converged: boolean, normEstimate: number): LanczosResult {
-  const all: { v: number; r: number; y: Float64Array }[] = [];
-  for (const p of parts) p.values.forEach((v, c) => all.push({ v, r: p.residuals[c]!, y: p.Y.slice(c * N, (c + 1) * N) }));
-  all.sort((a, b) => a.v - b.v);
-  return {
-    values: Float64Array.from(all, (a) => a.v),
-    vectors: all.map((a) => a.y),
-    residuals: Float64Array.from(all, (a) => a.r),
-    iterations,
-    converged,
-    normEstimate,
-  };
-}
-
 /** Indices of the `lo` smallest and `hi` largest of j ascending values (disjoint; j ≥ lo + hi). */
 function ends(j: number, lo: number, hi: number): number[] {
   const out: number[] = [];
   for (let i = 0; i < Math.min(lo, j); i++) out.push(i);
   for (let i = Math.max(j - hi, lo); i < j; i++) out.push(i);
   return out;
+}
+
+/**
+ * The Krylov decomposition H V = V T + R Z (see the header): V N×M (columns [0, j) in use), T M×M
+ * symmetric, Z b×M (the remainder's coefficients), G = RᵀR b×b.
+ */
+class Krylov {
+  readonly V: Float64Array;
+  T: Float64Array;
+  Z: Float64Array;
+  G: Float64Array;
+  j = 0;
+  /** Columns of the remainder R (0 before the first step). */
+  rCols = 0;
+  constructor(
+    readonly N: number,
+    readonly M: number,
+    readonly b: number,
+  ) {
+    this.V = new Float64Array(N * M);
+    this.T = new Float64Array(M * M);
+    this.Z = new Float64Array(b * M);
+    this.G = new Float64Array(0);
+  }
+
+  /** ‖H y − θ y‖ for y = V[:, :j] s (s of length j). */
+  residual(s: Float64Array, theta: number): number {
+    const { T, Z, G, M, j, rCols: q } = this;
+    let r2 = 0;
+    for (let c = 0; c < j; c++) {
+      let t = -theta * s[c]!;
+      for (let i = 0; i < j; i++) t += T[i + c * M]! * s[i]!;
+      r2 += t * t;
+    }
+    if (q > 0) {
+      const zs = new Float64Array(q);
+      for (let c = 0; c < j; c++) if (s[c] !== 0) for (let a = 0; a < q; a++) zs[a] = zs[a]! + Z[a + c * q]! * s[c]!;
+      for (let a = 0; a < q; a++) for (let c = 0; c < q; c++) r2 += zs[a]! * G[a + c * q]! * zs[c]!;
+    }
+    return Math.sqrt(Math.max(0, r2));
+  }
+}
+
+/** Ritz pairs of H on the active columns [from, j): eigh of that block of T (values ascending, eigenvectors S). */
+function rayleighRitz(K: Krylov, from: number): { theta: Float64Array; S: Mat } {
+  const jA = K.j - from;
+  const Tj = new Mat(jA, jA, new Float64Array(jA * jA));
+  for (let c = 0; c < jA; c++) for (let r = 0; r < jA; r++) Tj.data[r + c * jA] = K.T[from + r + (from + c) * K.M]!;
+  const { values, vectors } = eigh(Tj);
+  return { theta: values, S: vectors };
+}
+
+/** Column c of S (jA×·) placed at rows [from, from + jA) of a length-j coefficient vector. */
+function embed(S: Mat, c: number, from: number, j: number): Float64Array {
+  const s = new Float64Array(j);
+  s.set(S.data.subarray(c * S.rows, (c + 1) * S.rows), from);
+  return s;
+}
+
+interface Pair {
+  value: number;
+  /** Coefficients in the current basis V[:, :j]. */
+  s: Float64Array;
+  /**
+   * ‖Hy − θy‖. A locked pair keeps the residual measured when it was locked: its vector never
+   * changes again, while its couplings to Ritz vectors dropped at later restarts leave T.
+   */
+  residual: number;
+  side: 'lo' | 'hi';
+}
+
+/** The result: pairs ascending by value, vectors V s. */
+function finish(K: Krylov, pairs: Pair[], iterations: number, converged: boolean, normEstimate: number): LanczosResult {
+  const sorted = [...pairs].sort((a, b) => a.value - b.value);
+  const { N, j } = K;
+  const Sall = new Float64Array(j * sorted.length);
+  sorted.forEach((p, c) => Sall.set(p.s.subarray(0, j), c * j));
+  const Y = new Float64Array(N * sorted.length);
+  if (j > 0 && sorted.length > 0) gemm(Y, K.V.subarray(0, j * N), Sall, N, j, sorted.length);
+  return {
+    values: Float64Array.from(sorted, (p) => p.value),
+    vectors: sorted.map((_, c) => Y.slice(c * N, (c + 1) * N)),
+    residuals: Float64Array.from(sorted, (p) => p.residual),
+    iterations,
+    converged,
+    normEstimate,
+  };
 }
 
 export async function lanczos(apply: (V: Float64Array, b: number) => Promise<Float64Array>, N: number, opts: LanczosOptions): Promise<LanczosResult> {
@@ -226,149 +193,205 @@ export async function lanczos(apply: (V: Float64Array, b: number) => Promise<Flo
   const kHi = which === 'largest' ? k : which === 'smallest' ? 0 : Math.ceil(k / 2);
   const kLo = k - kHi;
   const b = Math.min(N, Math.max(1, opts.block ?? k));
-  const M = Math.min(N, Math.max(opts.basis ?? Math.max(k + 6 * b, 2 * k + 20), k + b));
+  const M = Math.min(N, Math.max(opts.basis ?? Math.max(2 * k + 8 * b, 60), k + b));
   // vectors kept at a restart: at least k, leaving room for whole blocks
   const p = Math.max(k, M - b * Math.max(1, Math.floor((M - k) / 2 / b)));
-  const bytes = (2 * N * M + 3 * N * b) * 8;
+  const bytes = (N * M + 3 * N * b) * 8;
   if (bytes > MAX_BASIS_BYTES) {
     throw new TooLargeError(`Lanczos with a basis of ${M} vectors of length ${N} needs ${(bytes / 2 ** 30).toFixed(1)} GiB; ask for fewer eigenvalues (k)`, bytes);
   }
   const rand = mulberry32(opts.seed);
-  const V = new Float64Array(N * M);
-  const AV = new Float64Array(N * M);
-  let T = new Float64Array(M * M);
-  const work: Work = { coef: new Float64Array(M * b), tmp: new Float64Array(N * Math.max(b, k, p)) };
-  let j = 0;
+  const K = new Krylov(N, M, b);
+  const { V } = K;
+  const coef = new Float64Array(M * 2 * b);
   let iterations = 0;
   let normEst = 0;
-  let { block: next, cols: nextCols } = randomBlock(rand, b, V, N, 0);
+  let { block: next, cols: nextCols } = randomBlock(rand, b, V, N, 0, coef);
   // Locked pairs: converged Ritz vectors in columns [0, L), no longer part of the Rayleigh–Ritz.
   let L = 0;
-  let lockHi = 0;
-  let lockLo = 0;
-  let locked: Pairs = { values: [], residuals: [], Y: new Float64Array(0) };
-  let lockedSide: ('lo' | 'hi')[] = [];
-  let verifyFrom: number[] | null = null;
+  let locked: Pair[] = [];
+  let verifying = false;
+  /** The first column a new block's product couples to: the previous block, or L after a restart. */
+  let localFrom = 0;
   let verifySteps = 0;
   const stepsPerCycle = Math.max(2, Math.ceil((M - p) / b));
-  const sorted = (xs: number[]): number[] => [...xs].sort((x, y) => x - y);
+  const sortedValues = (ps: Pair[]): Float64Array => Float64Array.from(ps.map((q) => q.value).sort((x, y) => x - y));
+  /** The wanted pairs on columns [from, j): the lo smallest and hi largest Ritz pairs, with residuals. */
+  const wanted = (from: number, lo: number, hi: number): { theta: Float64Array; S: Mat; idx: number[]; pairs: Pair[] } => {
+    const { theta, S } = rayleighRitz(K, from);
+    const idx = ends(theta.length, lo, hi);
+    const pairs = idx.map((i): Pair => {
+      const s = embed(S, i, from, K.j);
+      return { value: theta[i]!, s, residual: K.residual(s, theta[i]!), side: i < lo ? 'lo' : 'hi' };
+    });
+    return { theta, S, idx, pairs };
+  };
+  const lockedOn = (side: 'lo' | 'hi'): number => locked.filter((q) => q.side === side).length;
 
   for (;;) {
     // One block step: V ← [V, next], W = H next.
+    const { j, M: ld, T } = K;
     const bc = nextCols;
     V.set(next.subarray(0, N * bc), j * N);
     const W = await apply(V.subarray(j * N, (j + bc) * N), bc);
     if (W.length !== N * bc) throw new InvalidArgumentError(`internal: the operator returned ${W.length} entries, expected ${N * bc}`);
     iterations += bc;
-    AV.set(W, j * N);
-    for (let c = 0; c < bc; c++) normEst = Math.max(normEst, norm(W, c * N, (c + 1) * N));
     const R = Float64Array.from(W);
     const wNorms = Array.from({ length: bc }, (_, c) => norm(W, c * N, (c + 1) * N));
-    const C = project(R, V, N, j + bc, bc, work);
-    for (let c = 0; c < bc; c++) {
-      for (let i = 0; i < j + bc; i++) {
-        const v = i >= j && i - j < c ? 0.5 * (C[i + c * (j + bc)]! + T[j + c + i * M]!) : C[i + c * (j + bc)]!;
-        T[i + (j + c) * M] = v;
-        T[j + c + i * M] = v;
+    for (const w of wNorms) normEst = Math.max(normEst, w);
+    // W = V C + R with R ⊥ V: two passes (a third when a column lost most of its length), every coefficient into T
+    // W = V C + R with R ⊥ V, every coefficient into T. First against the columns W couples to in
+    // exact arithmetic (the previous block, or everything kept since the last restart, and the new
+    // block), then once against all of V (full reorthogonalisation), and once more when a column
+    // lost most of its length
+    const jn = j + bc;
+    for (let pass = 0; pass < 3; pass++) {
+      if (pass === 2 && !wNorms.some((w0, c) => norm(R, c * N, (c + 1) * N) < 1e-3 * w0)) break;
+      const from = pass === 0 ? localFrom : 0;
+      const C = project(R, V, N, from, jn, bc, coef);
+      const p = jn - from;
+      for (let c = 0; c < bc; c++) {
+        const col = j + c;
+        for (let i = from; i < jn; i++) {
+          // T[i, col] = v_iᵀ H v_col; inside the new block both (i, col) and (col, i) were computed: take their mean
+          const x = i >= j && i !== col ? 0.5 * C[i - from + c * p]! : C[i - from + c * p]!;
+          const v = T[i + col * ld]! + x;
+          T[i + col * ld] = v;
+          T[col + i * ld] = v;
+        }
       }
     }
-    project(R, V, N, j + bc, bc, work);
-    // a column that lost most of its length to the projections gets a third (block) pass
-    const lost = wNorms.some((w0, c) => norm(R, c * N, (c + 1) * N) < 1e-3 * w0);
-    if (lost) project(R, V, N, j + bc, bc, work);
-    j += bc;
-    nextCols = j >= N ? 0 : orthonormalizeBlock(R, Math.min(bc, N - j), V, N, j, 1e-10 * normEst, rand);
+    localFrom = j;
+    // the old remainder now lies in V: only the new block has products outside it
+    K.j = jn;
+    K.rCols = bc;
+    K.Z = new Float64Array(bc * ld);
+    for (let c = 0; c < bc; c++) K.Z[c + (j + c) * bc] = 1;
+    K.G = innerProducts(new Float64Array(bc * bc), R, 0, R, 0, N, bc, bc);
+    nextCols = jn >= N ? 0 : orthonormalizeBlock(R, Math.min(bc, N - jn), V, N, jn, 1e-10 * normEst, rand);
     next = R;
-    if (j < k) continue;
+    if (jn < k) continue;
 
     // Rayleigh–Ritz on the active (unlocked) columns.
-    let wantLo = kLo - lockLo;
-    let wantHi = kHi - lockHi;
-    let act = ritz(V, AV, T, M, N, L, j, (jA) => ends(jA, wantLo, wantHi));
+    let act = wanted(L, kLo - lockedOn('lo'), kHi - lockedOn('hi'));
     normEst = Math.max(normEst, Math.abs(act.theta[0] ?? 0), Math.abs(act.theta[act.theta.length - 1] ?? 0));
     const bound = tol * normEst;
-    let conv = act.pairs.residuals.map((r) => r <= bound);
-    const nConv = conv.filter(Boolean).length;
-    const allSmall = nConv === conv.length;
-    opts.onProgress?.({ iterations, maxIter, converged: L + nConv, wanted: k, values: Float64Array.from(sorted([...locked.values, ...act.pairs.values])) });
-    const exhausted = j === N || nextCols === 0;
+    let conv = act.pairs.map((q) => q.residual <= bound);
+    const allSmall = conv.every(Boolean);
+    opts.onProgress?.({ iterations, maxIter, converged: L + conv.filter(Boolean).length, wanted: k, values: sortedValues([...locked, ...act.pairs]) });
+    const exhausted = jn === N || nextCols === 0;
     if (exhausted) {
       // V spans an invariant subspace containing everything reachable: the full Rayleigh–Ritz is exact
-      const full = ritz(V, AV, T, M, N, 0, j, (jj) => ends(jj, kLo, kHi));
-      return finish([full.pairs], N, iterations, full.pairs.residuals.every((r) => r <= bound), normEst);
+      const pairs = [...locked, ...act.pairs];
+      return finish(K, pairs, iterations, pairs.every((q) => q.residual <= bound), normEst);
     }
-    if (verifyFrom) {
+    if (verifying) {
       verifySteps++;
       if (verifySteps >= stepsPerCycle) {
         // All k pairs are locked and a cycle from a fresh random block has run: did it find a Ritz value beyond them?
-        const probe = ritz(V, AV, T, M, N, L, j, (jA) => ends(jA, kLo > 0 ? 1 : 0, kHi > 0 ? 1 : 0));
-        const hiOk = kHi === 0 || probe.theta[probe.theta.length - 1]! <= Math.min(...locked.values.filter((_, i) => lockedSide[i] === 'hi')) + bound;
-        const loOk = kLo === 0 || probe.theta[0]! >= Math.max(...locked.values.filter((_, i) => lockedSide[i] === 'lo')) - bound;
-        if (hiOk && loOk) return finish([locked], N, iterations, true, normEst);
+        const probe = wanted(L, kLo > 0 ? 1 : 0, kHi > 0 ? 1 : 0).theta;
+        const hiOk = kHi === 0 || probe[probe.length - 1]! <= Math.min(...locked.filter((q) => q.side === 'hi').map((q) => q.value)) + bound;
+        const loOk = kLo === 0 || probe[0]! >= Math.max(...locked.filter((q) => q.side === 'lo').map((q) => q.value)) - bound;
+        if (hiOk && loOk) return finish(K, locked, iterations, true, normEst);
         // something new turned up (a copy of a repeated eigenvalue, or a missed one): unlock everything and carry on
-        verifyFrom = null;
-        L = lockHi = lockLo = 0;
-        locked = { values: [], residuals: [], Y: new Float64Array(0) };
-        lockedSide = [];
-        if (j + nextCols <= M) continue;
-        wantLo = kLo;
-        wantHi = kHi;
-        act = ritz(V, AV, T, M, N, 0, j, (jA) => ends(jA, kLo, kHi));
-        conv = act.pairs.residuals.map((r) => r <= bound);
+        verifying = false;
+        L = 0;
+        locked = [];
+        if (jn + nextCols <= M) continue;
+        act = wanted(0, kLo, kHi);
+        conv = act.pairs.map((q) => q.residual <= bound);
       }
     }
-    if (iterations + Math.min(b, nextCols) > maxIter) return finish([locked, act.pairs], N, iterations, false, normEst);
+    if (iterations + nextCols > maxIter) {
+      return finish(K, [...locked, ...act.pairs], iterations, false, normEst);
+    }
     // Every wanted pair converged: lock them all (a restart) and run one cycle from a fresh random block.
-    const startVerify = allSmall && !verifyFrom && conv.length > 0 && conv.every(Boolean);
+    const startVerify = allSmall && !verifying && conv.length > 0 && conv.every(Boolean);
     if (startVerify) {
-      verifyFrom = sorted([...locked.values, ...act.pairs.values]);
+      verifying = true;
       verifySteps = 0;
     }
-    if (j + nextCols <= M && !startVerify) continue;
+    if (jn + nextCols <= M && !startVerify) continue;
 
     // Thick restart: lock the converged wanted pairs, keep the Ritz vectors nearest the wanted
     // end(s) after them; no new products.
-    const jA = j - L;
+    const jA = jn - L;
     const lockIdx = act.idx.filter((_, c) => conv[c]);
-    const room = Math.max(0, Math.min(p, j - 1) - L - lockIdx.length);
-    const extraLo = Math.round((room * (kLo > 0 ? (kHi > 0 ? 0.5 : 1) : 0)));
+    // room for the next block (and the verification's random block) after the kept vectors
+    const room = Math.max(0, Math.min(p, jn - 1, M - nextCols - (startVerify ? b : 0)) - L - lockIdx.length);
+    const wantLo = kLo - lockedOn('lo');
+    const extraLo = Math.round(room * (kLo > 0 ? (kHi > 0 ? 0.5 : 1) : 0));
     const extra = ends(jA, extraLo, room - extraLo).filter((i) => !lockIdx.includes(i));
     const keep = [...lockIdx, ...extra];
-    const pk = keep.length;
-    const Sk = new Float64Array(jA * pk);
-    keep.forEach((i, c) => Sk.set(act.S.data.subarray(i * jA, (i + 1) * jA), c * jA));
-    const Vk = new Float64Array(N * pk);
-    gemm(Vk, V.subarray(L * N, j * N), Sk, N, jA, pk);
-    V.set(Vk, L * N);
-    gemm(Vk, AV.subarray(L * N, j * N), Sk, N, jA, pk);
-    AV.set(Vk, L * N);
-    const Tn = new Float64Array(M * M);
-    for (let i = 0; i < L; i++) Tn[i + i * M] = T[i + i * M]!;
-    keep.forEach((i, c) => (Tn[L + c + (L + c) * M] = act.theta[i]!));
-    T = Tn;
-    // record the newly locked pairs
-    const newly = lockIdx.map((i) => act.idx.indexOf(i));
-    const Yl = new Float64Array(N * (locked.values.length + newly.length));
-    Yl.set(locked.Y);
-    newly.forEach((c, t) => Yl.set(V.subarray((L + t) * N, (L + t + 1) * N), (locked.values.length + t) * N));
-    locked = { values: [...locked.values, ...newly.map((c) => act.pairs.values[c]!)], residuals: [...locked.residuals, ...newly.map((c) => act.pairs.residuals[c]!)], Y: Yl };
+    restart(K, L, act.S, keep, act.theta);
+    localFrom = L;
     for (const i of lockIdx) {
-      lockedSide.push(i < wantLo ? 'lo' : 'hi');
-      if (i < wantLo) lockLo++;
-      else lockHi++;
+      const c = act.idx.indexOf(i);
+      const t = L + keep.indexOf(i);
+      const s = new Float64Array(K.M);
+      s[t] = 1;
+      locked.push({ value: act.theta[i]!, s, residual: act.pairs[c]!.residual, side: i < wantLo ? 'lo' : 'hi' });
     }
     L += lockIdx.length;
-    j = L + extra.length;
+    // the continuation block is orthogonal to the old basis, hence to the kept vectors; reorthogonalise against rounding
+    nextCols = reorthonormalize(next, nextCols, V, N, K.j, 1e-8, rand, coef);
     if (startVerify) {
-      ({ block: next, cols: nextCols } = randomBlock(rand, b, V, N, j));
-    } else {
-      // the continuation block is orthogonal to the old basis, hence to the kept vectors; reorthogonalise against rounding
-      nextCols = orthonormalizeBlock(next, nextCols, V, N, j, 1e-8, rand, new Array<number>(nextCols).fill(Infinity));
+      // the verification cycle: a fresh random block joins the continuation (which the kept
+      // vectors' products need, so the Krylov relation stays exact)
+      const extra = Math.min(b, M - K.j - nextCols, N - K.j - nextCols);
+      if (extra > 0) {
+        V.set(next.subarray(0, nextCols * N), K.j * N);
+        const { block, cols } = randomBlock(rand, extra, V, N, K.j + nextCols, coef);
+        const joined = new Float64Array(N * (nextCols + cols));
+        joined.set(next.subarray(0, nextCols * N));
+        joined.set(block.subarray(0, cols * N), nextCols * N);
+        next = joined;
+        nextCols += cols;
+      }
     }
     if (nextCols === 0) {
       // nothing left outside the kept vectors: the Rayleigh–Ritz on all of them is final
-      const full = ritz(V, AV, T, M, N, 0, j, (jj) => ends(jj, kLo, kHi));
-      return finish([full.pairs], N, iterations, full.pairs.residuals.every((r) => r <= tol * normEst), normEst);
+      const rest = wanted(L, kLo - lockedOn('lo'), kHi - lockedOn('hi')).pairs;
+      const pairs = [...locked, ...rest];
+      return finish(K, pairs, iterations, pairs.every((q) => q.residual <= tol * normEst), normEst);
     }
   }
+}
+
+/**
+ * Thick restart on columns [L, j): V[:, L:] ← V[:, L:j] S_keep (the kept Ritz vectors), T on them ←
+ * diag θ_keep, their couplings to the locked columns ← T[:L, L:j] S_keep, Z ← Z S_keep.
+ */
+function restart(K: Krylov, L: number, S: Mat, keep: number[], theta: Float64Array): void {
+  const { N, M, V, T, rCols: q } = K;
+  const jA = K.j - L;
+  const pk = keep.length;
+  const Sk = new Float64Array(jA * pk);
+  keep.forEach((i, c) => Sk.set(S.data.subarray(i * jA, (i + 1) * jA), c * jA));
+  const Vk = new Float64Array(N * pk);
+  gemm(Vk, V.subarray(L * N, K.j * N), Sk, N, jA, pk);
+  V.set(Vk, L * N);
+  const Tn = new Float64Array(M * M);
+  for (let c = 0; c < L; c++) for (let i = 0; i < L; i++) Tn[i + c * M] = T[i + c * M]!;
+  for (let c = 0; c < pk; c++) {
+    for (let i = 0; i < L; i++) {
+      let t = 0;
+      for (let r = 0; r < jA; r++) t += T[i + (L + r) * M]! * Sk[r + c * jA]!;
+      Tn[i + (L + c) * M] = t;
+      Tn[L + c + i * M] = t;
+    }
+    Tn[L + c + (L + c) * M] = theta[keep[c]!]!;
+  }
+  const Zn = new Float64Array(q * M);
+  for (let c = 0; c < L; c++) for (let a = 0; a < q; a++) Zn[a + c * q] = K.Z[a + c * q]!;
+  for (let c = 0; c < pk; c++) {
+    for (let a = 0; a < q; a++) {
+      let z = 0;
+      for (let r = 0; r < jA; r++) z += K.Z[a + (L + r) * q]! * Sk[r + c * jA]!;
+      Zn[a + (L + c) * q] = z;
+    }
+  }
+  K.T = Tn;
+  K.Z = Zn;
+  K.j = L + pk;
 }

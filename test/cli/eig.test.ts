@@ -122,7 +122,8 @@ describe('matjac eig: numbers', () => {
     for (const v of r.largest!) expect(Math.abs(v - w[20]!)).toBeLessThanOrEqual(1e-7 * scale);
     expect(Math.abs(r.lambdaMin - w[0]!)).toBeLessThanOrEqual(1e-7 * scale);
     expect(Math.abs(r.lambdaMax - w[20]!)).toBeLessThanOrEqual(1e-7 * scale);
-    expect(r.computed.maxResidual).toBeLessThanOrEqual(1e-7 * scale);
+    // converged: every residual within the default tolerance, 1e-6·‖H‖ (‖H‖ estimated from below by the Ritz values)
+    expect(r.computed.maxResidual).toBeLessThanOrEqual(1e-6 * scale);
     // both signs at the ends: only "at least one of each" is known without the interior
     expect(w[0]! < 0 && w[20]! > 0).toBe(true);
     expect(r.inertiaExact).toBe(false);
