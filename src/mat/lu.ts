@@ -12,8 +12,8 @@
  * `logdet` throw SingularMatrixError rather than return numbers dominated by rounding.
  */
 import { DomainError, NotSquareError, ShapeError, SingularMatrixError, fmtShape } from '../errors.js';
-import { Mat } from './mat.js';
-import { gemmAcc } from './matmul.js';
+import { factorInPlace, type PivotStats } from './lu-factor.js';
+import { Mat, type MatData } from './mat.js';
 import { assertFiniteFlat } from './ops.js';
 import { solveLowerUnit, solveUpper } from './triangular.js';
 
@@ -37,164 +37,85 @@ export interface LU {
 
 const EPS = Number.EPSILON;
 
-/** Columns at which the recursive factorisation stops and plain elimination takes over. */
-const LEAF = 8;
-
-/** Pivoting statistics gathered while factoring. */
-interface PivotStats {
-  sign: 1 | -1;
-  minPivot: number;
-  exactlySingular: boolean;
+/**
+ * Two reused scratch arrays (the factors, and the inverse before its column permutation) for inv
+ * and solve, whose factors never leave the call: a fresh array of n² doubles costs more than the
+ * factorisation itself at n ≈ 100 (page faults). Up to SCRATCH_MAX entries; larger ones allocate.
+ */
+const scratchBufs = [new Float64Array(0), new Float64Array(0)];
+const SCRATCH_MAX = 512 * 512;
+function scratch(slot: 0 | 1, len: number): Float64Array {
+  if (len > SCRATCH_MAX) return new Float64Array(len);
+  let buf = scratchBufs[slot]!;
+  if (buf.length < len) scratchBufs[slot] = buf = new Float64Array(Math.min(SCRATCH_MAX, Math.max(len, buf.length * 2)));
+  return buf;
 }
 
 /**
  * Partial-pivoting LU of a square, finite X. Never throws for singular X (see `isSingular`).
- *
- * Recursive on the columns (Toledo's recursive LU, the same pivots as LAPACK's getrf): factor the
- * left half `P₁ [A₁₁; A₂₁] = [L₁₁; L₂₁] U₁₁`, then `U₁₂ = L₁₁⁻¹ A₁₂`, the trailing update
- * `A₂₂ ← A₂₂ − L₂₁ U₁₂` (one product through the register-tiled `gemmAcc`, where nearly all of
- * the 2n³/3 flops go), and factor `A₂₂`. Strips of at most LEAF columns use plain elimination.
+ * The factorisation itself is lu-factor.ts (blocked right-looking panels, recursive above).
  */
 export function lu(X: Mat, what = 'lu'): LU {
   if (X.rows !== X.cols) throw new NotSquareError(what, X.shape);
+  return factorOf(X, new Float64Array(X.rows * X.rows), what);
+}
+
+/** Factors X into `a` (at least n² long; the factors are its first n² entries). */
+function factorOf(X: Mat, a: Float64Array, what: string): LU {
   const n = X.rows;
-  const a = new Float64Array(X.data);
+  const norm1 = copyNorm1(a, X.data, n);
+  if (!Number.isFinite(norm1)) assertFiniteFlat(`${what}: input`, X.data, n);
   const piv = new Int32Array(n);
+  const st: PivotStats = { minPivot: Infinity, exactlySingular: false };
+  factorInPlace(a, n, piv, st);
+  // perm from the interchanges: row k of P X is row perm[k] of X.
   const perm = new Int32Array(n);
   for (let i = 0; i < n; i++) perm[i] = i;
-  // ‖X‖₁, and the finiteness check in the same pass (a non-finite entry makes the sum non-finite)
-  let norm1 = 0;
-  for (let j = 0; j < n; j++) {
-    const c = j * n;
-    let s0 = 0;
-    let s1 = 0;
-    let i = 0;
-    for (; i + 1 < n; i += 2) {
-      s0 += Math.abs(a[c + i]!);
-      s1 += Math.abs(a[c + i + 1]!);
-    }
-    if (i < n) s0 += Math.abs(a[c + i]!);
-    const s = s0 + s1;
-    if (!Number.isFinite(s)) assertFiniteFlat(`${what}: input`, X.data, n);
-    if (s > norm1) norm1 = s;
-  }
-  const st: PivotStats = { sign: 1, minPivot: Infinity, exactlySingular: false };
-  factorColumns(a, n, 0, n, piv, st);
-  // perm from the interchanges: row k of P X is row perm[k] of X.
+  let sign: 1 | -1 = 1;
   for (let k = 0; k < n; k++) {
     const p = piv[k]!;
     if (p !== k) {
       const t = perm[k]!;
       perm[k] = perm[p]!;
       perm[p] = t;
-      st.sign = st.sign === 1 ? -1 : 1;
+      sign = sign === 1 ? -1 : 1;
     }
   }
-  return { n, lu: new Mat(n, n, a), piv, perm, norm1, ...st };
+  const factors = new Mat(n, n, a.length === n * n ? a : a.subarray(0, n * n));
+  return { n, lu: factors, piv, perm, sign, norm1, minPivot: st.minPivot, exactlySingular: st.exactlySingular };
 }
 
-/** Factors columns j0..j0+w−1 (rows j0..n−1), which earlier columns have already updated. */
-function factorColumns(a: Float64Array, n: number, j0: number, w: number, piv: Int32Array, st: PivotStats): void {
-  if (w <= LEAF) {
-    factorStrip(a, n, j0, w, piv, st);
-    return;
-  }
-  const w1 = Math.max(LEAF, (w >> 1) & ~7);
-  const j1 = j0 + w1;
-  factorColumns(a, n, j0, w1, piv, st);
-  // A₁₂ ← L₁₁⁻¹ A₁₂, A₂₂ ← A₂₂ − L₂₁ A₁₂
-  solveLowerUnit(w1, w - w1, a, j0 + j0 * n, n, a, j0 + j1 * n, n);
-  gemmAcc(n - j1, w - w1, w1, -1, a, j1 + j0 * n, n, a, j0 + j1 * n, 1, n, a, j1 + j1 * n, n);
-  factorColumns(a, n, j1, w - w1, piv, st);
-}
-
-/**
- * Elimination with partial pivoting on the strip of columns j0..j0+w−1, left-looking: column j
- * first takes the updates of the strip's earlier columns (`a[k, j]`, k < j, from the unit lower
- * triangle; then rows ≥ j less `Σ_k L[i, k] a[k, j]`, four k at a time in one pass), then is
- * pivoted and scaled. Its row interchanges are applied to the strip at once and to every other
- * column afterwards (column by column, like LAPACK's laswp).
- */
-function factorStrip(a: Float64Array, n: number, j0: number, w: number, piv: Int32Array, st: PivotStats): void {
-  const j1 = j0 + w;
-  for (let j = j0; j < j1; j++) {
-    const cj = j * n;
-    for (let k = j0; k < j; k++) {
-      const u = a[cj + k]!;
-      const ck = k * n;
-      for (let i = k + 1; i < j; i++) a[cj + i]! -= a[ck + i]! * u;
-    }
-    // rows ≥ j less Σ_k L[i, k] a[k, j], four k at a time; the last pass also finds the pivot,
-    // the largest |a_ij|, i ≥ j
-    let k = j0;
-    for (; k + 4 < j; k += 4) {
-      const u0 = a[cj + k]!, u1 = a[cj + k + 1]!, u2 = a[cj + k + 2]!, u3 = a[cj + k + 3]!;
-      const c0 = k * n, c1 = c0 + n, c2 = c1 + n, c3 = c2 + n;
-      for (let i = j; i < n; i++) a[cj + i]! -= a[c0 + i]! * u0 + a[c1 + i]! * u1 + a[c2 + i]! * u2 + a[c3 + i]! * u3;
-    }
-    const u0 = k < j ? a[cj + k]! : 0;
-    const u1 = k + 1 < j ? a[cj + k + 1]! : 0;
-    const u2 = k + 2 < j ? a[cj + k + 2]! : 0;
-    const u3 = k + 3 < j ? a[cj + k + 3]! : 0;
-    const c0 = Math.min(k, j - 1) * n;
-    const c1 = Math.min(k + 1, j - 1) * n;
-    const c2 = Math.min(k + 2, j - 1) * n;
-    const c3 = Math.min(k + 3, j - 1) * n;
-    let p = j;
-    let best = -1;
-    if (j === j0) {
-      for (let i = j; i < n; i++) {
-        const v = Math.abs(a[cj + i]!);
-        if (v > best) {
-          best = v;
-          p = i;
-        }
-      }
-    } else {
-      for (let i = j; i < n; i++) {
-        const x = a[cj + i]! - (a[c0 + i]! * u0 + a[c1 + i]! * u1 + a[c2 + i]! * u2 + a[c3 + i]! * u3);
-        a[cj + i] = x;
-        const v = Math.abs(x);
-        if (v > best) {
-          best = v;
-          p = i;
-        }
-      }
-    }
-    piv[j] = p;
-    if (p !== j) {
-      for (let cc = j0 * n; cc < j1 * n; cc += n) {
-        const t = a[cc + j]!;
-        a[cc + j] = a[cc + p]!;
-        a[cc + p] = t;
-      }
-    }
-    if (best < st.minPivot) st.minPivot = best;
-    if (best === 0) {
-      st.exactlySingular = true;
-      continue; // the column below the diagonal is already zero
-    }
-    const inv = 1 / a[cj + j]!;
-    for (let i = j + 1; i < n; i++) a[cj + i]! *= inv;
-  }
-  // the strip's interchanges on the other columns (skipped when the strip kept its rows)
-  let swaps = 0;
-  for (let k = j0; k < j1; k++) if (piv[k] !== k) swaps++;
-  if (swaps === 0) return;
+/** `a ← x` (n×n) and `‖x‖₁`, the maximum absolute column sum, in one pass (non-finite when an entry is). */
+function copyNorm1(a: Float64Array, x: MatData, n: number): number {
+  let norm1 = 0;
   for (let j = 0; j < n; j++) {
-    if (j === j0) {
-      j = j1 - 1;
-      continue;
+    const c = j * n;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) {
+      const v0 = x[c + i]!, v1 = x[c + i + 1]!, v2 = x[c + i + 2]!, v3 = x[c + i + 3]!;
+      a[c + i] = v0;
+      a[c + i + 1] = v1;
+      a[c + i + 2] = v2;
+      a[c + i + 3] = v3;
+      s0 += Math.abs(v0);
+      s1 += Math.abs(v1);
+      s2 += Math.abs(v2);
+      s3 += Math.abs(v3);
     }
-    const cj = j * n;
-    for (let k = j0; k < j1; k++) {
-      const p = piv[k]!;
-      if (p === k) continue;
-      const t = a[cj + k]!;
-      a[cj + k] = a[cj + p]!;
-      a[cj + p] = t;
+    for (; i < n; i++) {
+      const v = x[c + i]!;
+      a[c + i] = v;
+      s0 += Math.abs(v);
     }
+    const s = s0 + s1 + (s2 + s3);
+    if (s > norm1) norm1 = s;
+    else if (s !== s) return NaN;
   }
+  return norm1;
 }
 
 /** True when some pivot is at most `n · eps · ‖X‖₁` (always true for an exactly singular X). */
@@ -260,15 +181,16 @@ export function solve(A: Mat, B: Mat): Mat {
     throw new ShapeError(`solve: A is ${fmtShape(A.shape)} but B is ${fmtShape(B.shape)} (rows must match)`, [A.shape, B.shape]);
   }
   assertFiniteFlat('solve: right-hand side', B.data, B.rows);
-  const f = lu(A, 'solve');
+  const n = A.rows;
+  const f = factorOf(A, scratch(0, n * n), 'solve');
   throwIfSingular('solve', f);
-  const n = f.n;
   const r = B.cols;
   const x = Float64Array.from(B.data);
-  for (let k = 0; k < n; k++) {
-    const p = f.piv[k]!;
-    if (p === k) continue;
-    for (let o = 0; o < n * r; o += n) {
+  // x ← P x, column by column
+  for (let o = 0; o < n * r; o += n) {
+    for (let k = 0; k < n; k++) {
+      const p = f.piv[k]!;
+      if (p === k) continue;
       const t = x[o + k]!;
       x[o + k] = x[o + p]!;
       x[o + p] = t;
@@ -287,11 +209,12 @@ export function solve(A: Mat, B: Mat): Mat {
  * (`P[r, perm[r]] = 1`). With the factorisation, 2n³ flops in all.
  */
 export function inv(X: Mat): Mat {
-  const f = lu(X, 'inv');
+  if (X.rows !== X.cols) throw new NotSquareError('inv', X.shape);
+  const n = X.rows;
+  const f = factorOf(X, scratch(0, n * n), 'inv');
   throwIfSingular('inv', f);
-  const n = f.n;
   const a = f.lu.data as Float64Array;
-  const y = new Float64Array(n * n);
+  const y = scratch(1, n * n).fill(0, 0, n * n);
   for (let c = 0; c < n; c++) y[c + c * n] = 1;
   solveLowerUnit(n, n, a, 0, n, y, 0, n, true);
   solveUpper(n, n, a, 0, n, y, 0, n);
