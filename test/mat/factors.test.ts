@@ -9,7 +9,7 @@ import { Mat, det, gemm, gemmAcc, inv, lu, matmul, matmulNaive, solve, transpose
 import { solveLowerUnit, solveUpper } from '../../src/mat/triangular.js';
 import { expectClose } from './helpers.js';
 
-/** Sizes around the kernel's 4- and 8-wide tiles, the LU leaf (8), the solve leaf (16) and the MC/KC blocks. */
+/** Sizes around the kernel's 4- and 8-wide tiles, the 8-row panels and blocks of the LU and the solves, and the MC/KC blocks. */
 const SIZES = [1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 23, 31, 33, 47, 64, 65, 96, 97, 129];
 
 /** P X rebuilt from the packed factors: L (unit lower) times U. */
