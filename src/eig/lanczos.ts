@@ -211,6 +211,8 @@ export async function lanczos(apply: (V: Float64Array, b: number) => Promise<Flo
   let L = 0;
   let locked: Pair[] = [];
   let verifying = false;
+  /** Whether the last Rayleigh–Ritz step found every wanted pair within 1000·tol. */
+  let nearly = false;
   /** The first column a new block's product couples to: the previous block, or L after a restart. */
   let localFrom = 0;
   let verifySteps = 0;
@@ -271,12 +273,18 @@ export async function lanczos(apply: (V: Float64Array, b: number) => Promise<Flo
     nextCols = jn >= N ? 0 : orthonormalizeBlock(R, Math.min(bc, N - jn), V, N, jn, 1e-10 * normEst, rand);
     next = R;
     if (jn < k) continue;
+    // The Rayleigh–Ritz step (a dense eigh of the active block of T) runs when a restart is due, and
+    // every step once the wanted pairs are within a factor 1000 of the tolerance: far from it, the
+    // residuals of the steps in between only serve progress reports.
+    const mustCheck = verifying || nearly || jn === N || nextCols === 0 || jn + nextCols > M || iterations + nextCols > maxIter;
+    if (!mustCheck) continue;
 
     // Rayleigh–Ritz on the active (unlocked) columns.
     let act = wanted(L, kLo - lockedOn('lo'), kHi - lockedOn('hi'));
     normEst = Math.max(normEst, Math.abs(act.theta[0] ?? 0), Math.abs(act.theta[act.theta.length - 1] ?? 0));
     const bound = tol * normEst;
     let conv = act.pairs.map((q) => q.residual <= bound);
+    nearly = act.pairs.every((q) => q.residual <= 1e3 * bound);
     const allSmall = conv.every(Boolean);
     opts.onProgress?.({ iterations, maxIter, converged: L + conv.filter(Boolean).length, wanted: k, values: sortedValues([...locked, ...act.pairs]) });
     const exhausted = jn === N || nextCols === 0;
