@@ -93,11 +93,11 @@ export function randomBlock(rand: () => number, b: number, V: Float64Array, N: n
 
 /**
  * Makes the b columns of R (already nearly orthogonal to V[:, :j], e.g. a Krylov continuation
- * block kept across a restart) orthonormal and orthogonal to V again: two block passes against V,
- * then orthonormalisation inside the block. Returns the number of columns made.
+ * block kept across a restart) orthonormal and orthogonal to V again: `passes` block passes
+ * against V (one for a block orthogonal to V but for rounding, two for a random one), then
+ * orthonormalisation inside the block. Returns the number of columns made.
  */
-export function reorthonormalize(R: Float64Array, b: number, V: Float64Array, N: number, j: number, small: number, rand: () => number, coef: Float64Array): number {
-  project(R, V, N, 0, j, b, coef);
-  project(R, V, N, 0, j, b, coef);
+export function reorthonormalize(R: Float64Array, b: number, V: Float64Array, N: number, j: number, small: number, rand: () => number, coef: Float64Array, passes = 2): number {
+  for (let pass = 0; pass < passes; pass++) project(R, V, N, 0, j, b, coef);
   return orthonormalizeBlock(R, b, V, N, j, small, rand);
 }

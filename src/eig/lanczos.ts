@@ -60,7 +60,7 @@ export interface LanczosOptions {
   readonly seed: number;
   /** Vectors per block (default k): one batched product per block. */
   readonly block?: number;
-  /** Basis size before a restart (default max(2k + 8b, 60), at most N). */
+  /** Basis size before a restart (default max(2k + 8b, 60), at most N; about 0.4 of it is kept). */
   readonly basis?: number;
   readonly onProgress?: (p: LanczosProgress) => void;
 }
@@ -194,8 +194,9 @@ export async function lanczos(apply: (V: Float64Array, b: number) => Promise<Flo
   const kLo = k - kHi;
   const b = Math.min(N, Math.max(1, opts.block ?? k));
   const M = Math.min(N, Math.max(opts.basis ?? Math.max(2 * k + 8 * b, 60), k + b));
-  // vectors kept at a restart: at least k, leaving room for whole blocks
-  const p = Math.max(k, M - b * Math.max(1, Math.floor((M - k) / 2 / b)));
+  // vectors kept at a restart: about 0.4·M (fewer makes more restarts, more makes each one cost
+  // more), at least k + 2b, leaving room for a block
+  const p = Math.max(k, Math.min(M - b, Math.max(k + 2 * b, Math.ceil(0.4 * M))));
   const bytes = (N * M + 3 * N * b) * 8;
   if (bytes > MAX_BASIS_BYTES) {
     throw new TooLargeError(`Lanczos with a basis of ${M} vectors of length ${N} needs ${(bytes / 2 ** 30).toFixed(1)} GiB; ask for fewer eigenvalues (k)`, bytes);
@@ -211,12 +212,11 @@ export async function lanczos(apply: (V: Float64Array, b: number) => Promise<Flo
   let L = 0;
   let locked: Pair[] = [];
   let verifying = false;
+  let verifySteps = 0;
   /** Whether the last Rayleigh–Ritz step found every wanted pair within 1000·tol. */
   let nearly = false;
   /** The first column a new block's product couples to: the previous block, or L after a restart. */
   let localFrom = 0;
-  let verifySteps = 0;
-  const stepsPerCycle = Math.max(2, Math.ceil((M - p) / b));
   const sortedValues = (ps: Pair[]): Float64Array => Float64Array.from(ps.map((q) => q.value).sort((x, y) => x - y));
   /** The wanted pairs on columns [from, j): the lo smallest and hi largest Ritz pairs, with residuals. */
   const wanted = (from: number, lo: number, hi: number): { theta: Float64Array; S: Mat; idx: number[]; pairs: Pair[] } => {
@@ -294,8 +294,9 @@ export async function lanczos(apply: (V: Float64Array, b: number) => Promise<Flo
       return finish(K, pairs, iterations, pairs.every((q) => q.residual <= bound), normEst);
     }
     if (verifying) {
+      // the cycle ends when the basis is full (at least two steps)
       verifySteps++;
-      if (verifySteps >= stepsPerCycle) {
+      if (verifySteps >= 2 && jn + nextCols > M) {
         // All k pairs are locked and a cycle from a fresh random block has run: did it find a Ritz value beyond them?
         const probe = wanted(L, kLo > 0 ? 1 : 0, kHi > 0 ? 1 : 0).theta;
         const hiOk = kHi === 0 || probe[probe.length - 1]! <= Math.min(...locked.filter((q) => q.side === 'hi').map((q) => q.value)) + bound;
@@ -342,7 +343,7 @@ export async function lanczos(apply: (V: Float64Array, b: number) => Promise<Flo
     }
     L += lockIdx.length;
     // the continuation block is orthogonal to the old basis, hence to the kept vectors; reorthogonalise against rounding
-    nextCols = reorthonormalize(next, nextCols, V, N, K.j, 1e-8, rand, coef);
+    nextCols = reorthonormalize(next, nextCols, V, N, K.j, 1e-8, rand, coef, 1);
     if (startVerify) {
       // the verification cycle: a fresh random block joins the continuation (which the kept
       // vectors' products need, so the Krylov relation stays exact)
