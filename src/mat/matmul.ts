@@ -13,16 +13,22 @@
  * 4×4 C-in-registers 4.3 GFLOP/s, axpy form with 4×4 tiles 6.5, 4×8 8.0, 8×8 9.0).
  *
  * `gemm` (`out = op(a)·op(b)`), `gemmBatch` and `matmul` are thin wrappers; LU, inverse and
- * solve (lu.ts) call `gemmAcc` for their trailing updates.
+ * solve (lu.ts) call `gemmAcc` for their trailing updates. Where the engine has WebAssembly SIMD,
+ * those wrappers hand products of at least 8 rows and inner steps to its f64x2 kernel
+ * (gemm-simd.ts, 2–2.5× the JavaScript kernel from n = 32 up); `gemmAcc` stays in JavaScript.
  */
 import { InvalidArgumentError, ShapeError, fmtShape } from '../errors.js';
 import { Mat, checkSize, type MatData } from './mat.js';
 import { f64, transposeInto } from './ops.js';
+import { gemmSimd } from './gemm-simd.js';
 
 /** Inner-dimension block: an MC×KC panel of A (256 KiB) stays in L2. */
 const KC = 256;
 /** Row block: MC rows of eight A columns and eight C columns (16 KiB) stay in L1. */
 const MC = 128;
+
+/** Smallest m and k (rows and inner dimension) sent to the SIMD kernel; below it copying in and out costs more than it saves. */
+const SIMD_MIN = 8;
 
 /** Reused scratch for packing a transposed left factor; grows, never shrinks. */
 let packBuf = new Float64Array(0);
@@ -219,7 +225,6 @@ function gemmAt(
   transA: boolean,
   transB: boolean,
 ): void {
-  out.fill(0, oOff, oOff + m * n);
   let A: MatData = a;
   let off = aOff;
   if (transA && m > 0 && k > 0) {
@@ -229,6 +234,9 @@ function gemmAt(
     A = buf;
     off = 0;
   }
+  // the WebAssembly SIMD kernel (gemm-simd.ts) where the engine has it and the product is not tiny
+  if (m >= SIMD_MIN && k >= SIMD_MIN && n >= 4 && gemmSimd(out, oOff, A, off, b, bOff, m, k, n, transB)) return;
+  out.fill(0, oOff, oOff + m * n);
   // op(b)(p, j): b stored k×n → b[p + j·k]; transposed, b stored n×k → b[j + p·n].
   if (transB) gemmAcc(m, n, k, 1, A, off, m, b, bOff, n, 1, out, oOff, m);
   else gemmAcc(m, n, k, 1, A, off, m, b, bOff, 1, k, out, oOff, m);

@@ -1,0 +1,159 @@
+/**
+ * `out = A·op(B)` by a WebAssembly SIMD kernel (f64x2: two float64 lanes per instruction), where
+ * the engine has WebAssembly with 128-bit SIMD (Node ≥ 16.4, every current browser); callers fall
+ * back to the JavaScript kernel (matmul.ts) when `gemmSimd` returns false.
+ *
+ * The kernel keeps a 4×4 block of C in eight f64x2 registers and runs down the inner dimension:
+ *   C[i..i+3, j..j+3] += A[i..i+3, p] · B(p, j..j+3),  p = 0..k−1,
+ * two 128-bit loads of A's column p, four broadcast loads of B(p, j + c) (read through two strides,
+ * so Bᵀ costs nothing) and 16 f64x2 multiply/adds per step: 32 flops for 6 loads, C touched once
+ * per block. Blocked over rows (MC) and the inner dimension (KC) as the JavaScript kernel is, so
+ * the MC×KC panel of A stays in the L2 cache. The operands are copied into the module's memory
+ * (rows and columns padded to multiples of 4; the padding only feeds rows and columns of C that
+ * are never copied out): O(n²) copies for O(n³) work.
+ * Every entry of C is the sum over p in order 0..k−1 of one product each, whatever m and n are.
+ */
+import { I32, Locals, V128, assemble, op, type WasmFunction } from './wasm-asm.js';
+import type { MatData } from './mat.js';
+
+/** C += A·B for m, n multiples of 4 and k ≥ 1; addresses and strides in bytes (A: column stride lda; B(p, j) at b + p·bsp + j·bsj; C: column stride ldc). */
+function kernel4x4(): WasmFunction {
+  const L = new Locals(['m', 'n', 'k', 'a', 'lda', 'b', 'bsp', 'bsj', 'c', 'ldc']);
+  L.declare(I32, 'j', 'i', 'p', 'bj', 'cj', 'c0', 'c1', 'c2', 'c3', 'ap', 'bp', 'bsj2', 'bsj3');
+  L.declare(V128, 'x0', 'x1', 'y', 'r00', 'r01', 'r10', 'r11', 'r20', 'r21', 'r30', 'r31');
+  const get = (n: string): number[] => op.get(L.at(n));
+  const set = (n: string): number[] => op.set(L.at(n));
+  const cols = [0, 1, 2, 3];
+  const colAddr = ['c0', 'c1', 'c2', 'c3'];
+  const bOff: number[][] = [get('bp'), [...get('bp'), ...get('bsj'), ...op.add], [...get('bp'), ...get('bsj2'), ...op.add], [...get('bp'), ...get('bsj3'), ...op.add]];
+  const body = [
+    ...get('bsj'), ...get('bsj'), ...op.add, ...set('bsj2'),
+    ...get('bsj2'), ...get('bsj'), ...op.add, ...set('bsj3'),
+    ...op.i32(0), ...set('j'),
+    ...op.loop, // over column blocks j
+    ...get('b'), ...get('j'), ...get('bsj'), ...op.mul, ...op.add, ...set('bj'),
+    ...get('c'), ...get('j'), ...get('ldc'), ...op.mul, ...op.add, ...set('cj'),
+    ...op.i32(0), ...set('i'),
+    ...op.loop, // over row blocks i
+    ...get('cj'), ...get('i'), ...op.i32(8), ...op.mul, ...op.add, ...set('c0'),
+    ...get('c0'), ...get('ldc'), ...op.add, ...set('c1'),
+    ...get('c1'), ...get('ldc'), ...op.add, ...set('c2'),
+    ...get('c2'), ...get('ldc'), ...op.add, ...set('c3'),
+    ...cols.flatMap((c) => [...get(colAddr[c]!), ...op.v128Load(0), ...set(`r${c}0`), ...get(colAddr[c]!), ...op.v128Load(16), ...set(`r${c}1`)]),
+    ...get('a'), ...get('i'), ...op.i32(8), ...op.mul, ...op.add, ...set('ap'),
+    ...get('bj'), ...set('bp'),
+    ...get('k'), ...set('p'),
+    ...op.loop, // down the inner dimension p
+    ...get('ap'), ...op.v128Load(0), ...set('x0'),
+    ...get('ap'), ...op.v128Load(16), ...set('x1'),
+    ...cols.flatMap((c) => [
+      ...bOff[c]!, ...op.load64Splat(0), ...set('y'),
+      ...get(`r${c}0`), ...get('x0'), ...get('y'), ...op.f64x2Mul, ...op.f64x2Add, ...set(`r${c}0`),
+      ...get(`r${c}1`), ...get('x1'), ...get('y'), ...op.f64x2Mul, ...op.f64x2Add, ...set(`r${c}1`),
+    ]),
+    ...get('ap'), ...get('lda'), ...op.add, ...set('ap'),
+    ...get('bp'), ...get('bsp'), ...op.add, ...set('bp'),
+    ...get('p'), ...op.i32(1), ...op.sub, ...op.tee(L.at('p')), ...op.brIf(0),
+    ...op.end,
+    ...cols.flatMap((c) => [...get(colAddr[c]!), ...get(`r${c}0`), ...op.v128Store(0), ...get(colAddr[c]!), ...get(`r${c}1`), ...op.v128Store(16)]),
+    ...get('i'), ...op.i32(4), ...op.add, ...op.tee(L.at('i')), ...get('m'), ...op.ltS, ...op.brIf(0),
+    ...op.end,
+    ...get('j'), ...op.i32(4), ...op.add, ...op.tee(L.at('j')), ...get('n'), ...op.ltS, ...op.brIf(0),
+    ...op.end,
+  ];
+  return { name: 'gemm4x4', locals: L, body };
+}
+
+/**
+ * The module's bytes (under 4 KiB, the most a browser compiles synchronously on its main thread;
+ * past it, or without SIMD, the JavaScript kernel runs).
+ */
+export function kernelModule(): Uint8Array<ArrayBuffer> {
+  return assemble([kernel4x4()]);
+}
+
+type Kernel = (m: number, n: number, k: number, a: number, lda: number, b: number, bsp: number, bsj: number, c: number, ldc: number) => void;
+
+/** Inner-dimension and row blocks (as in matmul.ts). */
+const KC = 256;
+const MC = 128;
+/** The most bytes the kernel's memory may grow to; larger products stay in JavaScript. */
+const MAX_BYTES = 256 * 2 ** 20;
+const PAGE = 65536;
+
+let state: { memory: WebAssembly.Memory; kernel: Kernel; f64: Float64Array } | null | undefined;
+
+/** The compiled kernel, or null where WebAssembly SIMD is unavailable (compiled on first use). */
+function instance(): typeof state {
+  if (state !== undefined) return state;
+  state = null;
+  try {
+    if (typeof WebAssembly !== 'object') return state;
+    const bytes = kernelModule();
+    if (!WebAssembly.validate(bytes)) return state;
+    const memory = new WebAssembly.Memory({ initial: 16 });
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+    state = { memory, kernel: inst.exports.gemm4x4 as Kernel, f64: new Float64Array(memory.buffer) };
+  } catch {
+    state = null;
+  }
+  return state;
+}
+
+/** Whether this engine runs the SIMD kernel. */
+export function simdAvailable(): boolean {
+  return instance() !== null;
+}
+
+const up4 = (x: number): number => (x + 3) & ~3;
+
+/**
+ * `out[oOff …] = A·op(B)`, m×n column-major (leading dimension m): A m×k stored column-major at
+ * `a[aOff …]` (leading dimension m); B stored k×n at `b[bOff …]`, or n×k when `transB`.
+ * Returns false (and writes nothing) where the kernel is unavailable or the operands too large
+ * for its memory.
+ */
+export function gemmSimd(out: Float64Array, oOff: number, a: MatData, aOff: number, b: MatData, bOff: number, m: number, k: number, n: number, transB: boolean): boolean {
+  const s = instance();
+  if (!s || m <= 0 || n <= 0 || k <= 0) return false;
+  const mp = up4(m);
+  const np = up4(n);
+  // layout in float64 units: A (mp×k), then op(B) padded to np columns, then C (mp×np)
+  const aAt = 0;
+  const bAt = mp * k;
+  const cAt = bAt + k * np;
+  const bytes = (cAt + mp * np) * 8;
+  if (bytes > MAX_BYTES) return false;
+  if (s.memory.buffer.byteLength < bytes) {
+    s.memory.grow(Math.ceil((bytes - s.memory.buffer.byteLength) / PAGE));
+    s.f64 = new Float64Array(s.memory.buffer);
+  }
+  const f = s.f64;
+  if (mp === m) f.set(a.subarray(aOff, aOff + m * k), aAt);
+  else for (let p = 0; p < k; p++) f.set(a.subarray(aOff + p * m, aOff + (p + 1) * m), aAt + p * mp);
+  let bsp: number;
+  let bsj: number;
+  if (!transB) {
+    // op(B) = B, k×n: column j at j·k (padding columns follow, never read into kept entries)
+    f.set(b.subarray(bOff, bOff + k * n), bAt);
+    bsp = 1;
+    bsj = k;
+  } else {
+    // B stored n×k, op(B)(p, j) = b[j + p·n]: kept as np×k
+    if (np === n) f.set(b.subarray(bOff, bOff + n * k), bAt);
+    else for (let p = 0; p < k; p++) f.set(b.subarray(bOff + p * n, bOff + (p + 1) * n), bAt + p * np);
+    bsp = np;
+    bsj = 1;
+  }
+  f.fill(0, cAt, cAt + mp * np);
+  for (let p0 = 0; p0 < k; p0 += KC) {
+    const kc = Math.min(KC, k - p0);
+    for (let i0 = 0; i0 < mp; i0 += MC) {
+      const mc = Math.min(MC, mp - i0);
+      s.kernel(mc, np, kc, (aAt + i0 + p0 * mp) * 8, mp * 8, (bAt + p0 * bsp) * 8, bsp * 8, bsj * 8, (cAt + i0) * 8, mp * 8);
+    }
+  }
+  if (mp === m) out.set(f.subarray(cAt, cAt + m * n), oOff);
+  else for (let j = 0; j < n; j++) out.set(f.subarray(cAt + j * mp, cAt + j * mp + m), oOff + j * m);
+  return true;
+}

@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { gemmSimd, kernelModule, simdAvailable } from '../../src/mat/gemm-simd.js';
+import { Mat } from '../../src/mat/mat.js';
+import { gemm, matmulNaive } from '../../src/mat/matmul.js';
+import { transpose } from '../../src/mat/ops.js';
+import { sleb, uleb } from '../../src/mat/wasm-asm.js';
+
+/**
+ * The WebAssembly SIMD gemm kernel (f64x2) against the textbook triple loop, on shapes that hit
+ * every edge: rows and columns not multiples of 4 (padding), more rows than one row block (MC = 128),
+ * a longer inner dimension than one block (KC = 256), Bᵀ read through strides, offsets into the output.
+ */
+describe('WebAssembly assembler encodings', () => {
+  it('LEB128 as in the WebAssembly spec examples', () => {
+    expect(uleb(0)).toEqual([0]);
+    expect(uleb(127)).toEqual([0x7f]);
+    expect(uleb(128)).toEqual([0x80, 0x01]);
+    expect(uleb(624485)).toEqual([0xe5, 0x8e, 0x26]);
+    expect(sleb(-1)).toEqual([0x7f]);
+    expect(sleb(63)).toEqual([0x3f]);
+    expect(sleb(64)).toEqual([0xc0, 0x00]);
+    expect(sleb(-123456)).toEqual([0xc0, 0xbb, 0x78]);
+  });
+
+  it('the kernel module validates and is small enough for a synchronous compile in a browser (< 4 KiB)', () => {
+    const bytes = kernelModule();
+    expect(WebAssembly.validate(bytes)).toBe(true);
+    expect(bytes.length).toBeLessThan(4096);
+  });
+});
+
+function relMax(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  let e = 0;
+  let s = 0;
+  for (let i = 0; i < want.length; i++) {
+    e = Math.max(e, Math.abs(got[i]! - want[i]!));
+    s = Math.max(s, Math.abs(want[i]!));
+  }
+  return e / Math.max(s, 1e-300);
+}
+
+describe('gemmSimd against the triple loop', () => {
+  it('runs here (Node ≥ 16.4 has WebAssembly SIMD)', () => {
+    expect(simdAvailable()).toBe(true);
+  });
+
+  it.each([
+    [1, 1, 1],
+    [4, 4, 4],
+    [5, 7, 3],
+    [9, 8, 5],
+    [33, 17, 9],
+    [96, 96, 96],
+    [130, 300, 13],
+    [257, 520, 6],
+    [12, 600, 40],
+  ])('%i×%i · %i×… (B and Bᵀ, at an offset)', (m, k, n) => {
+    const A = Mat.random(m, k, { seed: m + 1 });
+    const B = Mat.random(k, n, { seed: k + 2 });
+    const want = matmulNaive(A, B).data;
+    const Bt = transpose(B);
+    for (const [b, transB] of [
+      [B, false],
+      [Bt, true],
+    ] as const) {
+      const off = 3;
+      const out = new Float64Array(off + m * n + 2).fill(7);
+      expect(gemmSimd(out, off, A.data, 0, b.data, 0, m, k, n, transB)).toBe(true);
+      expect(relMax(out.subarray(off, off + m * n), want)).toBeLessThanOrEqual(1e-14 * Math.sqrt(k));
+      // nothing outside the block is written
+      expect([...out.subarray(0, off), ...out.subarray(off + m * n)]).toEqual([7, 7, 7, 7, 7]);
+    }
+  });
+
+  it('float32 operands, operands at offsets, and repeated calls of different sizes reuse its memory', () => {
+    for (const [m, k, n] of [
+      [40, 30, 20],
+      [8, 8, 4],
+      [200, 64, 100],
+      [40, 30, 20],
+    ] as const) {
+      const A = Mat.random(m, k, { seed: 5 });
+      const B = Mat.random(k, n, { seed: 6 });
+      const a32 = new Float32Array(2 + m * k);
+      a32.set(A.data, 2);
+      const want = matmulNaive(Mat.fromColumnMajor(m, k, Float64Array.from(a32.subarray(2))), B).data;
+      const out = new Float64Array(m * n);
+      expect(gemmSimd(out, 0, a32, 2, B.data, 0, m, k, n, false)).toBe(true);
+      expect(relMax(out, want)).toBeLessThanOrEqual(1e-14 * Math.sqrt(k));
+    }
+  });
+
+  it('stale NaNs left in the padding by an earlier call never reach the result', () => {
+    const [k, n] = [13, 10];
+    const nan = new Float64Array(44 * k * 2).fill(NaN);
+    gemmSimd(new Float64Array(44 * 12), 0, nan, 0, nan, 0, 44, k, 12, false);
+    const A = Mat.random(41, k, { seed: 11 });
+    const B = Mat.random(k, n, { seed: 12 });
+    const out = new Float64Array(41 * n);
+    for (const transB of [false, true]) {
+      gemmSimd(new Float64Array(44 * 12), 0, nan, 0, nan, 0, 44, k, 12, transB);
+      gemmSimd(out, 0, A.data, 0, (transB ? transpose(B) : B).data, 0, 41, k, n, transB);
+      expect(relMax(out, matmulNaive(A, B).data)).toBeLessThanOrEqual(1e-14 * Math.sqrt(k));
+    }
+  });
+
+  it('an empty product is left to the caller', () => {
+    expect(gemmSimd(new Float64Array(0), 0, new Float64Array(0), 0, new Float64Array(0), 0, 0, 3, 0, false)).toBe(false);
+  });
+
+  it('gemm (matmul.ts) takes the kernel above 8 rows and inner steps and agrees with it bit for bit', () => {
+    const [m, k, n] = [24, 16, 10];
+    const A = Mat.random(m, k, { seed: 9 });
+    const B = Mat.random(k, n, { seed: 10 });
+    const viaGemm = gemm(new Float64Array(m * n), A.data, B.data, m, k, n);
+    const direct = new Float64Array(m * n);
+    gemmSimd(direct, 0, A.data, 0, B.data, 0, m, k, n, false);
+    expect(viaGemm).toEqual(direct);
+  });
+});
