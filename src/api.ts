@@ -3,7 +3,7 @@ import { InvalidArgumentError, ShapeError, fmtShape } from './errors.js';
 import type { Node } from './expr/ast.js';
 import { toAst, type ExprLike } from './expr/build.js';
 import { check, freeVars } from './expr/check.js';
-import { checkEnv, evaluateNode } from './expr/eval.js';
+import { checkEnv, checkValue, evaluateNode } from './expr/eval.js';
 import { Mat } from './mat/mat.js';
 import { linearize } from './diff/jvp.js';
 import { constant, num, variable } from './diff/nodes.js';
@@ -14,7 +14,7 @@ import { describeValue, isPart, validateOptions } from './plan/options.js';
 import { checkIntermediates } from './plan/sizes.js';
 import { withConditionReport } from './plan/condition.js';
 import { naming } from './plan/derivdomain.js';
-import { cachedPlan, planKey } from './plan/cache.js';
+import { cachedPlanFor } from './plan/cache.js';
 import type { Primal } from './plan/execute.js';
 import { explainPlan, planJacobian, type Explanation, type JacobianPlan, type Method } from './plan/plan.js';
 import { DEFAULT_MAX_BYTES, compareWithFd, primalOf, runLinear, runPlan, tileColumns, tilingPlan, type JacobianTile, type OutTarget } from './plan/run.js';
@@ -146,9 +146,8 @@ function compilePlan(kind: 'jacobian' | 'hessian', expr: ExprLike, opts: DiffOpt
   if (!at || typeof at !== 'object') throw new InvalidArgumentError("'at' must be an object binding each name to a value");
   // no prototype: a bound `__proto__` is an ordinary entry, and `toString` is not bound unless given
   const env: Record<string, Mat> = Object.create(null) as Record<string, Mat>;
-  for (const [k, v] of Object.entries(at)) env[k] = toMat(k, v);
-  checkEnv(env);
-  const { plan } = cachedPlan(expr, planKey(kind, opts, env), () => {
+  for (const k of Object.keys(at)) env[k] = checkValue(k, toMat(k, (at as Bindings)[k]!));
+  const { plan } = cachedPlanFor(expr, kind, opts, env, () => {
     const fn = check(toAst(expr), env);
     checkIntermediates(fn);
     const c: Compiled = { fn, env };

@@ -25,7 +25,8 @@ export function checkEnv(env: Readonly<Record<string, unknown>>): asserts env is
   for (const [name, v] of Object.entries(env)) checkValue(name, v);
 }
 
-function checkValue(name: string, v: unknown): Mat {
+/** One bound value checked as `checkEnv` checks it: a Mat with finite entries (returned). */
+export function checkValue(name: string, v: unknown): Mat {
   if (!(v instanceof Mat)) {
     const what = v === null ? 'null' : Array.isArray(v) ? 'an array (use Mat.from(rows))' : typeof v === 'number' ? 'a number (use Mat.scalar(v))' : typeof v;
     throw new InvalidArgumentError(`'${name}' must be a Mat, got ${what}`);

@@ -60,6 +60,12 @@ export function lu(X: Mat, what = 'lu'): LU {
   return factorOf(X, new Float64Array(X.rows * X.rows), what);
 }
 
+/** The factors of a square X in the first scratch array: for callers whose factors never leave the call. */
+function factorScratch(X: Mat, what: string): LU {
+  if (X.rows !== X.cols) throw new NotSquareError(what, X.shape);
+  return factorOf(X, scratch(0, X.rows * X.rows), what);
+}
+
 /** Factors X into `a` (at least n² long; the factors are its first n² entries). */
 function factorOf(X: Mat, a: Float64Array, what: string): LU {
   const n = X.rows;
@@ -134,7 +140,7 @@ function throwIfSingular(what: string, f: LU): void {
 
 /** `det X = sign(P) · Π_k U_kk` (1 for the 0×0 matrix; 0, or a rounding-sized number, when singular). */
 export function det(X: Mat): number {
-  const f = lu(X, 'det');
+  const f = factorScratch(X, 'det');
   if (f.exactlySingular) return 0;
   const a = f.lu.data;
   let d: number = f.sign;
@@ -144,7 +150,7 @@ export function det(X: Mat): number {
 
 /** `det X = sign · exp(logAbsDet)`, with `logAbsDet = Σ log|U_kk|`; `{0, −∞}` when a pivot is exactly zero. */
 export function slogdet(X: Mat): { sign: number; logAbsDet: number } {
-  return slogdetOf(lu(X, 'slogdet'));
+  return slogdetOf(factorScratch(X, 'slogdet'));
 }
 
 function slogdetOf(f: LU): { sign: number; logAbsDet: number } {
@@ -165,7 +171,7 @@ function slogdetOf(f: LU): { sign: number; logAbsDet: number } {
  * DomainError when det X < 0 (the logarithm is undefined there; use slogdet for log|det X|).
  */
 export function logdet(X: Mat): number {
-  const f = lu(X, 'logdet');
+  const f = factorScratch(X, 'logdet');
   throwIfSingular('logdet (det X = 0, log undefined)', f);
   const { sign, logAbsDet } = slogdetOf(f);
   if (sign <= 0) {
@@ -182,7 +188,7 @@ export function solve(A: Mat, B: Mat): Mat {
   }
   assertFiniteFlat('solve: right-hand side', B.data, B.rows);
   const n = A.rows;
-  const f = factorOf(A, scratch(0, n * n), 'solve');
+  const f = factorScratch(A, 'solve');
   throwIfSingular('solve', f);
   const r = B.cols;
   const x = Float64Array.from(B.data);
@@ -209,9 +215,8 @@ export function solve(A: Mat, B: Mat): Mat {
  * (`P[r, perm[r]] = 1`). With the factorisation, 2n³ flops in all.
  */
 export function inv(X: Mat): Mat {
-  if (X.rows !== X.cols) throw new NotSquareError('inv', X.shape);
-  const n = X.rows;
-  const f = factorOf(X, scratch(0, n * n), 'inv');
+  const f = factorScratch(X, 'inv');
+  const n = f.n;
   throwIfSingular('inv', f);
   const a = f.lu.data as Float64Array;
   const y = scratch(1, n * n).fill(0, 0, n * n);
@@ -219,6 +224,13 @@ export function inv(X: Mat): Mat {
   solveLowerUnit(n, n, a, 0, n, y, 0, n, true);
   solveUpper(n, n, a, 0, n, y, 0, n);
   const out = new Float64Array(n * n);
-  for (let r = 0; r < n; r++) out.set(y.subarray(r * n, r * n + n), f.perm[r]! * n);
+  if (n > 32) for (let r = 0; r < n; r++) out.set(y.subarray(r * n, r * n + n), f.perm[r]! * n);
+  else {
+    for (let r = 0; r < n; r++) {
+      const src = r * n;
+      const dst = f.perm[r]! * n;
+      for (let i = 0; i < n; i++) out[dst + i] = y[src + i]!;
+    }
+  }
   return new Mat(n, n, out);
 }

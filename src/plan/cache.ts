@@ -27,11 +27,14 @@ export interface CachedPlan {
 
 export const MAX_ENTRIES = 256;
 
+/** The options that shape a plan. */
+type KeyOptions = { readonly wrt?: string; readonly layout?: string; readonly method?: string; readonly backend?: unknown };
+
 const byText = new Map<string, CachedPlan>();
 const byObject = new WeakMap<object, Map<string, CachedPlan>>();
 
 /** The part of the key besides the expression: the call, its options and the bindings' names and shapes. */
-export function planKey(kind: string, opts: { readonly wrt?: string; readonly layout?: string; readonly method?: string; readonly backend?: unknown }, env: Readonly<Record<string, Mat>>): string {
+export function planKey(kind: string, opts: KeyOptions, env: Readonly<Record<string, Mat>>): string {
   const b = opts.backend;
   let key = `${kind}|${opts.wrt ?? ''}|${opts.layout ?? ''}|${opts.method ?? ''}|${typeof b === 'string' ? b : b === undefined ? '' : 'object'}|`;
   for (const name in env) {
@@ -39,6 +42,39 @@ export function planKey(kind: string, opts: { readonly wrt?: string; readonly la
     key += `${name}:${M.rows}x${M.cols};`;
   }
   return key;
+}
+
+/**
+ * The last call's key parts and entry, so a call repeating it (the common loop) is recognised
+ * field by field, without building and hashing its key string.
+ */
+let last: { expr: unknown; kind: string; wrt?: string; layout?: string; method?: string; backend: unknown; names: string[]; shapes: number[]; entry: CachedPlan } | undefined;
+
+function repeatsLast(expr: unknown, kind: string, opts: KeyOptions, env: Readonly<Record<string, Mat>>): CachedPlan | undefined {
+  const l = last;
+  if (!l || l.expr !== expr || l.kind !== kind || l.wrt !== opts.wrt || l.layout !== opts.layout || l.method !== opts.method || l.backend !== opts.backend) return undefined;
+  let i = 0;
+  for (const name in env) {
+    const M = env[name]!;
+    if (l.names[i] !== name || l.shapes[2 * i] !== M.rows || l.shapes[2 * i + 1] !== M.cols) return undefined;
+    i++;
+  }
+  return i === l.names.length ? l.entry : undefined;
+}
+
+/**
+ * The cached plan of a call (`kind`: what is asked, e.g. 'jacobian'), or `build()`'s, remembered
+ * (only when it succeeds); the key is `planKey`'s.
+ */
+export function cachedPlanFor(expr: unknown, kind: string, opts: KeyOptions, env: Readonly<Record<string, Mat>>, build: () => CachedPlan): CachedPlan {
+  const again = repeatsLast(expr, kind, opts, env);
+  if (again) return again;
+  const entry = cachedPlan(expr, planKey(kind, opts, env), build);
+  if (typeof expr === 'string' || (expr !== null && typeof expr === 'object')) {
+    const names = Object.keys(env);
+    last = { expr, kind, wrt: opts.wrt, layout: opts.layout, method: opts.method, backend: opts.backend, names, shapes: names.flatMap((k) => [env[k]!.rows, env[k]!.cols]), entry };
+  }
+  return entry;
 }
 
 /** The cached plan for (expr, key), or `build()`'s, remembered (only when it succeeds). */
@@ -52,16 +88,26 @@ export function cachedPlan(expr: unknown, key: string, build: () => CachedPlan):
   return build();
 }
 
+/** The map and key of the last lookup: a repeated call finds its entry already the most recent. */
+let lastMap: Map<string, CachedPlan> | undefined;
+let lastKey = '';
+
 function lookup(m: Map<string, CachedPlan>, key: string, build: () => CachedPlan): CachedPlan {
   const hit = m.get(key);
   if (hit) {
-    // most recently used last
-    m.delete(key);
-    m.set(key, hit);
+    if (m !== lastMap || key !== lastKey) {
+      // most recently used last
+      m.delete(key);
+      m.set(key, hit);
+      lastMap = m;
+      lastKey = key;
+    }
     return hit;
   }
   const made = build();
   m.set(key, made);
+  lastMap = m;
+  lastKey = key;
   if (m.size > MAX_ENTRIES) m.delete(m.keys().next().value!);
   return made;
 }
@@ -69,6 +115,8 @@ function lookup(m: Map<string, CachedPlan>, key: string, build: () => CachedPlan
 /** Forgets every cached plan keyed by text (tests; builder expressions go with their objects). */
 export function clearPlanCache(): void {
   byText.clear();
+  lastMap = undefined;
+  last = undefined;
 }
 
 /** How many text-keyed plans are cached (tests). */

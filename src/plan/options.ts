@@ -146,10 +146,9 @@ export function validateOptions<T extends object>(
   if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
     throw new InvalidArgumentError(`${fnName}: expected an options object${required.includes('at') ? " with 'at' (the values of the names)" : ''}, got ${describeValue(opts)}`);
   }
-  const allowedSet = new Set(allowed);
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(opts)) {
-    if (!allowedSet.has(k)) throw new UnknownOptionError(k, allowed);
+    if (!allowed.includes(k)) throw new UnknownOptionError(k, allowed);
     const v = (opts as Record<string, unknown>)[k];
     if (v === undefined) continue;
     const check = (extra.checks && Object.hasOwn(extra.checks, k) ? extra.checks[k] : Object.hasOwn(COMMON_CHECKS, k) ? COMMON_CHECKS[k] : undefined);

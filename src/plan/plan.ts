@@ -63,7 +63,8 @@ export function planJacobian(fn: Node, wrt: string, xShape: readonly [number, nu
     case 'structured':
     case 'auto': {
       const tangent = linearize(fn, wrt, dX);
-      const terms = extractTerms(tangent, dX, memoKey());
+      const key = memoKey();
+      const terms = shareFactors(extractTerms(tangent, dX, key), key);
       const denseCount = terms.filter((t) => t.kind === 'dense').length;
       if (method === 'structured' || denseCount === 0) {
         const reason =
@@ -195,6 +196,28 @@ function countOps(n: Node | null | undefined): number {
   };
   visit(n);
   return k;
+}
+
+/**
+ * The terms with structurally equal factors (same shape and text) made one node, so a call
+ * evaluates each once: the Hessian of logdet has `X⁻ᵀ ⊗ X⁻¹`-type terms whose two `inv(X)'`
+ * come from different rules.
+ */
+function shareFactors(terms: readonly SymTerm[], key: (x: Node) => string): SymTerm[] {
+  const canon = new Map<string, Node>();
+  const share = (x: Node | null): Node | null => {
+    if (!x) return x;
+    const k = `${x.shape[0]}x${x.shape[1]}:${key(x)}`;
+    const c = canon.get(k);
+    if (c) return c;
+    canon.set(k, x);
+    return x;
+  };
+  return terms.map((t) => {
+    if (t.kind === 'kron') return { ...t, gamma: share(t.gamma), A: share(t.A), B: share(t.B), C: share(t.C), S: share(t.S) };
+    if (t.kind === 'outer') return { ...t, gamma: share(t.gamma), U: share(t.U)!, V: share(t.V)! };
+    return t;
+  });
 }
 
 /** A structural key for factors: their text, memoised per node. */

@@ -40,7 +40,7 @@ export interface RunOptions {
 /** Float64 values of primal subexpressions, memoised across one call. */
 export function primalOf(env: Readonly<Record<string, Mat>>): Primal {
   const memo = new Map<Node, Mat>();
-  return (n) => evaluateNode(n, env, memo);
+  return (n) => memo.get(n) ?? evaluateNode(n, env, memo);
 }
 
 /** The numerator Jacobian J (pq×mn) in the requested layout: J itself, or D = Jᵀ. */

@@ -60,6 +60,34 @@ describe('plan cache', () => {
     await expect(jacobian('A*X', { wrt: 'X', at: wrong, backend: 'cpu' })).rejects.toMatchObject({ code: 'E_SHAPE' });
   });
 
+  it('consecutive calls that differ in one key part (a repeat is recognised without its key) get their own plan', async () => {
+    const f = 'inv(X)*A + X';
+    const env3 = point(3, 21);
+    const env4 = point(4, 22);
+    const ref3 = fdRef(f, env3);
+    const ref4 = fdRef(f, env4);
+    // each call differs from the one before it in exactly one part: shape, layout, method, kind, wrt, names, text
+    const calls: [Promise<Mat>, Mat][] = [];
+    const run = (p: Promise<Mat>, want: Mat): void => void calls.push([p, want]);
+    run(jacobian(f, { wrt: 'X', at: env3, backend: 'cpu' }), ref3);
+    run(jacobian(f, { wrt: 'X', at: env3, backend: 'cpu' }), ref3);
+    run(jacobian(f, { wrt: 'X', at: env4, backend: 'cpu' }), ref4);
+    run(jacobian(f, { wrt: 'X', at: env4, backend: 'cpu', layout: 'numerator' }), transpose(ref4));
+    run(jacobian(f, { wrt: 'X', at: env4, backend: 'cpu', method: 'forward' }), ref4);
+    run(jacobian(f, { wrt: 'X', at: env4, backend: 'cpu' }), ref4);
+    run(jacobian(f, { wrt: 'A', at: env4, backend: 'cpu' }), transpose(fdJacobian(check(parse(f), env4), 'A', env4)));
+    run(jacobian(f, { wrt: 'X', at: { A: env4.A!, X: env4.X! }, backend: 'cpu' }), ref4); // names in another order
+    run(jacobian(f, { wrt: 'X', at: { ...env4, B: Mat.zeros(2, 2) }, backend: 'cpu' }), ref4); // one name more
+    run(jacobian(f, { wrt: 'X', at: env3, backend: 'cpu' }), ref3);
+    run(jacobian('inv(X)*A - X', { wrt: 'X', at: env3, backend: 'cpu' }), fdRef('inv(X)*A - X', env3));
+    const h = 'tr(X*A*X)';
+    run(hessian(h, { wrt: 'X', at: env3, backend: 'cpu' }), fdRef("X'*A' + A'*X'", env3)); // ∇ tr(XAX) = (AX + XA)ᵀ
+    run(jacobian(h, { wrt: 'X', at: env3, backend: 'cpu' }), transpose(fdJacobian(check(parse(h), env3), 'X', env3)));
+    for (const [p, want] of calls) expect(relError(await p, want)).toBeLessThan(1e-6);
+    // a wrong shape right after a cached call is still refused
+    await expect(jacobian(f, { wrt: 'X', at: { ...env3, A: Mat.zeros(4, 4) }, backend: 'cpu' })).rejects.toMatchObject({ code: 'E_SHAPE' });
+  });
+
   it('a builder expression is compiled once and reused, with right answers at each point', async () => {
     const X = E.sym('X');
     const A = E.sym('A');
