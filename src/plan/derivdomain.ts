@@ -13,8 +13,11 @@ import type { Mat } from '../mat/mat.js';
 const at = (pos: number | undefined): string => (pos === undefined ? '' : ` at position ${pos}`);
 const entry = (k: number, rows: number): string => `(${(k % rows) + 1}, ${Math.floor(k / rows) + 1})`;
 
-/** The first operation of `root` whose derivative is infinite at these values, as a DomainError; null if none. */
-export function nonDifferentiableAt(root: Node, env: Readonly<Record<string, Mat>>): DomainError | null {
+/**
+ * The first operation of `root` whose derivative of order `order` (1, or 2 for a Hessian) is
+ * infinite at these values, as a DomainError; null if none.
+ */
+export function nonDifferentiableAt(root: Node, env: Readonly<Record<string, Mat>>, order: 1 | 2 = 1): DomainError | null {
   const memo = new Map<Node, Mat>();
   const value = (n: Node): Mat => evaluateNode(n, env, memo);
   const seen = new Set<Node>([root]);
@@ -41,9 +44,12 @@ export function nonDifferentiableAt(root: Node, env: Readonly<Record<string, Mat
       if (k >= 0) return new DomainError(`'sqrt'${at(n.pos)} is not differentiable where its argument is 0 (entry ${entry(k, n.a.shape[0])}): its derivative 1/(2√x) is infinite there`);
     } else if (n.op === 'norm') {
       if (value(n).data[0] === 0) return new DomainError(`'norm'${at(n.pos)} is not differentiable at the zero matrix: its derivative X/‖X‖ divides by 0`);
-    } else if (n.op === 'pow' && n.p < 1 && !Number.isInteger(n.p)) {
+    } else if (n.op === 'pow' && n.p < order && !Number.isInteger(n.p)) {
+      // d^r(x^p) = p(p−1)…(p−r+1) x^(p−r): infinite at 0 when p < r (p not an integer)
       const k = zeroEntry(n.a);
-      if (k >= 0) return new DomainError(`'.^${n.p}'${at(n.pos)} is not differentiable where its base is 0 (entry ${entry(k, n.a.shape[0])})`);
+      const op = `${n.written ?? '.^'}${n.p}`;
+      const which = n.p < 1 ? `is not differentiable where its base is 0 (entry ${entry(k, n.a.shape[0])}): its derivative ${n.p}·x^${n.p - 1}` : `is not twice differentiable where its base is 0 (entry ${entry(k, n.a.shape[0])}): its second derivative ${n.p * (n.p - 1)}·x^${n.p - 2}`;
+      if (k >= 0) return new DomainError(`'${op}'${at(n.pos)} ${which} is infinite there`);
     }
   }
   return null;
@@ -53,14 +59,14 @@ export function nonDifferentiableAt(root: Node, env: Readonly<Record<string, Mat
  * Runs `work` (a derivative evaluation); a DomainError or NonFiniteError from a node the user did
  * not write becomes the error naming the user's non-differentiable operation, when there is one.
  */
-export async function naming<T>(root: Node, env: Readonly<Record<string, Mat>>, work: () => Promise<T>): Promise<T> {
+export async function naming<T>(root: Node, env: Readonly<Record<string, Mat>>, work: () => Promise<T>, order: 1 | 2 = 1): Promise<T> {
   try {
     return await work();
   } catch (e) {
     if (e instanceof MatjacError && (e.code === 'E_DOMAIN' || e.code === 'E_NON_FINITE')) {
       let better: DomainError | null = null;
       try {
-        better = nonDifferentiableAt(root, env);
+        better = nonDifferentiableAt(root, env, order);
       } catch {
         // the function itself failed to evaluate: the original error says why
       }

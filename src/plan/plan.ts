@@ -37,6 +37,9 @@ export interface JacobianPlan {
    * evaluated before anything runs, so a derivative is never returned where F is undefined.
    */
   readonly domainChecks: readonly Node[];
+  /** The function the user differentiates (f for a Hessian, whose plan is the Jacobian of ∇f) and how often. */
+  readonly differentiates: Node;
+  readonly order: 1 | 2;
   /** forward: dF as an expression of the tangent seed. */
   readonly tangent?: Node | null;
   /** reverse: X̄ as an expression of the cotangent seed. */
@@ -52,7 +55,7 @@ export function planJacobian(fn: Node, wrt: string, xShape: readonly [number, nu
   const [p, q] = fn.shape;
   const shape: JacobianShape = { m, n, p, q };
   const dX = variable(tangentName(wrt), xShape);
-  const base = { fn, wrt, shape, layout, domainChecks: domainNodes(domainOf) };
+  const base = { fn, wrt, shape, layout, domainChecks: domainNodes(domainOf), differentiates: domainOf, order: domainOf === fn ? (1 as const) : (2 as const) };
   switch (method) {
     case 'fd':
       return { ...base, method, reason: 'requested: central finite differences (float64, CPU)' };

@@ -71,7 +71,7 @@ export async function runPlan(plan: JacobianPlan, env: Readonly<Record<string, M
       return out.mat;
     };
     // an overflow is refused where the result is read (execute.ts, tiles.ts), or under 'auto' re-run in float64 on the CPU
-    return naming(plan.fn, env, () => withBackend(choice, run, withConditionReport(plan.domainChecks, env, opts.onReport)));
+    return naming(plan.differentiates, env, () => withBackend(choice, run, withConditionReport(plan.domainChecks, env, opts.onReport)), plan.order);
   }
   if (opts.backend !== undefined && opts.backend !== 'auto' && opts.backend !== 'cpu') {
     throw new InvalidArgumentError(`method 'fd' runs on the CPU in float64; it cannot run on backend '${typeof opts.backend === 'string' ? opts.backend : opts.backend.name}'`);
