@@ -90,6 +90,38 @@ export function inertiaOf(values: ArrayLike<number>, tau: number): Inertia {
   return { positive, negative, zero };
 }
 
+/** ‖∇f‖_F at X and the test ‖∇f‖_F ≤ gradTol (default √ε·max(1, |f|), ε = 2⁻⁵²), in float64 on the CPU. */
+export function gradientTest(c: ReturnType<typeof compileScalar>, gradTolOpt: number | undefined): { gradNorm: number; gradTol: number; critical: boolean } {
+  const fx = evaluateNode(c.fn, c.env).data[0]!;
+  const G = evaluateNode(c.grad, c.env);
+  let g2 = 0;
+  for (const v of G.data) g2 += v * v;
+  const gradNorm = Math.sqrt(g2);
+  const gradTol = nonNegative('gradTol', gradTolOpt, Math.sqrt(EPS64) * Math.max(1, Math.abs(fx)));
+  return { gradNorm, gradTol, critical: gradNorm <= gradTol };
+}
+
+/** τ = mn·ε·‖H‖₂ (‖H‖₂ = max(|λ_min|, |λ_max|)), ε of the precision H was computed in, unless the caller gave one. */
+export function zeroTolerance(tolOpt: number | undefined, N: number, precision: 'f32' | 'f64', lambdaMin: number, lambdaMax: number): number {
+  return tolOpt ?? N * (precision === 'f64' ? EPS64 : EPS32) * Math.max(Math.abs(lambdaMin), Math.abs(lambdaMax));
+}
+
+/**
+ * The inertia that the two extreme eigenvalues alone establish (each known within its residual r,
+ * so it counts as zero when |λ| ≤ max(τ, r)): all N positive when λ_min > 0, all negative when
+ * λ_max < 0 (exact); otherwise the counts of the two extremes only (lower bounds, not exact).
+ */
+export function extremeInertia(N: number, lambdaMin: number, rMin: number, lambdaMax: number, rMax: number, tau: number): { inertia: Inertia; exact: boolean } {
+  const sign = (lam: number, r: number): -1 | 0 | 1 => (Math.abs(lam) <= Math.max(tau, r) ? 0 : lam > 0 ? 1 : -1);
+  const sMin = sign(lambdaMin, rMin);
+  const sMax = sign(lambdaMax, rMax);
+  if (sMin === 1) return { inertia: { positive: N, negative: 0, zero: 0 }, exact: true };
+  if (sMax === -1) return { inertia: { positive: 0, negative: N, zero: 0 }, exact: true };
+  const counts = { positive: 0, negative: 0, zero: 0 };
+  for (const s of [sMin, sMax]) counts[s === 1 ? 'positive' : s === -1 ? 'negative' : 'zero']++;
+  return { inertia: counts, exact: false };
+}
+
 export async function criticalPoint(f: ExprLike, opts: CriticalPointOptions): Promise<CriticalPoint> {
   checkKnown(opts, CRITICAL_POINT_KEYS, 'criticalPoint');
   const c = compileScalar(f, opts.at, opts.wrt, 'criticalPoint');
@@ -97,21 +129,14 @@ export async function criticalPoint(f: ExprLike, opts: CriticalPointOptions): Pr
   const N = X.rows * X.cols;
   const tolOpt = opts.tol === undefined ? undefined : nonNegative('tol', opts.tol, 0);
   const denseUpTo = nonNegative('denseUpTo', opts.denseUpTo, 1024);
-  const fx = evaluateNode(c.fn, c.env).data[0]!;
-  const G = evaluateNode(c.grad, c.env);
-  let g2 = 0;
-  for (const v of G.data) g2 += v * v;
-  const gradNorm = Math.sqrt(g2);
-  const gradTol = nonNegative('gradTol', opts.gradTol, Math.sqrt(EPS64) * Math.max(1, Math.abs(fx)));
-  const critical = gradNorm <= gradTol;
+  const { gradNorm, gradTol, critical } = gradientTest(c, opts.gradTol);
 
   if (N <= denseUpTo) {
     const H = await hessian(f, { wrt: c.wrt, at: opts.at, backend: opts.backend, onReport: opts.onReport });
-    const eps = H.data instanceof Float32Array ? EPS32 : EPS64;
     const w = eigvalsh(H);
     const lambdaMin = N ? w[0]! : 0;
     const lambdaMax = N ? w[N - 1]! : 0;
-    const tau = tolOpt ?? N * eps * Math.max(Math.abs(lambdaMin), Math.abs(lambdaMax));
+    const tau = zeroTolerance(tolOpt, N, H.data instanceof Float32Array ? 'f32' : 'f64', lambdaMin, lambdaMax);
     const inertia = inertiaOf(w, tau);
     return { kind: classify(critical, inertia), gradNorm, gradTol, inertia, inertiaExact: true, lambdaMin, lambdaMax, tol: tau, method: 'dense' };
   }
@@ -120,28 +145,10 @@ export async function criticalPoint(f: ExprLike, opts: CriticalPointOptions): Pr
     opts.backend,
     async (b) => {
       const H = hessianOperator(c.grad, c.fn, c.wrt, c.env, b);
-      const eps = H.precision === 'f64' ? EPS64 : EPS32;
       const r = await lanczos((V, P) => H.applyBatch(V, P), N, { k: 2, which: 'both', tol: H.precision === 'f64' ? 1e-10 : 1e-4, maxIter: 2000, seed: 1 });
       const [lambdaMin, lambdaMax] = [r.values[0]!, r.values[1]!];
-      const tau = tolOpt ?? N * eps * Math.max(Math.abs(lambdaMin), Math.abs(lambdaMax));
-      const zeroMin = Math.abs(lambdaMin) <= Math.max(tau, r.residuals[0]!);
-      const zeroMax = Math.abs(lambdaMax) <= Math.max(tau, r.residuals[1]!);
-      const sign = (lam: number, zero: boolean): -1 | 0 | 1 => (zero ? 0 : lam > 0 ? 1 : -1);
-      const sMin = sign(lambdaMin, zeroMin);
-      const sMax = sign(lambdaMax, zeroMax);
-      let inertia: Inertia;
-      let exact = false;
-      if (sMin === 1) {
-        inertia = { positive: N, negative: 0, zero: 0 };
-        exact = true;
-      } else if (sMax === -1) {
-        inertia = { positive: 0, negative: N, zero: 0 };
-        exact = true;
-      } else {
-        const counts = { positive: 0, negative: 0, zero: 0 };
-        for (const s of [sMin, sMax]) counts[s === 1 ? 'positive' : s === -1 ? 'negative' : 'zero']++;
-        inertia = counts;
-      }
+      const tau = zeroTolerance(tolOpt, N, H.precision, lambdaMin, lambdaMax);
+      const { inertia, exact } = extremeInertia(N, lambdaMin, r.residuals[0]!, lambdaMax, r.residuals[1]!, tau);
       return { kind: classify(critical, inertia), gradNorm, gradTol, inertia, inertiaExact: exact, lambdaMin, lambdaMax, tol: tau, method: 'lanczos' as const };
     },
     opts.onReport,

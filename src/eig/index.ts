@@ -4,3 +4,4 @@ export { hessianEigs, type HessianEigs, type HessianEigsOptions } from './hessia
 export type { LanczosProgress, Which } from './lanczos.js';
 export { criticalPoint, type CriticalPoint, type CriticalPointOptions, type Inertia, type PointKind } from './critical.js';
 export { spectralDensity, type SpectralDensity, type SpectralDensityOptions } from './spectral-density.js';
+export { analyzeHessian, type EigenPair, type HessianAnalysis, type HessianAnalysisOptions, type HessianAnalysisProgress } from './analyze.js';

@@ -52,7 +52,7 @@ export interface SpectralDensity {
 export const SPECTRAL_DENSITY_KEYS = ['at', 'wrt', 'probes', 'steps', 'seed', 'grid', 'points', 'sigma', 'method', 'backend', 'onProgress', 'onReport'] as const;
 const EXACT_UP_TO = 1024;
 
-function gridOf(opts: SpectralDensityOptions, lo: number, hi: number, sigma: number): Float64Array {
+function gridOf(opts: Pick<SpectralDensityOptions, 'grid' | 'points'>, lo: number, hi: number, sigma: number): Float64Array {
   if (opts.grid !== undefined) {
     const g = Float64Array.from(opts.grid as ArrayLike<number>);
     if (g.length === 0 || g.some((x) => !Number.isFinite(x))) throw new InvalidArgumentError('grid must be a non-empty list of finite numbers');
@@ -66,11 +66,34 @@ function gridOf(opts: SpectralDensityOptions, lo: number, hi: number, sigma: num
 }
 
 /** The Gaussian width: the caller's, or 1% of the spread of the nodes (something positive when they coincide). */
-function sigmaOf(opts: SpectralDensityOptions, lo: number, hi: number): number {
+function sigmaOf(opts: Pick<SpectralDensityOptions, 'sigma'>, lo: number, hi: number): number {
   const s = opts.sigma === undefined ? (hi - lo) / 100 : nonNegative('sigma', opts.sigma, 0);
   if (s > 0) return s;
   if (opts.sigma !== undefined) throw new InvalidArgumentError('sigma must be > 0');
   return Math.max(Math.abs(lo), Math.abs(hi), 1) * 1e-3;
+}
+
+/**
+ * The density φ(t) = Σ_k w_k g_σ(t − θ_k) (g_σ the unit Gaussian of width σ) of quadrature nodes θ
+ * and weights w (summing to 1), on the grid and with the σ that `opts` asks for (the defaults of
+ * `spectralDensity`). With the N eigenvalues of H and w_k = 1/N it is the exact smoothed density.
+ */
+export function smoothedDensity(
+  nodes: Float64Array,
+  weights: Float64Array,
+  trace: number,
+  method: 'slq' | 'exact',
+  opts: Pick<SpectralDensityOptions, 'grid' | 'points' | 'sigma'>,
+): SpectralDensity {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const x of nodes) {
+    lo = Math.min(lo, x);
+    hi = Math.max(hi, x);
+  }
+  const sigma = sigmaOf(opts, lo, hi);
+  const grid = gridOf(opts, lo, hi, sigma);
+  return { grid, density: smoothDensity(grid, nodes, weights, sigma), trace, sigma, method, nodes, weights };
 }
 
 export async function spectralDensity(f: ExprLike, opts: SpectralDensityOptions): Promise<SpectralDensity> {
@@ -86,17 +109,7 @@ export async function spectralDensity(f: ExprLike, opts: SpectralDensityOptions)
   const onProgress = callback<SpectralDensityOptions['onProgress']>('onProgress', opts.onProgress);
   if (opts.sigma !== undefined) nonNegative('sigma', opts.sigma, 0);
 
-  const finish = (nodes: Float64Array, weights: Float64Array, trace: number, which: 'slq' | 'exact'): SpectralDensity => {
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const x of nodes) {
-      lo = Math.min(lo, x);
-      hi = Math.max(hi, x);
-    }
-    const sigma = sigmaOf(opts, lo, hi);
-    const grid = gridOf(opts, lo, hi, sigma);
-    return { grid, density: smoothDensity(grid, nodes, weights, sigma), trace, sigma, method: which, nodes, weights };
-  };
+  const finish = (nodes: Float64Array, weights: Float64Array, trace: number, which: 'slq' | 'exact'): SpectralDensity => smoothedDensity(nodes, weights, trace, which, opts);
 
   if (method === 'exact' || (method === 'auto' && N <= EXACT_UP_TO)) {
     const H = await hessian(f, { wrt: c.wrt, at: opts.at, backend: opts.backend, onReport: opts.onReport });
