@@ -2,17 +2,16 @@
  * `matjac eig EXPR --wrt X --at …`: eigen-analysis of the Hessian H = ∂²f/∂vec(X)∂vec(X)ᵀ of a
  * scalar f (DESIGN.md §1): the kind of point, ‖∇f‖_F, the inertia, λ_min and λ_max, the k
  * smallest and/or largest eigenvalues, optionally the spectral density as a text histogram, and
- * how it was computed. Small Hessians (the dense path of `criticalPoint`) are formed and
- * decomposed by `eigh`; larger ones are never formed: Lanczos over Hessian-vector products.
+ * how it was computed, all from one `analyzeHessian`: small Hessians are formed and decomposed
+ * once by `eigh`; larger ones are never formed: Lanczos over Hessian-vector products.
  */
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { hessian } from '../api.js';
-import { criticalPoint, eigResidual, eigh, hessianEigs, spectralDensity } from '../eig/index.js';
+import { analyzeHessian } from '../eig/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import { saveNpy } from '../io/file.js';
 import { Mat } from '../mat/mat.js';
-import type { BackendChoice, RunReport } from '../plan/backends.js';
+import type { BackendChoice } from '../plan/backends.js';
 import { parseBindings } from './bindings.js';
 import { fmtNum, numberList, textHistogram } from './eig-format.js';
 
@@ -57,6 +56,8 @@ export interface EigReport {
   computed: {
     method: 'dense' | 'lanczos';
     backend: string;
+    /** Precision of the formed H or of the Hessian-vector products. */
+    precision: 'f32' | 'f64';
     /** Lanczos only: Hessian-vector products used. */
     iterations?: number;
     converged: boolean;
@@ -127,65 +128,47 @@ export async function runEig(expr: string, flags: EigFlags): Promise<EigReport> 
   const backend = flags.backend;
 
   const denseUpTo = flags.denseUpTo === undefined ? undefined : positiveInt('--dense-up-to', flags.denseUpTo);
-  const lanczosOpts = {
-    ...(flags.tol !== undefined ? { tol: positiveNumber('--tol', flags.tol) } : {}),
+  // one analysis: H formed and decomposed once (mn ≤ dense-up-to), or one Lanczos run beyond;
+  // the density reuses the eigenvalues where H was formed
+  const a = await analyzeHessian(expr, {
+    wrt,
+    at,
+    k,
+    which,
+    seed,
+    backend,
+    ...(denseUpTo !== undefined ? { denseUpTo } : {}),
+    ...(flags.tol !== undefined ? { lanczosTol: positiveNumber('--tol', flags.tol) } : {}),
     ...(flags.maxIter !== undefined ? { maxIter: positiveInt('--max-iter', flags.maxIter) } : {}),
-  };
-  const cp = await criticalPoint(expr, { wrt, at, backend, ...(denseUpTo !== undefined ? { denseUpTo } : {}) });
-  // as hessianEigs counts: k in all, 'both' splits it ⌈k/2⌉ largest and ⌊k/2⌋ smallest
-  const nLargest = which === 'largest' ? k : which === 'smallest' ? 0 : Math.ceil(k / 2);
-  const nSmallest = k - nLargest;
-  let smallest: number[] | undefined;
-  let largest: number[] | undefined;
-  let computed: EigReport['computed'];
-  if (cp.method === 'dense') {
-    // H formed in float64 on the CPU and decomposed: every eigenvalue is known.
-    let report: RunReport | undefined;
-    const H = await hessian(expr, { wrt, at, backend: 'cpu', onReport: (r) => (report = r) });
-    const { values, vectors } = eigh(H);
-    const picked: number[] = [];
-    for (let i = 0; i < nSmallest; i++) picked.push(i);
-    for (let i = mn - 1; i >= mn - nLargest; i--) picked.push(i);
-    let maxResidual = 0;
-    for (const i of picked) maxResidual = Math.max(maxResidual, eigResidual(H, vectors.data.subarray(i * mn, (i + 1) * mn), values[i]!));
-    if (nSmallest > 0) smallest = Array.from(values.subarray(0, nSmallest));
-    if (nLargest > 0) largest = Array.from(values.subarray(mn - nLargest)).reverse();
-    computed = { method: 'dense', backend: report?.backend ?? 'cpu', converged: true, maxResidual };
-  } else {
-    let report: RunReport | undefined;
-    const r = await hessianEigs(expr, { wrt, at, k, which, seed, backend, ...lanczosOpts, onReport: (rep: RunReport) => (report = rep) });
-    const asc = Array.from(r.values).sort((a, b) => a - b);
-    if (nSmallest > 0) smallest = asc.slice(0, nSmallest);
-    if (nLargest > 0) largest = asc.slice(asc.length - nLargest).reverse();
-    computed = {
-      method: 'lanczos',
-      backend: report?.backend ?? String(backend),
-      iterations: r.iterations,
-      converged: r.converged,
-      maxResidual: Math.max(0, ...Array.from(r.residuals)),
-    };
-  }
-
+    ...(flags.density ? { density: { probes: PROBES, steps: STEPS } } : {}),
+  });
+  const smallest = a.smallest.length > 0 ? a.smallest.map((p) => p.value) : undefined;
+  const largest = a.largest.length > 0 ? a.largest.map((p) => p.value) : undefined;
   const out: EigReport = {
     expr,
     wrt,
     shape: [X.rows, X.cols],
-    kind: cp.kind,
-    gradNorm: cp.gradNorm,
-    gradTol: cp.gradTol,
-    inertia: { positive: cp.inertia.positive, negative: cp.inertia.negative, zero: cp.inertia.zero },
-    inertiaExact: cp.inertiaExact,
-    tol: cp.tol,
-    lambdaMin: cp.lambdaMin,
-    lambdaMax: cp.lambdaMax,
+    kind: a.kind,
+    gradNorm: a.gradNorm,
+    gradTol: a.gradTol,
+    inertia: { positive: a.inertia.positive, negative: a.inertia.negative, zero: a.inertia.zero },
+    inertiaExact: a.inertiaExact,
+    tol: a.tol,
+    lambdaMin: a.lambdaMin,
+    lambdaMax: a.lambdaMax,
     ...(smallest ? { smallest } : {}),
     ...(largest ? { largest } : {}),
-    computed,
+    computed: {
+      method: a.method,
+      backend: a.solver.backend,
+      precision: a.solver.precision,
+      ...(a.solver.iterations !== undefined ? { iterations: a.solver.iterations } : {}),
+      converged: a.solver.converged,
+      maxResidual: a.solver.maxResidual,
+    },
   };
-  if (flags.density) {
-    // exact (smoothed eigenvalues) wherever the eigenvalues above came from the formed H
-    const method = denseUpTo === undefined ? 'auto' : mn <= denseUpTo ? 'exact' : 'slq';
-    const sd = await spectralDensity(expr, { wrt, at, probes: PROBES, steps: STEPS, seed, backend, method });
+  if (a.density) {
+    const sd = a.density;
     out.density = { grid: Array.from(sd.grid), density: Array.from(sd.density), trace: sd.trace, sigma: sd.sigma, method: sd.method, probes: PROBES, steps: STEPS };
   }
   return out;
@@ -222,7 +205,7 @@ export function formatEig(r: EigReport): string {
   const c = r.computed;
   lines.push(
     c.method === 'dense'
-      ? `${label('computed by')}dense: H formed (${c.backend}, float64) and decomposed by eigh; max ‖Hv − λv‖ = ${fmtNum(c.maxResidual)}`
+      ? `${label('computed by')}dense: H formed once (${c.backend}, ${c.precision === 'f64' ? 'float64' : 'float32'}) and decomposed by eigh; max ‖Hv − λv‖ = ${fmtNum(c.maxResidual)}`
       : `${label('computed by')}Lanczos over Hessian-vector products on ${c.backend} (H never formed): ${c.iterations} products, ` +
           `${c.converged ? 'converged' : 'NOT converged'}, max ‖Hv − λv‖ = ${fmtNum(c.maxResidual)}`,
   );
