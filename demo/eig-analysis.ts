@@ -1,12 +1,12 @@
 /**
  * The Hessian eigen-analysis the demo's panel shows, computed with matjac's src/eig (run inside
- * the Web Worker of demo/eig-worker.ts, so nothing here touches the page): the kind of point
- * (`criticalPoint`), the sorted spectrum (dense `eigh` of the formed H for small mn, Lanczos
- * extremes over Hessian-vector products beyond), the eigen-directions at both ends reshaped to
- * X's shape (unvec, DESIGN.md §1), and the spectral density (`spectralDensity`).
+ * the Web Worker of demo/eig-worker.ts, so nothing here touches the page), all from one
+ * `analyzeHessian`: the kind of point, the sorted spectrum (dense `eigh` of the formed H for
+ * small mn, Lanczos extremes over Hessian-vector products beyond), the eigen-directions at both
+ * ends reshaped to X's shape (unvec, DESIGN.md §1), and the spectral density.
  */
-import { MatjacError, hessian, type BackendChoice, type RunReport } from '../src/index.js';
-import { criticalPoint, eigResidual, eigh, hessianEigs, spectralDensity } from '../src/eig/index.js';
+import { MatjacError, type BackendChoice } from '../src/index.js';
+import { analyzeHessian, type EigenPair, type HessianAnalysisProgress } from '../src/eig/index.js';
 import { parseInputs } from './inputs.js';
 
 export interface EigRequest {
@@ -63,7 +63,14 @@ export interface EigAnalysis {
   readonly bottom: readonly EigDirection[];
   readonly top: readonly EigDirection[];
   /** How the eigenvalues were computed. */
-  readonly solver: { readonly iterations?: number; readonly converged: boolean; readonly maxResidual: number; readonly backend: string };
+  readonly solver: {
+    readonly iterations?: number;
+    readonly converged: boolean;
+    readonly maxResidual: number;
+    readonly backend: string;
+    /** Lanczos: a pair counts as converged when ‖Hv − λv‖ ≤ tol·‖H‖. */
+    readonly tol?: number;
+  };
   readonly density: {
     readonly grid: Float64Array;
     readonly density: Float64Array;
@@ -93,113 +100,80 @@ function trapezoid(x: ArrayLike<number>, y: ArrayLike<number>): number {
   return s;
 }
 
+/** The stage a progress report of `analyzeHessian` is in, as text, and the share of the work done (rough: for the bar). */
+function describe(p: HessianAnalysisProgress, order: number, k: number, exact: boolean): EigProgress {
+  switch (p.stage) {
+    case 'gradient':
+      return { stage: 'gradient ∇f at X', fraction: 0 };
+    case 'hessian':
+      return { stage: `forming the ${order}×${order} Hessian (float64)`, fraction: 0.05 };
+    case 'eigh':
+      return { stage: `eigh of the ${order}×${order} Hessian`, fraction: 0.15 };
+    case 'lanczos': {
+      const l = p.lanczos;
+      if (!l) return { stage: `Lanczos over Hessian-vector products: the ${k} smallest and ${k} largest of ${order}`, fraction: 0.05 };
+      // one report a restart cycle: products so far, against the limit, and how many pairs are within tolerance
+      const share = Math.max(l.converged / Math.max(1, l.wanted), l.iterations / Math.max(1, l.maxIter));
+      return { stage: `Lanczos: ${l.iterations} Hessian-vector products, ${l.converged} of ${l.wanted} eigenpairs within tolerance`, fraction: 0.05 + 0.6 * Math.min(1, share) };
+    }
+    case 'density':
+      if (exact) return { stage: 'spectral density (exact eigenvalues, smoothed)', fraction: 0.95 };
+      return {
+        stage: p.step === undefined ? `spectral density (stochastic Lanczos quadrature, ${PROBES} probes × ${STEPS} steps)` : `spectral density (stochastic Lanczos quadrature): step ${p.step} of ${p.steps}, ${PROBES} probes`,
+        fraction: 0.65 + 0.35 * ((p.step ?? 0) / Math.max(1, p.steps ?? STEPS)),
+      };
+  }
+}
+
 export async function analyse(req: EigRequest, progress: (p: EigProgress) => void): Promise<EigAnalysis> {
-  const ms: Record<string, number> = {};
-  const t0 = performance.now();
-  let last = t0;
-  const lap = (name: string): void => {
-    const now = performance.now();
-    ms[name] = now - last;
-    last = now;
-  };
   const inputs = parseInputs(req.bindings);
   const at = inputs.at;
   const wrt = req.wrt ?? 'X';
   const X = at[wrt];
   if (!X) throw new MatjacError('E_INVALID_ARGUMENT', `'${wrt}' has no value: bind it in the sizes and bindings box`);
   const order = X.rows * X.cols;
-  const opts = { wrt, at, backend: req.backend };
-
-  progress({ stage: 'gradient and classification (criticalPoint)', fraction: 0 });
-  const cp = await criticalPoint(req.expr, { ...opts, denseUpTo: DENSE_UP_TO });
-  lap('criticalPoint');
-
-  let values: Float64Array;
-  let indices: Float64Array;
-  const bottom: EigDirection[] = [];
-  const top: EigDirection[] = [];
-  let solver: EigAnalysis['solver'];
-  if (cp.method === 'dense') {
-    progress({ stage: `forming the ${order}×${order} Hessian (float64)`, fraction: 0.3 });
-    let rep: RunReport | undefined;
-    const H = await hessian(req.expr, { wrt, at, backend: 'cpu', onReport: (r) => (rep = r) });
-    lap('hessian');
-    progress({ stage: `eigh of the ${order}×${order} Hessian`, fraction: 0.5 });
-    const e = eigh(H);
-    lap('eigh');
-    values = Float64Array.from(e.values);
-    indices = Float64Array.from(values, (_, i) => i + 1);
-    const pair = (i: number): EigDirection => {
-      const data = e.vectors.data.slice(i * order, (i + 1) * order) as Float64Array;
-      return { index: i + 1, lambda: values[i]!, data: Float64Array.from(data), residual: eigResidual(H, data, values[i]!) };
-    };
-    for (let i = 0; i < Math.min(DIRECTIONS, order); i++) bottom.push(pair(i));
-    for (let i = order - 1; i >= Math.max(0, order - DIRECTIONS); i--) top.push(pair(i));
-    let maxResidual = 0;
-    for (const d of [...bottom, ...top]) maxResidual = Math.max(maxResidual, d.residual);
-    solver = { converged: true, maxResidual, backend: rep?.backend ?? 'cpu' };
-  } else {
-    progress({ stage: `Lanczos over Hessian-vector products: ${req.k} smallest and ${req.k} largest of ${order}`, fraction: 0.3 });
-    let rep: RunReport | undefined;
-    const r = await hessianEigs(req.expr, {
-      ...opts,
-      k: 2 * req.k,
-      which: 'both',
-      seed: inputs.seed,
-      onReport: (x: RunReport) => (rep = x),
-      // one report a restart cycle: products so far and how many pairs are within tolerance
-      onProgress: (p) =>
-        progress({ stage: `Lanczos: ${p.iterations} Hessian-vector products, ${p.converged} of ${p.wanted} eigenpairs converged`, fraction: 0.3 + 0.35 * Math.min(1, p.converged / Math.max(1, p.wanted)) }),
-    });
-    lap('lanczos');
-    const order_ = Array.from(r.values.keys()).sort((a, b) => r.values[a]! - r.values[b]!);
-    values = Float64Array.from(order_, (i) => r.values[i]!);
-    const nBottom = Math.ceil(order_.length / 2);
-    indices = Float64Array.from(order_, (_, j) => (j < nBottom ? j + 1 : order - (order_.length - j) + 1));
-    const pair = (j: number): EigDirection => {
-      const i = order_[j]!;
-      return { index: indices[j]!, lambda: values[j]!, data: Float64Array.from(r.vectors[i]!.toFloat64().data), residual: r.residuals[i]! };
-    };
-    for (let j = 0; j < Math.min(DIRECTIONS, nBottom); j++) bottom.push(pair(j));
-    for (let j = order_.length - 1; j >= Math.max(nBottom, order_.length - DIRECTIONS); j--) top.push(pair(j));
-    solver = { iterations: r.iterations, converged: r.converged, maxResidual: Math.max(0, ...Array.from(r.residuals)), backend: rep?.backend ?? String(req.backend) };
-  }
-
-  // the same split as the eigenvalues: exact (smoothed) where H is formed, SLQ beyond
-  const exact = cp.method === 'dense';
-  const f0 = exact ? 0.75 : 0.65;
-  progress({ stage: exact ? 'spectral density (exact eigenvalues, smoothed)' : `spectral density (stochastic Lanczos quadrature, ${PROBES} probes × ${STEPS} steps)`, fraction: f0 });
-  const sd = await spectralDensity(req.expr, {
-    ...opts,
-    probes: PROBES,
-    steps: STEPS,
+  const exact = order <= DENSE_UP_TO;
+  // one analysis: H formed and decomposed once (mn ≤ DENSE_UP_TO), or one Lanczos run at both ends beyond
+  const a = await analyzeHessian(req.expr, {
+    wrt,
+    at,
+    backend: req.backend,
+    denseUpTo: DENSE_UP_TO,
+    // dense: the DIRECTIONS shown at each end; Lanczos: k at each end
+    k: 2 * (exact ? DIRECTIONS : req.k),
+    which: 'both',
     seed: inputs.seed,
-    method: exact ? 'exact' : 'slq',
-    onProgress: (p) => progress({ stage: `spectral density (stochastic Lanczos quadrature): step ${p.step} of ${p.steps}, ${PROBES} probes`, fraction: f0 + (1 - f0) * (p.step / Math.max(1, p.steps)) }),
+    density: { probes: PROBES, steps: STEPS },
+    onProgress: (p) => progress(describe(p, order, req.k, exact)),
   });
-  lap('density');
-  ms.total = performance.now() - t0;
-
+  const direction = (p: EigenPair): EigDirection => ({ index: p.index, lambda: p.value, data: Float64Array.from(p.vector.toFloat64().data), residual: p.residual });
+  const sd = a.density!;
   return {
     expr: req.expr,
     wrt,
     shape: [X.rows, X.cols],
     order,
     seed: inputs.seed,
-    kind: cp.kind,
-    gradNorm: cp.gradNorm,
-    inertia: { positive: cp.inertia.positive, negative: cp.inertia.negative, zero: cp.inertia.zero },
-    inertiaExact: cp.inertiaExact,
-    gradTol: cp.gradTol,
-    lambdaMin: cp.lambdaMin,
-    lambdaMax: cp.lambdaMax,
-    method: cp.method,
-    zeroTol: cp.tol,
-    values,
-    indices,
-    bottom,
-    top,
-    solver,
+    kind: a.kind,
+    gradNorm: a.gradNorm,
+    inertia: { positive: a.inertia.positive, negative: a.inertia.negative, zero: a.inertia.zero },
+    inertiaExact: a.inertiaExact,
+    gradTol: a.gradTol,
+    lambdaMin: a.lambdaMin,
+    lambdaMax: a.lambdaMax,
+    method: a.method,
+    zeroTol: a.tol,
+    values: Float64Array.from(a.values),
+    indices: Float64Array.from(a.indices),
+    bottom: a.smallest.slice(0, DIRECTIONS).map(direction),
+    top: a.largest.slice(0, DIRECTIONS).map(direction),
+    solver: {
+      ...(a.solver.iterations !== undefined ? { iterations: a.solver.iterations } : {}),
+      converged: a.solver.converged,
+      maxResidual: a.solver.maxResidual,
+      backend: a.solver.backend,
+      ...(a.solver.lanczosTol !== undefined ? { tol: a.solver.lanczosTol } : {}),
+    },
     density: {
       grid: Float64Array.from(sd.grid),
       density: Float64Array.from(sd.density),
@@ -210,6 +184,6 @@ export async function analyse(req: EigRequest, progress: (p: EigProgress) => voi
       probes: PROBES,
       steps: STEPS,
     },
-    ms,
+    ms: a.ms,
   };
 }

@@ -66,7 +66,7 @@ const MARKUP = `
   k smallest and k largest without ever forming H. Runs in a Web Worker: the page stays responsive.</p>
 <div class="row eig-controls">
   <button id="btn-eig" type="button">Analyse the Hessian</button>
-  <label title="Lanczos: how many eigenvalues at each end of the spectrum">k per end <input id="eig-k" type="number" min="1" max="50" value="5" size="3"></label>
+  <label title="Lanczos (mn > 400): how many eigenvalues at each end of the spectrum">k per end (Lanczos) <input id="eig-k" type="number" min="1" max="50" value="5" size="3"></label>
   <button id="eig-cancel" type="button" disabled>Cancel</button>
   <progress id="eig-progress" max="1" value="0" hidden></progress>
   <span id="eig-status" role="status" aria-live="polite"></span>
@@ -99,6 +99,13 @@ const fmt = (v: number): string =>
 
 function sub(i: number): string {
   return String(i).replace(/\d/g, (d) => '₀₁₂₃₄₅₆₇₈₉'[Number(d)]!);
+}
+
+/** '' for the first, then '2nd ', '3rd ', '4th ', … */
+function ordinal(i: number): string {
+  if (i === 1) return '';
+  const suffix = i % 100 >= 11 && i % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][i % 10] ?? 'th');
+  return `${i}${suffix} `;
 }
 
 export interface EigPanel {
@@ -189,7 +196,7 @@ export function mountEigPanel(container: HTMLElement, source: EigPanelSource): E
     } else if (m.type === 'result') {
       finish();
       render(m.result);
-      setStatus('done', `done in ${(m.result.ms.total! / 1000).toFixed(2)} s${m.result.solver.converged ? '' : ' (Lanczos did not converge: see “computed by”)'}`);
+      setStatus('done', `done in ${(m.result.ms.total! / 1000).toFixed(2)} s${m.result.solver.converged ? '' : ` (Lanczos not converged: eigenvalues to ±${fmt(m.result.solver.maxResidual)}, see “computed by”)`}`);
     } else showError(m.error);
   };
 
@@ -267,8 +274,9 @@ export function mountEigPanel(container: HTMLElement, source: EigPanelSource): E
     ui.method.textContent =
       r.method === 'dense'
         ? `dense: H formed in float64 and decomposed by eigh (all ${r.order} eigenvalues); max ‖Hv − λv‖ = ${fmt(r.solver.maxResidual)}`
-        : `Lanczos over Hessian-vector products on ${r.solver.backend} (H never formed): ${r.values.length} eigenvalues, ` +
-          `${r.solver.iterations} products, ${r.solver.converged ? 'converged' : 'NOT converged: the values are approximations'}, max ‖Hv − λv‖ = ${fmt(r.solver.maxResidual)}`;
+        : `Lanczos over Hessian-vector products on ${r.solver.backend} (H never formed): ${r.values.length} eigenvalues, ${r.solver.iterations} products, ` +
+          (r.solver.converged ? 'converged' : `stopped at the product limit before every pair met the tolerance${r.solver.tol !== undefined ? ` (‖Hv − λv‖ ≤ ${r.solver.tol.toExponential(1).replace('.0e', 'e')}·‖H‖)` : ''}`) +
+          `; max ‖Hv − λv‖ = ${fmt(r.solver.maxResidual)}${r.solver.converged ? '' : ': each value lies within its residual of an eigenvalue of H'}`;
     ui.method.classList.toggle('warn', !r.solver.converged);
     ui.time.textContent = Object.entries(r.ms)
       .filter(([k]) => k !== 'total')
@@ -309,8 +317,8 @@ export function mountEigPanel(container: HTMLElement, source: EigPanelSource): E
       fig.append(canvas, cap);
       return fig;
     };
-    for (const d of r.bottom) tiles.push(tile(d, d.index === 1 ? 'smallest' : 'bottom'));
-    for (const d of r.top) tiles.push(tile(d, d.index === r.order ? 'largest' : 'top'));
+    for (const d of r.bottom) tiles.push(tile(d, `${ordinal(d.index)}smallest`));
+    for (const d of r.top) tiles.push(tile(d, `${ordinal(r.order - d.index + 1)}largest`));
     ui.directions.replaceChildren(...tiles);
 
     state.lastResult = {

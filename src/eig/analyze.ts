@@ -5,9 +5,11 @@
  * `hessianEigs` or `eigh`), and optionally the spectral density (as `spectralDensity`) — with H
  * formed and decomposed at most once.
  *
- * For mn ≤ denseUpTo (default 1024) H is formed (`hessian`, on the chosen backend) and decomposed
- * once by `eigh`: every eigenvalue is known, so the inertia is exact, and the density is the N
- * eigenvalues smoothed (`method: 'exact'`). Beyond, H is never formed: one Lanczos run
+ * For mn ≤ denseUpTo (default 1024) H is formed (`hessian`) in float64 on the CPU — cheap next to
+ * the O((mn)³) decomposition, which is only as precise as H — and decomposed once by `eigh`: every
+ * eigenvalue is known, so the inertia is exact, and the density is the mn eigenvalues smoothed
+ * (`method: 'exact'`). `backend` chooses where the Hessian-vector products of the matrix-free path
+ * run. Beyond, H is never formed: one Lanczos run
  * (`hessianEigs`, which 'both' when the ends asked for include both) gives the eigenpairs asked
  * for and the two extremes the kind is read from (DESIGN.md §1; each extreme counts as zero when
  * |λ| ≤ max(τ, its residual), and the inertia is then exact only when the extremes share a sign),
@@ -46,7 +48,7 @@ export interface HessianAnalysisOptions {
   readonly seed?: number;
   /** Also the spectral density: true for the defaults of `spectralDensity` (8 probes × 80 steps, 200 points). */
   readonly density?: boolean | Pick<SpectralDensityOptions, 'probes' | 'steps' | 'grid' | 'points' | 'sigma'>;
-  /** Where H (or its products) is computed: 'auto' (default), 'webgpu', 'gpujs', 'cpu', or a Backend. */
+  /** Where the Hessian-vector products run beyond denseUpTo: 'auto' (default), 'webgpu', 'gpujs', 'cpu', or a Backend (a formed H is always float64 on the CPU). */
   readonly backend?: BackendChoice;
   /** Called when a stage starts, and during Lanczos (each restart cycle) and SLQ (each step). */
   readonly onProgress?: (p: HessianAnalysisProgress) => void;
@@ -90,6 +92,8 @@ export interface HessianAnalysis extends CriticalPoint {
     readonly precision: 'f32' | 'f64';
     /** Lanczos only: Hessian-vector products used. */
     readonly iterations?: number;
+    /** Lanczos only: the convergence tolerance used (‖Hv − λv‖ ≤ lanczosTol·‖H‖). */
+    readonly lanczosTol?: number;
     /** Always true on the dense path; Lanczos: every run converged (see `hessianEigs`). */
     readonly converged: boolean;
     /** max ‖Hv − λv‖₂ over `smallest` and `largest`. */
@@ -179,7 +183,7 @@ export async function analyzeHessian(f: ExprLike, opts: HessianAnalysisOptions):
 
   if (N <= denseUpTo) {
     onProgress?.({ stage: 'hessian', order: N });
-    const H = await hessian(f, { wrt: c.wrt, at: opts.at, backend: opts.backend, onReport });
+    const H = await hessian(f, { wrt: c.wrt, at: opts.at, backend: 'cpu', onReport });
     lap('hessian');
     onProgress?.({ stage: 'eigh', order: N });
     const { values, vectors } = eigh(H);
@@ -267,7 +271,7 @@ export async function analyzeHessian(f: ExprLike, opts: HessianAnalysisOptions):
   }
   return finish(
     { inertia, inertiaExact: exact, lambdaMin: lo.value, lambdaMax: hi.value, tol: tau, method: 'lanczos', values, indices, smallest, largest },
-    { precision, iterations: runs.reduce((s, x) => s + x.r.iterations, 0), converged: runs.every((x) => x.r.converged) },
+    { precision, iterations: runs.reduce((s, x) => s + x.r.iterations, 0), lanczosTol: runs[0]!.r.tol, converged: runs.every((x) => x.r.converged) },
     density,
   );
 }

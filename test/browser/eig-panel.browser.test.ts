@@ -1,8 +1,9 @@
 /**
  * The demo's Hessian eigen-analysis panel (demo/eig-panel.ts, worker demo/eig-worker.ts) in real
  * Chromium: the demo is built with its own Vite config, served from http://localhost and driven
- * through its form. What the panel shows is checked against matjac run here in Node on the same
- * seeded inputs (criticalPoint, eigh of the formed Hessian); the canvases are read back pixel by
+ * through its form. What the panel shows (one analyzeHessian in the worker) is checked against
+ * matjac run here in Node on the same seeded inputs (criticalPoint, eigh of the formed Hessian,
+ * analyzeHessian with the panel's options); the canvases are read back pixel by
  * pixel; Cancel must stop a long run (the worker is terminated) while the page stays responsive;
  * an error must withdraw the previous result.
  */
@@ -11,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Mat, criticalPoint, eigh, hessian } from '../../src/index.js';
+import { Mat, analyzeHessian, criticalPoint, eigh, eigvalsh, hessian } from '../../src/index.js';
 import { REPO_ROOT, requireChromium, launchChromium, serveDir, type LaunchedBrowser, type StaticServer } from './harness.js';
 
 requireChromium();
@@ -30,7 +31,7 @@ interface PanelResult {
   values: number[];
   indices: number[];
   directions: { index: number; lambda: number; residual: number; data: number[] }[];
-  solver: { iterations?: number; converged: boolean; maxResidual: number; backend: string };
+  solver: { iterations?: number; converged: boolean; maxResidual: number; backend: string; tol?: number };
   density: { points: number; integral: number; trace: number; method: string };
 }
 interface PanelState {
@@ -53,6 +54,9 @@ interface Shown {
   kindText: string;
   inertiaText: string;
   methodText: string;
+  statusText: string;
+  /** The captions under the heat maps. */
+  captions: string[];
   /** Pixels that are not white (the plots draw on white). */
   spectrumInk: number;
   densityInk: number;
@@ -118,6 +122,8 @@ async function shown(page: Page): Promise<Shown> {
       kindText: $('eig-kind').textContent ?? '',
       inertiaText: $('eig-inertia').textContent ?? '',
       methodText: $('eig-method').textContent ?? '',
+      statusText: $('eig-status').textContent ?? '',
+      captions: Array.from(document.querySelectorAll('#eig-directions figcaption'), (c) => c.textContent ?? ''),
       spectrumInk: spectrum.ink,
       densityInk: density.ink,
       spectrumRed: spectrum.red,
@@ -209,6 +215,12 @@ describe('demo: Hessian eigen-analysis panel in Chromium', () => {
       [16, 4, 4],
       [15, 4, 4],
     ]);
+    const sub = (i: number): string => String(i).replace(/\d/g, (d) => '₀₁₂₃₄₅₆₇₈₉'[Number(d)]!);
+    expect(s.captions.map((c) => c.replace(/ = .*/, ''))).toEqual([1, 2, 16, 15].map((i, k) => `v${sub(i)} (${['smallest', '2nd smallest', 'largest', '2nd largest'][k]}): λ${sub(i)}`));
+    s.captions.forEach((c, k) => {
+      const lambda = values[[0, 1, 15, 14][k]!]!;
+      expect(Math.abs(Number(c.replace(/.* = /, '')) - lambda)).toBeLessThanOrEqual(1e-4 * Math.abs(lambda)); // shown to 5 digits
+    });
     for (const t of s.tiles) {
       expect(t.distinctColors).toBeGreaterThan(3);
       // the entry of largest magnitude is positive by convention: its cell has the colour map's positive end
@@ -254,6 +266,34 @@ describe('demo: Hessian eigen-analysis panel in Chromium', () => {
     ]);
     expect(r.density.method).toBe('slq');
     expect(r.density.integral).toBeCloseTo(1, 2);
+  });
+
+  it('the default n = 32 (H 1024×1024, Lanczos): the numbers of analyzeHessian in Node; each within its residual of an eigenvalue of the formed H; the status says whether Lanczos converged', async () => {
+    const s = await analyse(page, { bindings: 'n = 32', k: 5 });
+    expect(s.errorText, `${s.errorText}\n${logs.join('\n')}`).toBeNull();
+    const r = s.state.lastResult!;
+    expect([r.order, r.method]).toEqual([1024, 'lanczos']);
+    const at = inputs(32);
+    // the worker's analysis, repeated here with the panel's options (demo/eig-analysis.ts)
+    const a = await analyzeHessian(F, { wrt: 'X', at, k: 10, which: 'both', denseUpTo: 400, seed: 1, backend: 'cpu' });
+    expect(r.indices).toEqual(Array.from(a.indices));
+    expect([r.kind, r.inertia, r.solver.converged, r.solver.iterations]).toEqual([a.kind, a.inertia, a.solver.converged, a.solver.iterations]);
+    const w = eigvalsh(await hessian(F, { wrt: 'X', at, backend: 'cpu' }));
+    const scale = Math.max(Math.abs(w[0]!), Math.abs(w[1023]!));
+    r.values.forEach((v, j) => {
+      expect(Math.abs(v - a.values[j]!)).toBeLessThanOrEqual(1e-9 * scale);
+      // |θ − λ| ≤ ‖Hv − θv‖ for some eigenvalue λ; at the ends, the one at that position
+      expect(Math.abs(v - w[r.indices[j]! - 1]!)).toBeLessThanOrEqual(r.solver.maxResidual + 1e-12 * scale);
+    });
+    for (const d of r.directions) expect(d.residual).toBeLessThanOrEqual(r.solver.maxResidual);
+    if (r.solver.converged) {
+      expect(s.methodText).toMatch(/\d+ products, converged; max ‖Hv − λv‖ = /);
+      expect(s.statusText).toMatch(/^done in [\d.]+ s$/);
+    } else {
+      expect(s.methodText).toMatch(/\d+ products, stopped at the product limit before every pair met the tolerance \(‖Hv − λv‖ ≤ [\d.e-]+·‖H‖\); max ‖Hv − λv‖ = .+: each value lies within its residual of an eigenvalue of H$/);
+      expect(s.statusText).toMatch(/^done in [\d.]+ s \(Lanczos not converged: eigenvalues to ±.+, see “computed by”\)$/);
+    }
+    expect(s.captions.map((c) => c.replace(/\).*/, ')'))).toEqual(['v₁ (smallest)', 'v₂ (2nd smallest)', 'v₁₀₂₄ (largest)', 'v₁₀₂₃ (2nd largest)']);
   });
 
   it("backend 'auto' inside the worker (no WebGPU in this browser): picks a backend, reports it, and agrees with the CPU", async () => {
