@@ -61,7 +61,7 @@ export interface EigReport {
     /** Lanczos only: Hessian-vector products used. */
     iterations?: number;
     converged: boolean;
-    /** max ‖Hv − λv‖₂ over the eigenpairs printed. */
+    /** max ‖Hv − λv‖₂ over the eigenpairs printed (λ_min and λ_max included). */
     maxResidual: number;
   };
   /** method 'exact': the eigenvalues of the formed H smoothed; 'slq': stochastic Lanczos quadrature (probes × steps). */

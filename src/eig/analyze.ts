@@ -96,7 +96,7 @@ export interface HessianAnalysis extends CriticalPoint {
     readonly lanczosTol?: number;
     /** Always true on the dense path; Lanczos: every run converged (see `hessianEigs`). */
     readonly converged: boolean;
-    /** max ‖Hv − λv‖₂ over `smallest` and `largest`. */
+    /** max ‖Hv − λv‖₂ over `smallest`, `largest` and, on the Lanczos path, λ_min and λ_max (every pair found). */
     readonly maxResidual: number;
   };
   /** With `density`: the spectral density ('exact' on the dense path, 'slq' beyond). */
@@ -164,9 +164,10 @@ export async function analyzeHessian(f: ExprLike, opts: HessianAnalysisOptions):
     body: Omit<HessianAnalysis, 'kind' | 'gradNorm' | 'gradTol' | 'shape' | 'order' | 'density' | 'ms' | 'solver'>,
     solver: Omit<HessianAnalysis['solver'], 'maxResidual' | 'backend'>,
     density: SpectralDensity | undefined,
+    pairs: readonly EigenPair[] = [...body.smallest, ...body.largest],
   ): HessianAnalysis => {
     let maxResidual = 0;
-    for (const p of [...body.smallest, ...body.largest]) maxResidual = Math.max(maxResidual, p.residual);
+    for (const p of pairs) maxResidual = Math.max(maxResidual, p.residual);
     ms.total = performance.now() - t0;
     return {
       ...body,
@@ -273,5 +274,6 @@ export async function analyzeHessian(f: ExprLike, opts: HessianAnalysisOptions):
     { inertia, inertiaExact: exact, lambdaMin: lo.value, lambdaMax: hi.value, tol: tau, method: 'lanczos', values, indices, smallest, largest },
     { precision, iterations: runs.reduce((s, x) => s + x.r.iterations, 0), lanczosTol: runs[0]!.r.tol, converged: runs.every((x) => x.r.converged) },
     density,
+    found,
   );
 }
