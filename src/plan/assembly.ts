@@ -173,6 +173,36 @@ export function entryValue(A: Assembly, row: number, col: number): number {
   return sum;
 }
 
+/**
+ * A bound on every partial product a kernel forms while writing the assembly, and so on every
+ * entry: |Σ_t α_t Π_reads M| ≤ Σ_t max(1, |α_t|) Π_reads max(1, max|M|) (a delta is 0 or 1; the
+ * max(1, ·) covers partial products in any order, e.g. α·S·A before ·C). Infinity with an `add`
+ * tile (its entries are not bounded here); NaN when a factor holds a NaN. A finite bound well
+ * below the precision's largest value proves the written result finite without reading it back.
+ */
+export function entryBound(A: Assembly): number {
+  if (A.add) return Infinity;
+  let sum = 0;
+  for (const t of A.terms) {
+    let b = Math.max(1, Math.abs(t.alpha));
+    for (const r of t.reads) b *= maxAbsOrOne(r.M.data);
+    sum += b;
+  }
+  return sum;
+}
+
+/** max(1, max|x|) over the data, NaN if it holds a NaN. */
+function maxAbsOrOne(d: Mat['data']): number {
+  let m = 1;
+  for (let k = 0; k < d.length; k++) {
+    const x = d[k]!;
+    const a = x < 0 ? -x : x;
+    if (a > m) m = a;
+    else if (a !== a) return NaN;
+  }
+  return m;
+}
+
 /** `backend.assemble` of the described terms: what plan/execute calls, and tests. */
 export function assembleTerms<B extends Backend>(backend: B, terms: readonly Term[], shape: JacobianShape, layout: Layout, opts: AssembleOptions = {}): ReturnType<B['assemble']> {
   return backend.assemble(describeAssembly(terms, shape, layout, opts)) as ReturnType<B['assemble']>;

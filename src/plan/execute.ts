@@ -4,7 +4,7 @@ import { TooLargeError } from '../errors.js';
 import type { Node } from '../expr/ast.js';
 import { Mat } from '../mat/mat.js';
 import { innerShape, type KronSym, type SymTerm } from '../diff/terms.js';
-import { assembleTerms, describeAssembly } from './assembly.js';
+import { assembleTerms, describeAssembly, entryBound } from './assembly.js';
 import { assertFiniteResult, readFinite } from './finite.js';
 import { evalLinear } from './linear.js';
 import { checkIntermediates } from './sizes.js';
@@ -13,6 +13,15 @@ import { cotangentName, fmtBytes, tangentName, type JacobianPlan } from './plan.
 
 /** Evaluates a primal (seed-free) expression in float64, memoised across one plan. */
 export type Primal = (n: Node) => Mat;
+
+/**
+ * Set by a run: a bound on |entry| of its result (plan/assembly.ts entryBound), Infinity where
+ * none is known (forward/reverse modes, a dense part); the finiteness checks of finite.ts skip
+ * their pass over the result under it.
+ */
+export interface ResultBound {
+  value: number;
+}
 
 /** A range of output columns (of the plan's layout). */
 export interface ColumnRange {
@@ -32,10 +41,11 @@ export async function executeJacobian(plan: JacobianPlan, backend: Backend, prim
   const { m, n, p, q } = plan.shape;
   const [rows, cols] = plan.layout === 'numerator' ? [p * q, m * n] : [m * n, p * q];
   const target = into instanceof Float64Array && backend instanceof CpuBackend ? new CpuTensor(1, rows, cols, into) : undefined;
-  const out = runJacobian(plan, backend, primal, undefined, target);
+  const bound: ResultBound = { value: Infinity };
+  const out = runJacobian(plan, backend, primal, undefined, target, bound);
   try {
-    if (out === target) return assertFiniteResult(new Mat(rows, cols, into!), backend, plan.fn, 'Jacobian');
-    const M = await readFinite(backend, out, plan.fn, 'Jacobian');
+    if (out === target) return assertFiniteResult(new Mat(rows, cols, into!), backend, plan.fn, 'Jacobian', bound.value);
+    const M = await readFinite(backend, out, plan.fn, 'Jacobian', bound.value);
     if (!into) return M;
     into.set(M.data);
     return new Mat(rows, cols, into);
@@ -48,8 +58,10 @@ export async function executeJacobian(plan: JacobianPlan, backend: Backend, prim
  * Enqueues a plan's work on the backend; the returned tensor is the Jacobian (or, with `cols`,
  * that column tile of it). The function's domain is checked first (log of a positive argument,
  * logdet of a positive determinant, …): a derivative is never returned where F is undefined.
+ * `bound`, if given, receives the bound on the result's entries (Infinity when unknown).
  */
-export function runJacobian(plan: JacobianPlan, backend: Backend, primal: Primal, cols?: ColumnRange, into?: CpuTensor): Tensor {
+export function runJacobian(plan: JacobianPlan, backend: Backend, primal: Primal, cols?: ColumnRange, into?: CpuTensor, bound?: ResultBound): Tensor {
+  if (bound) bound.value = Infinity;
   for (const n of plan.domainChecks) primal(n);
   const denominator = plan.layout === 'denominator';
   const fully = plan.method === 'structured' && !plan.terms!.some((t) => t.kind === 'dense');
@@ -59,7 +71,7 @@ export function runJacobian(plan: JacobianPlan, backend: Backend, primal: Primal
   }
   switch (plan.method) {
     case 'structured':
-      return structured(plan, backend, primal, cols, into);
+      return structured(plan, backend, primal, cols, into, bound);
     case 'forward':
       return forward(plan.tangent ?? null, plan, backend, primal);
     case 'reverse':
@@ -73,9 +85,10 @@ export function runJacobian(plan: JacobianPlan, backend: Backend, primal: Primal
  * The structured terms, one fused pass per group of terms that share an inner shape (terms of
  * a reshaped result, e.g. vec(A*X*B), index their output by their own p×q: the vec order is
  * the same). The dense remainder, in forward mode, is added in the first pass. With `into` (CPU
- * only), every pass writes into that tensor, which is returned.
+ * only), every pass writes into that tensor, which is returned. `bound` receives Σ of the
+ * passes' entry bounds (Infinity with a dense part).
  */
-function structured(plan: JacobianPlan, backend: Backend, primal: Primal, cols?: ColumnRange, into?: CpuTensor): Tensor {
+function structured(plan: JacobianPlan, backend: Backend, primal: Primal, cols?: ColumnRange, into?: CpuTensor, bound?: ResultBound): Tensor {
   const { m, n } = plan.shape;
   const dense = plan.terms!.find((t) => t.kind === 'dense');
   let acc = dense ? forward(dense.tangent, plan, backend, primal) : undefined;
@@ -88,15 +101,20 @@ function structured(plan: JacobianPlan, backend: Backend, primal: Primal, cols?:
     groups.get(key)!.terms.push(materialize(t, primal, m, n));
   }
   if (groups.size === 0) groups.set('', { shape: plan.shape, terms: [] });
+  let sum = dense ? Infinity : 0;
   for (const { shape, terms } of groups.values()) {
     const opts = { ...(acc && { add: acc }), ...(cols && { cols }) };
     // On the CPU every pass writes into one buffer: the caller's, else the running sum itself
     // (accumulating in place), so a plan of several passes touches one output, not one per pass.
     const target = backend instanceof CpuBackend ? (into ?? (acc as CpuTensor | undefined)) : undefined;
-    const out = target ? (backend as CpuBackend).assembleInto(describeAssembly(terms, shape, plan.layout, opts), target) : assembleTerms(backend, terms, shape, plan.layout, opts);
+    const A = describeAssembly(terms, shape, plan.layout, opts);
+    // the passes add up: each bounds its own terms (the previous passes are its add tile)
+    if (bound) sum += entryBound({ ...A, add: null });
+    const out = target ? (backend as CpuBackend).assembleInto(A, target) : backend.assemble(A);
     if (acc && acc !== out) backend.dispose(acc);
     acc = out;
   }
+  if (bound) bound.value = sum;
   return acc!;
 }
 

@@ -12,18 +12,27 @@ import type { Mat } from '../mat/mat.js';
  *
  * A backend with `readChecked` (WebGPU) finds the non-finite entries on the device, in one
  * reduction before the readback (`readFinite`); on the others the host scans what was read.
+ * Neither runs when a `bound` on |entry| (a structured writer's, plan/assembly.ts entryBound) is
+ * below the precision's largest value with a rounding margin of 4: the result is finite unread.
  */
 
+/** The largest finite value of each precision. */
+const LARGEST = { f64: Number.MAX_VALUE, f32: 3.4028234663852886e38 } as const;
+
+/** Whether `bound` on every entry proves a result of this backend's precision finite. */
+const provenFinite = (where: Backend | 'f64', bound: number): boolean => bound <= LARGEST[where === 'f64' ? 'f64' : where.precision] / 4;
+
 /** Reads a result back, refusing it when it has a non-finite entry: by the device's own scan where the backend has one, else by a host pass. */
-export async function readFinite(b: Backend, t: Tensor, fn: Node, what: string): Promise<Mat> {
-  if (!b.readChecked) return assertFiniteResult(await b.read(t), b, fn, what);
+export async function readFinite(b: Backend, t: Tensor, fn: Node, what: string, bound = Infinity): Promise<Mat> {
+  if (!b.readChecked || provenFinite(b, bound)) return assertFiniteResult(await b.read(t), b, fn, what, bound);
   const { mat, scan } = await b.readChecked(t);
   if (scan.nonFinite === 0) return mat;
   throw nonFiniteResult(mat, scan.first, b, fn, what, `${scan.nonFinite} non-finite ${scan.nonFinite === 1 ? 'entry' : 'entries'} (found on the device), the first`);
 }
 
-/** Scans a result on the host (one branch-free pass, then a search only when it failed). */
-export function assertFiniteResult(M: Mat, where: Backend | 'f64', fn: Node, what: string): Mat {
+/** Scans a result on the host (one branch-free pass, then a search only when it failed), unless `bound` proves it finite. */
+export function assertFiniteResult(M: Mat, where: Backend | 'f64', fn: Node, what: string, bound = Infinity): Mat {
+  if (provenFinite(where, bound)) return M;
   const d = M.data;
   // x − x is 0 for a finite x and NaN for ±Inf or NaN
   let probe = 0;

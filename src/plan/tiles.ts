@@ -10,7 +10,7 @@ import type { Backend } from '../backend/backend.js';
 import { CpuBackend, CpuTensor } from '../backend/cpu/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import { Mat } from '../mat/mat.js';
-import { runJacobian, type ColumnRange, type Primal } from './execute.js';
+import { runJacobian, type ColumnRange, type Primal, type ResultBound } from './execute.js';
 import { assertFiniteResult, readFinite } from './finite.js';
 import type { JacobianPlan } from './plan.js';
 
@@ -74,12 +74,13 @@ export async function* runTiles(
   for (const r of tiles) {
     const view = shared?.subarray(0, rows * r.count);
     const target = view instanceof Float64Array && backend instanceof CpuBackend ? new CpuTensor(1, rows, r.count, view) : undefined;
-    const t = runJacobian(plan, backend, primal, r, target);
+    const bound: ResultBound = { value: Infinity };
+    const t = runJacobian(plan, backend, primal, r, target, bound);
     let tile: Mat;
     try {
-      if (t === target) tile = assertFiniteResult(new Mat(rows, r.count, view!), backend, plan.fn, 'Jacobian tile');
+      if (t === target) tile = assertFiniteResult(new Mat(rows, r.count, view!), backend, plan.fn, 'Jacobian tile', bound.value);
       else {
-        tile = await readFinite(backend, t, plan.fn, 'Jacobian tile');
+        tile = await readFinite(backend, t, plan.fn, 'Jacobian tile', bound.value);
         if (view) {
           view.set(tile.data);
           tile = new Mat(rows, r.count, view);

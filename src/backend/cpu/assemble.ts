@@ -11,7 +11,7 @@
  * one block (or one entry per block) of the column is touched. Terms of any other structure go
  * through a per-entry loop over the descriptor.
  */
-import { axpy, blockAdd, blockAddW, kronAdd, kronAddW, kronWrite, kronWriteW, stridedAdd } from '../../mat/columns.js';
+import { axpy, blockAdd, blockAddW, kronAdd, kronAddW, kronWriteTiled, kronWriteW, stridedAdd } from '../../mat/columns.js';
 import { f64 } from '../../mat/ops.js';
 import { X0, X1, Y0, isRowCoord, packed, type Assembly, type Coord, type FactorRead, type TermDescriptor } from '../../plan/assembly.js';
 
@@ -39,12 +39,13 @@ interface GenericTerm {
 }
 
 /**
- * Writes the assembly into `out` (rows × count, column-major; its contents on entry are
- * arbitrary unless `zeroed`). For each column the `add` tile's column is laid down (or the first
- * dense term writes the column outright, or the column is zeroed), then every other term adds its
- * contribution while the column is in cache.
+ * Writes the assembly into `out` (rows × count, column-major) in one pass: for each column the
+ * `add` tile's column is laid down (or the first dense term writes the column outright, or the
+ * column is zeroed), then every other term adds its contribution while the column is in cache.
+ * `fresh`: `out` is a new zero-filled buffer never written (its pages not yet faulted in), so
+ * nothing is zeroed and nothing read before it is written; otherwise its contents are arbitrary.
  */
-export function writeAssembly(A: Assembly, out: Float64Array, zeroed: boolean, add: Float64Array | null): Float64Array {
+export function writeAssembly(A: Assembly, out: Float64Array, fresh: boolean, add: Float64Array | null): Float64Array {
   const { rows: R, col0, count, ext } = A;
   const prepared = A.terms.map(prepare);
   // A dense term (vector factors over x0 and x1) covers every entry of its columns: without an
@@ -54,10 +55,6 @@ export function writeAssembly(A: Assembly, out: Float64Array, zeroed: boolean, a
     const d = prepared.findIndex((T) => !T.generic && T.X !== null && T.Y !== null);
     if (d >= 0) lead = prepared.splice(d, 1)[0] as ColumnTerm;
   }
-  if (!zeroed && !add && !lead) {
-    out.fill(0, 0, R * count);
-    zeroed = true;
-  }
   const U = ext[Y0];
   for (let cc = 0; cc < count; cc++) {
     const col = col0 + cc;
@@ -66,11 +63,11 @@ export function writeAssembly(A: Assembly, out: Float64Array, zeroed: boolean, a
     const v = (col - u) / U;
     if (add) {
       if (add !== out) out.set(add.subarray(o, o + R), o); // add === out: accumulating in place
-    } else if (lead) kronColumn(out, o, lead, col, u, v, ext, true);
-    else if (!zeroed) out.fill(0, o, o + R);
+    } else if (lead) leadColumn(out, o, lead, col, u, v, ext, !fresh);
+    else if (!fresh) out.fill(0, o, o + R);
     for (const T of prepared) {
       if (T.generic) genericColumn(out, o, T.term, R, ext[X0], u, v);
-      else kronColumn(out, o, T, col, u, v, ext, false);
+      else kronColumn(out, o, T, col, u, v, ext);
     }
   }
   return out;
@@ -108,8 +105,19 @@ function prepare(t: TermDescriptor): ColumnTerm | GenericTerm {
   };
 }
 
-/** One output column of a column-form term; `write` overwrites the column (X, Y non-null). */
-function kronColumn(out: Float64Array, o: number, T: ColumnTerm, col: number, u: number, v: number, ext: readonly number[], write: boolean): void {
+/** One output column of the lead term (X, Y non-null), overwriting it: g · vec(Y_yc X_xcᵀ) (⊙ W). */
+function leadColumn(out: Float64Array, o: number, T: ColumnTerm, col: number, u: number, v: number, ext: readonly number[], touch: boolean): void {
+  const xLen = ext[X1]!;
+  const yLen = ext[X0]!;
+  const g = T.G ? T.alpha * T.G[col]! : T.alpha;
+  const xo = (T.xSel === Y0 ? u : v) * xLen;
+  const yo = (T.ySel === Y0 ? u : v) * yLen;
+  if (T.W) kronWriteW(out, o, T.X!, xo, xLen, T.Y!, yo, yLen, T.W, g);
+  else kronWriteTiled(out, o, T.X!, xo, xLen, T.Y!, yo, yLen, g, touch);
+}
+
+/** One output column of a column-form term, added to the column. */
+function kronColumn(out: Float64Array, o: number, T: ColumnTerm, col: number, u: number, v: number, ext: readonly number[]): void {
   const xc = T.xSel === Y0 ? u : v;
   const yc = T.ySel === Y0 ? u : v;
   const xLen = ext[X1]!;
@@ -123,13 +131,9 @@ function kronColumn(out: Float64Array, o: number, T: ColumnTerm, col: number, u:
     return;
   }
   if (X !== null && Y !== null) {
-    if (write) {
-      if (W) kronWriteW(out, o, X, xc * xLen, xLen, Y, yc * yLen, yLen, W, g);
-      else kronWrite(out, o, X, xc * xLen, xLen, Y, yc * yLen, yLen, g);
-    } else if (g !== 0) {
-      if (W) kronAddW(out, o, X, xc * xLen, xLen, Y, yc * yLen, yLen, W, g);
-      else kronAdd(out, o, X, xc * xLen, xLen, Y, yc * yLen, yLen, g);
-    }
+    if (g === 0) return;
+    if (W) kronAddW(out, o, X, xc * xLen, xLen, Y, yc * yLen, yLen, W, g);
+    else kronAdd(out, o, X, xc * xLen, xLen, Y, yc * yLen, yLen, g);
     return;
   }
   if (g === 0) return;
