@@ -272,6 +272,31 @@ describe('singular and out-of-domain inputs', () => {
     await expectError(() => jacobian('exp(X)', { at: { X: big }, backend: cpu }), NonFiniteError, 'E_NON_FINITE');
     await expectError(() => grad('sum(exp(X))', { at: { X: big }, backend: cpu }), NonFiniteError, 'E_NON_FINITE');
   });
+
+  it('a structured Jacobian that overflows with finite factors (B⊗Aᵀ, 1e200·1e200): NonFiniteError, also into out and in tiles', async () => {
+    const A = Mat.from([
+      [1e200, 1],
+      [2, 3],
+    ]);
+    const at = { A, B: A, X: Mat.from([[1e-300, 0], [0, 1e-300]]) };
+    await expectError(() => jacobian('A*X*B', { at, wrt: 'X', backend: cpu, method: 'structured' }), NonFiniteError, 'E_NON_FINITE');
+    await expectError(() => jacobian('A*X*B', { at, wrt: 'X', backend: cpu, method: 'structured', out: new Float64Array(16) }), NonFiniteError, 'E_NON_FINITE');
+    await expectError(async () => {
+      for await (const t of jacobianTiles('A*X*B', { at, wrt: 'X', backend: cpu, method: 'structured', tileCols: 1 })) void t;
+    }, NonFiniteError, 'E_NON_FINITE');
+  });
+
+  it('entries near the largest double with finite factors: the exact values, not an overflow error', async () => {
+    // the entry bound (1e154·1e154·… > MAX/4) cannot prove the result finite: it is read and passes
+    const A = Mat.from([
+      [1e154, 1],
+      [2, 3],
+    ]);
+    const at = { A, B: A, X: Mat.from([[1e-300, 0], [0, 1e-300]]) };
+    const D = await jacobian('A*X*B', { at, wrt: 'X', backend: cpu, method: 'structured' });
+    expect(D.get(0, 0)).toBe(1e154 * 1e154);
+    expect(D.data.every(Number.isFinite)).toBe(true);
+  });
 });
 
 describe('NaN / Inf in inputs: NonFiniteError naming the variable', () => {

@@ -1,13 +1,13 @@
 /**
  * The term descriptor (src/plan/assembly.ts) on its own: its entry formula against the dense
- * Kronecker construction, the strides of packed factors, and the CPU writer on descriptors
- * of a structure its fast column paths do not cover (the per-entry fallback).
+ * Kronecker construction, the strides of packed factors, the CPU writer on descriptors
+ * of a structure its fast column paths do not cover (the per-entry fallback), and the entry bound.
  */
 import { describe, expect, it } from 'vitest';
 import type { Layout, Term } from '../../src/backend/backend.js';
 import { writeAssembly } from '../../src/backend/cpu/index.js';
 import { Mat } from '../../src/mat/index.js';
-import { X0, X1, Y0, Y1, coordsOf, describeAssembly, entryValue, packed, strides, type Assembly, type FactorRead } from '../../src/plan/assembly.js';
+import { X0, X1, Y0, Y1, coordsOf, describeAssembly, entryBound, entryValue, packed, strides, type Assembly, type FactorRead } from '../../src/plan/assembly.js';
 import { materializeKronDense } from '../helpers/kron-dense.js';
 import { FACTOR_COMBOS, randomKronTerm } from '../helpers/terms.js';
 
@@ -67,5 +67,51 @@ describe('the term descriptor', () => {
     const tile: Assembly = { ...A, col0: 5, count: 4 };
     const t = writeAssembly(tile, new Float64Array(A.rows * 4), true, Float64Array.from(add.data));
     for (let row = 0; row < A.rows; row++) for (let c = 0; c < 4; c++) expect(t[row + c * A.rows]).toBeCloseTo(entryValue(A, row, 5 + c) + add.get(row, c), 13);
+  });
+});
+
+const scaled = (M: Mat, s: number): Mat => Mat.fromColumnMajor(M.rows, M.cols, M.data.map((x) => x * s));
+
+describe('entryBound: a bound on every entry that proves a result finite unread', () => {
+  it('bounds |entry| of random sums of terms (factor combinations, both layouts, an outer term)', () => {
+    for (const has of FACTOR_COMBOS) {
+      for (const tr of [false, true]) {
+        const { term, shape } = randomKronTerm((r, c) => scaled(rnd(r, c), 40), 3, 4, has, tr, -2.5);
+        const outer: Term = { kind: 'outer', alpha: 0.25, U: scaled(rnd(shape.p * shape.q, 1), 7), V: scaled(rnd(1, 12), 0.01) };
+        for (const layout of LAYOUTS) {
+          const A = describeAssembly([term, outer], shape, layout);
+          const bound = entryBound(A);
+          let max = 0;
+          for (let row = 0; row < A.rows; row++) for (let col = 0; col < A.count; col++) max = Math.max(max, Math.abs(entryValue(A, row, col)));
+          expect(max).toBeGreaterThan(0);
+          expect(bound).toBeGreaterThanOrEqual(max);
+          // and it is the product of the factors' largest magnitudes (at least 1 each), summed
+          expect(bound).toBeLessThan(1e9);
+        }
+      }
+    }
+  });
+
+  it('is Infinity with an add tile, NaN when a factor holds a NaN, and overflows with its factors', () => {
+    const shape = { m: 2, n: 2, p: 2, q: 2 };
+    const term = (A: Mat, B: Mat): Term => ({ kind: 'kron', alpha: 1, A, B, C: null, S: null, transposed: false });
+    const A = rnd(2, 2);
+    const withAdd = describeAssembly([term(A, rnd(2, 2))], shape, 'numerator');
+    expect(entryBound({ ...withAdd, add: { batch: 1, rows: 4, cols: 4 } as never })).toBe(Infinity);
+    const nan = rnd(2, 2);
+    nan.data[3] = NaN;
+    expect(entryBound(describeAssembly([term(A, nan)], shape, 'numerator'))).toBeNaN();
+    const big = Mat.from([
+      [1e200, 1],
+      [1, 1],
+    ]);
+    expect(entryBound(describeAssembly([term(big, big)], shape, 'numerator'))).toBe(Infinity);
+    // partial products count: max(1, ·) keeps a small factor from hiding a large pair
+    const tiny = Mat.from([
+      [1e-300, 0],
+      [0, 1e-300],
+    ]);
+    const chain: Term = { kind: 'kron', alpha: 1, A: big, B: big, C: tiny, S: null, transposed: false };
+    expect(entryBound(describeAssembly([chain], shape, 'numerator'))).toBe(Infinity);
   });
 });
