@@ -12,8 +12,9 @@ import type { Mat } from '../mat/mat.js';
  *
  * A backend with `readChecked` (WebGPU) finds the non-finite entries on the device, in one
  * reduction before the readback (`readFinite`); on the others the host scans what was read.
- * Neither runs when a `bound` on |entry| (a structured writer's, plan/assembly.ts entryBound) is
- * below the precision's largest value with a rounding margin of 4: the result is finite unread.
+ * The host scan is skipped when a `bound` on |entry| (a structured writer's, plan/assembly.ts
+ * entryBound) is below the precision's largest value with a rounding margin of 4: the result is
+ * finite unread (the device's scan, one reduction, always runs).
  */
 
 /** The largest finite value of each precision. */
@@ -22,9 +23,9 @@ const LARGEST = { f64: Number.MAX_VALUE, f32: 3.4028234663852886e38 } as const;
 /** Whether `bound` on every entry proves a result of this backend's precision finite. */
 const provenFinite = (where: Backend | 'f64', bound: number): boolean => bound <= LARGEST[where === 'f64' ? 'f64' : where.precision] / 4;
 
-/** Reads a result back, refusing it when it has a non-finite entry: by the device's own scan where the backend has one, else by a host pass. */
+/** Reads a result back, refusing it when it has a non-finite entry: by the device's own scan where the backend has one, else by a host pass (unless `bound` proves it finite). */
 export async function readFinite(b: Backend, t: Tensor, fn: Node, what: string, bound = Infinity): Promise<Mat> {
-  if (!b.readChecked || provenFinite(b, bound)) return assertFiniteResult(await b.read(t), b, fn, what, bound);
+  if (!b.readChecked) return assertFiniteResult(await b.read(t), b, fn, what, bound);
   const { mat, scan } = await b.readChecked(t);
   if (scan.nonFinite === 0) return mat;
   throw nonFiniteResult(mat, scan.first, b, fn, what, `${scan.nonFinite} non-finite ${scan.nonFinite === 1 ? 'entry' : 'entries'} (found on the device), the first`);
