@@ -8,7 +8,7 @@ import type { KronTerm } from '../../src/backend/backend.js';
 import { writeAssembly } from '../../src/backend/cpu/index.js';
 import { kronWrite, kronWriteTiled } from '../../src/mat/columns.js';
 import { Mat } from '../../src/mat/index.js';
-import { describeAssembly, entryValue } from '../../src/plan/assembly.js';
+import { describeAssembly, entryValue, type Assembly } from '../../src/plan/assembly.js';
 
 /** A small deterministic generator (mulberry32). */
 function rng(seed: number): () => number {
@@ -62,11 +62,34 @@ describe('the writer on an output larger than the caches (read ahead of the tile
     const reused = writeAssembly(asm, new Float64Array(len).fill(NaN), false, null);
     const fresh = writeAssembly(asm, new Float64Array(len), true, null);
     expect(reused.every((v, k) => v === fresh[k])).toBe(true);
-    const r = rng(5);
-    for (let s = 0; s < 4000; s++) {
-      const row = Math.floor(r() * asm.rows);
-      const col = Math.floor(r() * asm.count);
-      expect(reused[row + col * asm.rows]).toBeCloseTo(entryValue(asm, row, col), 13);
-    }
+    expectEntries(asm, reused, 5);
+  });
+
+  it("X·Xᵀ's two identity terms, 46²×46²: a reused, NaN-filled buffer is zeroed column by column, a fresh one faulted in by writes", () => {
+    const n = 46;
+    const X = Mat.random(n, n, { seed: 6 });
+    const left: KronTerm = { kind: 'kron', alpha: 1, A: null, B: X, C: null, S: null, transposed: false };
+    const right: KronTerm = { kind: 'kron', alpha: 1, A: X, B: null, C: null, S: null, transposed: true };
+    const asm = describeAssembly([left, right], { m: n, n, p: n, q: n }, 'denominator');
+    const len = asm.rows * asm.count;
+    expect(8 * len).toBeGreaterThan(32 * 2 ** 20);
+    const reused = writeAssembly(asm, new Float64Array(len).fill(NaN), false, null);
+    const fresh = writeAssembly(asm, new Float64Array(len), true, null);
+    expect(reused.every((v, k) => v === fresh[k])).toBe(true);
+    expectEntries(asm, reused, 6);
+    // each column holds 2n − 1 or 2n nonzeros, the rest are exact zeros
+    const nonzeros = reused.reduce((c, v) => c + (v !== 0 ? 1 : 0), 0);
+    expect(nonzeros).toBeGreaterThanOrEqual(asm.count * (2 * n - 1));
+    expect(nonzeros).toBeLessThanOrEqual(asm.count * 2 * n);
   });
 });
+
+/** Random entries of the written output against the descriptor's entry formula. */
+function expectEntries(asm: Assembly, out: Float64Array, seed: number): void {
+  const r = rng(seed);
+  for (let s = 0; s < 4000; s++) {
+    const row = Math.floor(r() * asm.rows);
+    const col = Math.floor(r() * asm.count);
+    expect(out[row + col * asm.rows]).toBeCloseTo(entryValue(asm, row, col), 13);
+  }
+}

@@ -61,8 +61,15 @@ export function writeAssembly(A: Assembly, out: Float64Array, fresh: boolean, ad
     const d = prepared.findIndex((T) => !T.generic && T.X !== null && T.Y !== null);
     if (d >= 0) lead = prepared.splice(d, 1)[0] as ColumnTerm;
   }
-  // an output larger than the caches is read ahead of the tiled stores (kronWriteTiled)
-  const touch = !fresh && 8 * R * count > TOUCH_BYTES;
+  // an output larger than the caches is read ahead of the tiled stores (kronWriteTiled), and
+  // zeroed column by column; one that fits is zeroed at once (one call, not one a column)
+  const inCache = 8 * R * count <= TOUCH_BYTES;
+  const touch = !fresh && !inCache;
+  let zeroed = fresh;
+  if (!zeroed && !add && !lead && inCache) {
+    out.fill(0, 0, R * count);
+    zeroed = true;
+  }
   const U = ext[Y0];
   for (let cc = 0; cc < count; cc++) {
     const col = col0 + cc;
@@ -72,8 +79,8 @@ export function writeAssembly(A: Assembly, out: Float64Array, fresh: boolean, ad
     if (add) {
       if (add !== out) out.set(add.subarray(o, o + R), o); // add === out: accumulating in place
     } else if (lead) leadColumn(out, o, lead, col, u, v, ext, touch);
-    else if (!fresh) out.fill(0, o, o + R);
-    else if (prepared.length > 0) faultInByWrites(out, o, R);
+    else if (!zeroed) out.fill(0, o, o + R);
+    else if (fresh && prepared.length > 0) faultInByWrites(out, o, R);
     for (const T of prepared) {
       if (T.generic) genericColumn(out, o, T.term, R, ext[X0], u, v);
       else kronColumn(out, o, T, col, u, v, ext);
