@@ -178,13 +178,7 @@ async function run(kind: DemoKind): Promise<void> {
     const xs = X ? `${X.rows}×${X.cols}` : '?';
     ui.what.textContent = `${kind === 'jacobian' ? 'Jacobian of' : 'Hessian of'} ${expr} with respect to ${wrt ?? '(its one name)'} (${xs}), ${layout} layout, n = ${inputs.n}, seed = ${inputs.seed}${inputs.custom.length ? `, given: ${inputs.custom.join(', ')}` : ''}`;
     ui.backendOut.textContent = rep ? `${rep.backend} — ${rep.device}` : 'unknown (no report)';
-    ui.skipped.textContent = !rep
-      ? '—'
-      : rep.skipped.length > 0
-        ? rep.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')
-        : backend === 'auto'
-          ? 'none (the first choice ran)'
-          : `none (backend '${backend}' chosen explicitly)`;
+    showWhy(ui.skipped, rep, backend);
     const firstOnBackend = rep !== null && !warmed.has(rep.backend);
     if (rep) warmed.add(rep.backend);
     ui.time.textContent = `${ms.toFixed(2)} ms (${kind}() call, awaited${firstOnBackend && rep.backend !== 'cpu' ? `; the first call on ${rep.backend} includes its start-up: adapter, device, shader compilation` : ''})`;
@@ -268,3 +262,15 @@ el<HTMLButtonElement>('btn-eig-form').addEventListener('click', () => {
 });
 
 setStatus('ready', 'ready');
+
+/** Why this backend ran: chosen by name, or under 'auto' each one passed over before it, a line each with its reason. */
+function showWhy(dd: HTMLElement, rep: RunReport | null, backend: BackendChoice): void {
+  const lines = !rep
+    ? ['—']
+    : backend !== 'auto'
+      ? [`backend '${String(backend)}' chosen explicitly`]
+      : rep.skipped.length === 0
+        ? [`'auto': ${rep.backend}, the first in line (webgpu, gpujs, cpu)`]
+        : [`'auto' took ${rep.backend}, after passing over:`, ...rep.skipped.map((x) => `• ${x.backend}: ${x.reason}`)];
+  dd.replaceChildren(...lines.map((t) => Object.assign(document.createElement('div'), { textContent: t })));
+}

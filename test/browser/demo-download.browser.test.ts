@@ -142,7 +142,7 @@ describe('demo: download .npy, and tiles beyond one buffer (Chromium)', () => {
   });
 
   it('a Hessian in tiles on WebGPU (float32) matches the CPU Hessian; a large n pools the heat map', async () => {
-    const o = await run({ kind: 'hessian', n: 5, backend: 'auto', threshold: 1000 });
+    const o = await run({ kind: 'hessian', n: 5, backend: 'webgpu', threshold: 1000 });
     expect(o.error).toBeNull();
     const r = o.result!;
     expect(r.backend).toBe('webgpu');

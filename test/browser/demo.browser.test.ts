@@ -40,6 +40,7 @@ interface RunOutcome {
   state: DemoState;
   errorText: string | null;
   backendText: string;
+  skippedText: string;
   sizeText: string;
   explainText: string;
   canvas: { width: number; height: number };
@@ -112,6 +113,7 @@ async function runDemo(page: Page, spec: RunSpec): Promise<RunOutcome> {
       state: JSON.parse(JSON.stringify(window.__matjacDemo)) as DemoState,
       errorText: shown('error'),
       backendText: text('r-backend'),
+      skippedText: text('r-skipped'),
       sizeText: text('r-size'),
       explainText: text('explain'),
       canvas: { width: c.width, height: c.height },
@@ -190,15 +192,32 @@ describe('browser demo (demo/) in Chromium with WebGPU', () => {
     expect(Math.abs(r.checksum - ref.sum)).toBeLessThanOrEqual(1e-12 * ref.abs);
   });
 
-  it("Jacobian of A*X*B on 'auto' runs on webgpu and agrees with the CPU to float32 accuracy", async () => {
-    const o = await runDemo(page, { kind: 'jacobian', expr: 'A*X*B', bindings: 'n = 4', backend: 'auto' });
+  it("Jacobian of A*X*B on 'webgpu' (named) runs there and agrees with the CPU to float32 accuracy", async () => {
+    const o = await runDemo(page, { kind: 'jacobian', expr: 'A*X*B', bindings: 'n = 4', backend: 'webgpu' });
     const r = expectDone(o);
     expect([r.rows, r.cols]).toEqual([16, 16]);
     expect(r.backend, `skipped: ${JSON.stringify(r.skipped)}`).toBe('webgpu');
     expect(r.skipped).toEqual([]);
     expect(r.precision).toBe('f32');
+    expect(o.backendText).toMatch(/^webgpu — google \/ swiftshader/);
+    expect(o.skippedText).toBe("backend 'webgpu' chosen explicitly");
     const ref = checksum(await jacobian('A*X*B', { wrt: 'X', at: inputs(4), backend: 'cpu' }));
     expect(Math.abs(r.checksum - ref.sum)).toBeLessThanOrEqual(1e-4 * ref.abs);
+  });
+
+  it("on 'auto' the software WebGPU adapter and WebGL renderer are passed over for the CPU, and the page says why", async () => {
+    const o = await runDemo(page, { kind: 'jacobian', expr: 'A*X*B', bindings: 'n = 4', backend: 'auto' });
+    const r = expectDone(o);
+    expect(r.backend).toBe('cpu');
+    expect(r.precision).toBe('f64');
+    expect(r.skipped.map((x) => x.backend)).toEqual(['webgpu', 'gpujs']);
+    expect(r.skipped[0]!.reason).toMatch(/^the WebGPU adapter is a software rasteriser \(google \/ swiftshader\)/);
+    expect(r.skipped[1]!.reason).toMatch(/^gpu\.js renders on a software rasteriser here .*SwiftShader/);
+    expect(o.backendText).toMatch(/^cpu/);
+    expect(o.skippedText).toMatch(/^'auto' took cpu, after passing over:/);
+    for (const x of r.skipped) expect(o.skippedText).toContain(`• ${x.backend}: ${x.reason}`);
+    const ref = checksum(await jacobian('A*X*B', { wrt: 'X', at: inputs(4), backend: 'cpu' }));
+    expect(Math.abs(r.checksum - ref.sum)).toBeLessThanOrEqual(1e-12 * ref.abs);
   });
 
   it("Hessian of logdet(X) + tr(X'*A*X) on 'cpu' (n = 3): 9×9, checksum as in Node", async () => {

@@ -1,19 +1,21 @@
 /**
- * The built package in headless Chromium: with WebGPU (SwiftShader), `backend: 'auto'` assembles
- * Jacobians and a Hessian on WebGPU and matches the CPU float64 result; with WebGPU disabled,
- * 'auto' runs gpu.js on WebGL2 and still matches. Needs `npm run build` first (npm test does it).
+ * The built package in headless Chromium, whose WebGPU adapter and WebGL renderer are both
+ * SwiftShader here: named explicitly, `webgpu` (WebGPU on) and `gpujs` (WebGPU off, WebGL2)
+ * assemble Jacobians and a Hessian that match the CPU float64 result; `backend: 'auto'` passes
+ * both software rasterisers over for the CPU path, as in Node, and reports why (DESIGN.md §4).
+ * Needs `npm run build` first (npm test does it).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PkgResult } from './entries/package-entry.js';
 import { BrowserSession, requireChromium } from './harness.js';
 
 requireChromium();
-type Win = { __pkg: { run: (a: { expr: string; n: number; hessian?: boolean; layout?: string; method?: string }) => Promise<PkgResult> } };
+type Win = { __pkg: { run: (a: { expr: string; n: number; hessian?: boolean; layout?: string; method?: string; backend?: string }) => Promise<PkgResult> } };
 
 describe.each([
-  ['webgpu', 'webgpu'],
-  ['no-webgpu', 'gpujs'],
-] as const)('the built package in Chromium (%s)', (variant, expected) => {
+  ['webgpu', 'webgpu', /software rasteriser \(google \/ swiftshader\)/],
+  ['no-webgpu', 'gpujs', /no WebGPU adapter|navigator\.gpu/],
+] as const)('the built package in Chromium (%s)', (variant, gpu, webgpuSkip) => {
   let s: BrowserSession;
   beforeAll(async () => {
     s = await BrowserSession.start({ entry: 'test/browser/entries/package-entry.ts', variant });
@@ -27,19 +29,29 @@ describe.each([
     ['inv(X)', 'numerator', 'auto'],
     ["X*X'", 'denominator', 'forward'],
     ['sigmoid(A*X)', 'numerator', 'reverse'],
-  ] as const)(`%s (%s, %s) runs on ${expected} and matches the CPU`, async (expr, layout, method) => {
-    const r = await s.evaluate((a) => (window as unknown as Win).__pkg.run(a), { expr, n: 4, layout, method });
-    expect(r.report.backend).toBe(expected);
+  ] as const)(`%s (%s, %s) on backend '${gpu}' matches the CPU`, async (expr, layout, method) => {
+    const r = await s.evaluate((a) => (window as unknown as Win).__pkg.run(a), { expr, n: 4, layout, method, backend: gpu });
+    expect(r.report.backend).toBe(gpu);
     expect(r.f32).toBe(true);
     expect([r.rows, r.cols]).toEqual([16, 16]);
     expect(r.relError).toBeLessThanOrEqual(1e-4);
-    if (expected === 'gpujs') expect(r.report.skipped.map((x) => x.backend)).toEqual(['webgpu']);
   });
 
-  it(`the Hessian of logdet(X) + tr(X'*A*X) on ${expected}`, async () => {
-    const r = await s.evaluate((a) => (window as unknown as Win).__pkg.run(a), { expr: "logdet(X) + tr(X'*A*X)", n: 3, hessian: true });
-    expect(r.report.backend).toBe(expected);
+  it(`the Hessian of logdet(X) + tr(X'*A*X) on backend '${gpu}'`, async () => {
+    const r = await s.evaluate((a) => (window as unknown as Win).__pkg.run(a), { expr: "logdet(X) + tr(X'*A*X)", n: 3, hessian: true, backend: gpu });
+    expect(r.report.backend).toBe(gpu);
     expect([r.rows, r.cols]).toEqual([9, 9]);
     expect(r.relError).toBeLessThanOrEqual(1e-4);
+  });
+
+  it("'auto' passes the software WebGPU adapter and WebGL renderer over for the CPU, saying why", async () => {
+    const r = await s.evaluate((a) => (window as unknown as Win).__pkg.run(a), { expr: 'A*X*B', n: 4, backend: 'auto' });
+    expect(r.report.backend).toBe('cpu');
+    expect(r.f32).toBe(false);
+    expect(r.relError).toBe(0);
+    const why = Object.fromEntries(r.report.skipped.map((x) => [x.backend, x.reason]));
+    expect(Object.keys(why)).toEqual(['webgpu', 'gpujs']);
+    expect(why.webgpu).toMatch(webgpuSkip);
+    expect(why.gpujs).toMatch(/gpu\.js renders on a software rasteriser here \(gpu\.js \(webgl2 mode, browser: .*SwiftShader.*\)\)/);
   });
 });

@@ -74,6 +74,8 @@ export interface GpuJsBackendInit {
   readonly mode: string;
   readonly device: string;
   readonly limits: GridLimits;
+  /** The WebGL renderer is a software rasteriser (SwiftShader through ANGLE, llvmpipe): 'auto' prefers the CPU path. */
+  readonly software?: boolean;
   /**
    * Compiled kernels kept (default 128). In webasm mode every kernel holds WebAssembly memories,
    * and a browser renderer runs out of address space for them long before Node does.
@@ -90,6 +92,8 @@ export class GpuJsBackend implements Backend {
   /** The gpu.js kernel backend in use: 'webgl2', 'webgl', 'headlessgl', 'webasm' or 'cpu'. */
   readonly mode: string;
   readonly limits: GridLimits;
+  /** Its WebGL renderer is a software rasteriser ('auto' passes it over). */
+  readonly software: boolean;
   private readonly gpu: GpuJsInstance;
   private readonly kernels = new Map<string, GpuJsKernel>();
   private readonly maxCachedKernels: number;
@@ -101,12 +105,17 @@ export class GpuJsBackend implements Backend {
     this.mode = init.mode;
     this.device = init.device;
     this.limits = init.limits;
+    this.software = init.software ?? false;
     this.maxCachedKernels = Math.max(1, init.maxCachedKernels ?? 128);
     this.moduleCacheLimit = init.moduleCacheLimit;
   }
 
-  /** Without a GPU (its WebAssembly or JavaScript modes, as in Node) gpu.js computes in float32 and is slower than the float64 CPU backend. */
+  /**
+   * Without a GPU (its WebAssembly or JavaScript modes, as in Node), or on a software WebGL
+   * renderer, gpu.js computes in float32 and is slower than the float64 CPU backend.
+   */
   autoPassOver(): string | undefined {
+    if (this.software) return `gpu.js renders on a software rasteriser here (${this.device}), slower than the CPU backend (ask for backend 'gpujs' to use it anyway)`;
     if (['gpu', 'webgl2', 'webgl', 'headlessgl'].includes(this.mode)) return undefined;
     return `gpu.js runs in its ${this.mode} mode here (no GPU); the CPU backend is faster and float64 (ask for backend 'gpujs' to use it anyway)`;
   }

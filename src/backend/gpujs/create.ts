@@ -6,6 +6,7 @@
  * `backend.device` and `backend.mode` say which one runs.
  */
 import { BackendUnavailableError, InvalidArgumentError } from '../../errors.js';
+import { namesSoftwareRenderer } from '../software.js';
 import { GpuJsBackend, type GpuJsInstance, type GpuJsKernel } from './backend.js';
 import type { GridLimits } from './grid.js';
 import { SMOKE } from './kernels.js';
@@ -166,5 +167,6 @@ export async function createGpuJsBackend(opts: GpuJsBackendOptions = {}): Promis
   const limits: GridLimits = { maxTextureSize, maxOutputElements: opts.limits?.maxOutputElements ?? defaultOut };
   const device = `gpu.js (${actual} mode, ${env}${info.renderer ? `: ${info.renderer}` : ''})`;
   const wasm = actual === 'webasm';
-  return new GpuJsBackend({ gpu, mode: actual, device, limits, ...(wasm ? { maxCachedKernels: 24, moduleCacheLimit: 2 } : {}) });
+  const software = gl && namesSoftwareRenderer(info.renderer);
+  return new GpuJsBackend({ gpu, mode: actual, device, limits, software, ...(wasm ? { maxCachedKernels: 24, moduleCacheLimit: 2 } : {}) });
 }

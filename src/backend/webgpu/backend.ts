@@ -30,7 +30,7 @@ export class WebGpuBackend implements Backend {
   /** The queue the kernels record into (bench-hooks.ts reaches the pass timer through it). */
   readonly queue: GpuQueue;
 
-  /** The adapter is a software rasteriser (SwiftShader, llvmpipe): 'auto' prefers the CPU path in Node. */
+  /** The adapter is a software rasteriser (SwiftShader, llvmpipe): 'auto' prefers the CPU path. */
   readonly software: boolean;
 
   constructor(acq: AcquiredDevice, opts: WebGpuOptions = {}) {
@@ -40,12 +40,11 @@ export class WebGpuBackend implements Backend {
   }
 
   /**
-   * 'auto' does not pick a software adapter over the float64 CPU path in Node (DESIGN.md §4):
-   * SwiftShader runs `A*X*B` at n = 60 some twenty times slower than the CPU backend.
+   * 'auto' does not pick a software adapter over the float64 CPU path, in Node or in a browser
+   * (DESIGN.md §4): SwiftShader runs `A*X*B` at n = 60 some twenty times slower than the CPU backend.
    */
   autoPassOver(): string | undefined {
-    const node = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
-    if (!this.software || !node) return undefined;
+    if (!this.software) return undefined;
     return `the WebGPU adapter is a software rasteriser (${this.device}), slower than the CPU backend (ask for backend 'webgpu' to use it anyway)`;
   }
 

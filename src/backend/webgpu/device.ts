@@ -4,6 +4,7 @@
  * never try to bundle the native addon).
  */
 import { BackendUnavailableError } from '../../errors.js';
+import { namesSoftwareRenderer } from '../software.js';
 
 export interface WebGpuOptions {
   /** A GPU object to use instead of `navigator.gpu` / Dawn (tests pass fakes). */
@@ -68,8 +69,7 @@ export interface AcquiredDevice {
 export function isSoftwareAdapter(info: Partial<GPUAdapterInfo> & { readonly isFallbackAdapter?: boolean } | undefined): boolean {
   if (!info) return false;
   if (info.isFallbackAdapter === true) return true;
-  const text = [info.vendor, info.architecture, info.device, info.description].filter((s) => typeof s === 'string').join(' ');
-  return /swiftshader|llvmpipe|lavapipe|softpipe|software|microsoft basic render|\bwarp\b/i.test(text);
+  return namesSoftwareRenderer([info.vendor, info.architecture, info.device, info.description].filter((s) => typeof s === 'string').join(' '));
 }
 
 /** Kept in a variable so that bundlers (Vite, esbuild, webpack) do not resolve it. */
@@ -160,6 +160,7 @@ export async function acquireDevice(opts: WebGpuOptions = {}): Promise<AcquiredD
     device,
     description,
     featureLevel: (adapter as { featureLevel?: string }).featureLevel === 'compatibility' ? 'compatibility' : featureLevel,
-    software: isSoftwareAdapter(info as (GPUAdapterInfo & { isFallbackAdapter?: boolean }) | undefined),
+    // (older browsers flag a fallback adapter on the adapter itself, not in its info)
+    software: (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter === true || isSoftwareAdapter(info as (GPUAdapterInfo & { isFallbackAdapter?: boolean }) | undefined),
   };
 }

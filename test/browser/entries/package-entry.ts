@@ -19,11 +19,18 @@ function inputs(n: number): Record<string, Mat> {
   return { X, A: Mat.random(n, n, { seed: 32 }), B: Mat.random(n, n, { seed: 33 }) };
 }
 
-async function run(args: { expr: string; n: number; hessian?: boolean; layout?: 'denominator' | 'numerator'; method?: 'auto' | 'structured' | 'forward' | 'reverse' }): Promise<PkgResult> {
+async function run(args: {
+  expr: string;
+  n: number;
+  hessian?: boolean;
+  layout?: 'denominator' | 'numerator';
+  method?: 'auto' | 'structured' | 'forward' | 'reverse';
+  backend?: 'auto' | 'webgpu' | 'gpujs';
+}): Promise<PkgResult> {
   const at = inputs(args.n);
   const f = args.hessian ? hessian : jacobian;
   let report: RunReport | undefined;
-  const J = await f(args.expr, { wrt: 'X', at, layout: args.layout, method: args.method, onReport: (r) => (report = r) });
+  const J = await f(args.expr, { wrt: 'X', at, layout: args.layout, method: args.method, backend: args.backend, onReport: (r) => (report = r) });
   const ref = await f(args.expr, { wrt: 'X', at, layout: args.layout, method: args.method, backend: 'cpu' });
   let d = 0;
   let s = 0;
