@@ -97,19 +97,19 @@ export async function runPlan(plan: JacobianPlan, env: Readonly<Record<string, M
  */
 export function checkOut(plan: JacobianPlan, out: unknown, env: Readonly<Record<string, Mat>>): { data: Float64Array | Float32Array; mat: Mat } {
   const { rows, cols } = layoutSize(plan);
-  const what = `the ${rows}×${cols} ${plan.layout} result`;
+  const what = (): string => `the ${rows}×${cols} ${plan.layout} result`;
   let data: unknown;
   if (out instanceof Mat) {
-    if (out.rows !== rows || out.cols !== cols) throw new ShapeError(`out is ${fmtShape(out.shape)}, but ${what} is ${rows}×${cols}`, [out.shape, [rows, cols]]);
+    if (out.rows !== rows || out.cols !== cols) throw new ShapeError(`out is ${fmtShape(out.shape)}, but ${what()} is ${rows}×${cols}`, [out.shape, [rows, cols]]);
     data = out.data;
   } else data = out;
   if (!(data instanceof Float64Array) && !(data instanceof Float32Array)) {
     const kind = data === null ? 'null' : Array.isArray(data) ? 'an array' : typeof data === 'object' ? (data.constructor?.name ?? 'an object') : typeof data;
     throw new InvalidArgumentError(`out must be a Mat, a Float64Array or a Float32Array (the backend's dtype), got ${kind}`);
   }
-  if (data.length !== rows * cols) throw new ShapeError(`out has ${data.length} entries, but ${what} has ${rows * cols}`, [[data.length, 1], [rows, cols]]);
-  for (const [name, M] of Object.entries(env)) {
-    const d = M.data;
+  if (data.length !== rows * cols) throw new ShapeError(`out has ${data.length} entries, but ${what()} has ${rows * cols}`, [[data.length, 1], [rows, cols]]);
+  for (const name of Object.keys(env)) {
+    const d = env[name]!.data;
     if (d.buffer === data.buffer && d.byteOffset < data.byteOffset + data.byteLength && data.byteOffset < d.byteOffset + d.byteLength) {
       throw new InvalidArgumentError(`out shares memory with the value of '${name}'; give a separate buffer`);
     }
