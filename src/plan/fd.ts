@@ -66,7 +66,7 @@ function centralDifference(col: Float64Array, fn: Node, shifted: Readonly<Record
 }
 
 /** max_k |x_k|, the scale of X (1 for the zero matrix, never below MIN_SCALE). */
-function scaleOf(x: Float64Array): number {
+function scaleOf(x: ArrayLike<number>): number {
   let s = 0;
   for (let k = 0; k < x.length; k++) s = Math.max(s, Math.abs(x[k]!));
   return s === 0 ? 1 : Math.max(s, MIN_SCALE);
