@@ -275,7 +275,8 @@ export function mountEigPanel(container: HTMLElement, source: EigPanelSource): E
       r.method === 'dense'
         ? `dense: H formed in float64 and decomposed by eigh (all ${r.order} eigenvalues); max ‖Hv − λv‖ = ${fmt(r.solver.maxResidual)}`
         : `Lanczos over Hessian-vector products on ${r.solver.backend} (H never formed): ${r.values.length} eigenvalues, ${r.solver.iterations} products, ` +
-          (r.solver.converged ? 'converged' : `stopped at the product limit before every pair met the tolerance${r.solver.tol !== undefined ? ` (‖Hv − λv‖ ≤ ${r.solver.tol.toExponential(1).replace('.0e', 'e')}·‖H‖)` : ''}`) +
+          (r.solver.converged ? 'converged' : 'stopped at the product limit before every pair met the tolerance') +
+          (r.solver.tol !== undefined ? ` (‖Hv − λv‖ ≤ ${r.solver.tol.toExponential(1).replace('.0e', 'e')}·‖H‖)` : '') +
           `; max ‖Hv − λv‖ = ${fmt(r.solver.maxResidual)}${r.solver.converged ? '' : ': each value lies within its residual of an eigenvalue of H'}`;
     ui.method.classList.toggle('warn', !r.solver.converged);
     ui.time.textContent = Object.entries(r.ms)

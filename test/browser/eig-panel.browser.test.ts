@@ -292,7 +292,7 @@ describe('demo: Hessian eigen-analysis panel in Chromium', () => {
     });
     for (const d of r.directions) expect(d.residual).toBeLessThanOrEqual(r.solver.maxResidual);
     if (r.solver.converged) {
-      expect(s.methodText).toMatch(/\d+ products, converged; max ‖Hv − λv‖ = /);
+      expect(s.methodText).toMatch(/\d+ products, converged \(‖Hv − λv‖ ≤ [\d.e-]+·‖H‖\); max ‖Hv − λv‖ = /);
       expect(s.statusText).toMatch(/^done in [\d.]+ s$/);
     } else {
       expect(s.methodText).toMatch(/\d+ products, stopped at the product limit before every pair met the tolerance \(‖Hv − λv‖ ≤ [\d.e-]+·‖H‖\); max ‖Hv − λv‖ = .+: each value lies within its residual of an eigenvalue of H$/);
