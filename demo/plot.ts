@@ -67,7 +67,7 @@ export interface FrameSpec {
   readonly xLabel: string;
   readonly yLabel: string;
   readonly title: string;
-  /** Integer ticks only on x (indices). */
+  /** Ticks on x only at indices 1, 2, … (positive integers). */
   readonly xIntegers?: boolean;
   /** A custom x scale: data → [0, 1] across the plot, with its own tick positions. */
   readonly xScale?: { readonly map: (v: number) => number; readonly ticks: readonly number[] };
@@ -111,7 +111,7 @@ export function drawFrame(canvas: HTMLCanvasElement, spec: FrameSpec): Frame | n
 
   ctx.font = '11px system-ui, sans-serif';
   ctx.lineWidth = 1;
-  const xt = spec.xScale ? [...spec.xScale.ticks] : niceTicks(x0, x1, Math.max(2, Math.floor(width / 70))).filter((t) => !spec.xIntegers || Number.isInteger(t));
+  const xt = spec.xScale ? [...spec.xScale.ticks] : niceTicks(x0, x1, Math.max(2, Math.floor(width / 70))).filter((t) => !spec.xIntegers || (Number.isInteger(t) && t >= 1));
   const yt = niceTicks(y0, y1, Math.max(2, Math.floor(height / 40)));
   ctx.strokeStyle = COLORS.grid;
   ctx.beginPath();
@@ -195,8 +195,10 @@ export function plotSpectrum(canvas: HTMLCanvasElement, s: SpectrumSpec): Frame 
     hi = Math.max(hi, s.values[k]!);
   }
   const gap = s.gap && s.gap[1] >= s.gap[0] ? s.gap : undefined;
+  // a margin of 1% at each side so the dots at i = 1 and i = mn stay inside the frame
+  const margin = gap ? 0 : 0.01 * s.order;
   const f = drawFrame(canvas, {
-    x: [0.5, s.order + 0.5],
+    x: [0.5 - margin, s.order + 0.5 + margin],
     y: padRange(Math.min(lo, 0), Math.max(hi, 0), 0.08),
     xLabel: gap ? `i (ascending; positions ${gap[0]}…${gap[1]} not computed)` : 'i (eigenvalues in ascending order)',
     yLabel: 'λᵢ',
