@@ -1,7 +1,7 @@
 import { DomainError } from '../errors.js';
 import type { Node } from '../expr/ast.js';
 import { evaluateNode } from '../expr/eval.js';
-import { Mat } from '../mat/mat.js';
+import { Mat, type MatData } from '../mat/mat.js';
 
 /** ε^(1/3): the relative step of central differences, balancing truncation (O(h²)) against rounding (O(ε/h)). */
 const REL_STEP = Math.cbrt(Number.EPSILON);
@@ -48,7 +48,7 @@ export function fdJacobian(fn: Node, wrt: string, env: Readonly<Record<string, M
 }
 
 /** col = (vec F(X + h e_c) − vec F(X − h e_c)) / (x_c⁺ − x_c⁻), X bound through `x` (restored afterwards). */
-function centralDifference(col: Float64Array, fn: Node, shifted: Readonly<Record<string, Mat>>, x: Float64Array, c: number, h: number): void {
+function centralDifference(col: MatData, fn: Node, shifted: Readonly<Record<string, Mat>>, x: Float64Array, c: number, h: number): void {
   const x0 = x[c]!;
   try {
     x[c] = x0 + h;
