@@ -72,7 +72,8 @@ export function kernelModule(): Uint8Array<ArrayBuffer> {
   return assemble([kernel4x4()]);
 }
 
-type Kernel = (m: number, n: number, k: number, a: number, lda: number, b: number, bsp: number, bsj: number, c: number, ldc: number) => void;
+/** `C += A·B` in the module's memory: m, n multiples of 4, k ≥ 1; addresses and strides in bytes (see kernel4x4). */
+export type Kernel = (m: number, n: number, k: number, a: number, lda: number, b: number, bsp: number, bsj: number, c: number, ldc: number) => void;
 
 /** Inner-dimension and row blocks (as in matmul.ts). */
 const KC = 256;
@@ -156,4 +157,20 @@ export function gemmSimd(out: Float64Array, oOff: number, a: MatData, aOff: numb
   if (mp === m) out.set(f.subarray(cAt, cAt + m * n), oOff);
   else for (let j = 0; j < n; j++) out.set(f.subarray(cAt + j * mp, cAt + j * mp + m), oOff + j * m);
   return true;
+}
+
+/**
+ * The kernel with its memory grown to at least `bytes`, for a caller that keeps its operands there
+ * (the blocked LU, lu-factor.ts): `f64` views the whole memory from address 0. Null where the
+ * kernel is unavailable or `bytes` is over its limit. The view and the contents are the caller's
+ * only until its next call here or to `gemmSimd` (which uses the same memory).
+ */
+export function simdWorkspace(bytes: number): { readonly f64: Float64Array; readonly kernel: Kernel } | null {
+  const s = instance();
+  if (!s || bytes > MAX_BYTES) return null;
+  if (s.memory.buffer.byteLength < bytes) {
+    s.memory.grow(Math.ceil((bytes - s.memory.buffer.byteLength) / PAGE));
+    s.f64 = new Float64Array(s.memory.buffer);
+  }
+  return { f64: s.f64, kernel: s.kernel };
 }

@@ -8,8 +8,11 @@
  * registers, one column at a time) and the trailing update `A₂₂ ← A₂₂ − L₂₁ U₁₂`, a product of
  * inner dimension 8 through the register-tiled `gemmAcc` (its 8×8 tile exactly), where nearly all
  * of the 2n³/3 flops go. Wider matrices split the columns in two first (Toledo's recursive LU),
- * so the big trailing products keep their blocks in cache.
+ * so the big trailing products keep their blocks in cache. Where the engine has WebAssembly SIMD,
+ * lu.ts factors in the kernel's memory and the panels' trailing updates run in the f64x2 kernel of
+ * gemm-simd.ts (`SimdUpdate`).
  */
+import type { Kernel as SimdKernel } from './gemm-simd.js';
 import { gemmAcc } from './matmul.js';
 import { lowerUnit8, solveLowerUnit } from './triangular.js';
 
@@ -25,26 +28,39 @@ const NB = 8;
 const BASE = 128;
 
 /**
- * Factors the n×n array `a` in place: afterwards it holds U on and above the diagonal and L's
- * multipliers below; `piv[k]` is the row swapped with row k at step k (LAPACK's convention).
+ * The WebAssembly SIMD kernel of gemm-simd.ts, for an array `a` that lives in its memory: the
+ * trailing updates `A₂₂ ← A₂₂ + (−U₁₂ᵀ…)` run there as `C += A·B` with B a negated copy of the
+ * panel's U₁₂ at `negU` (8 rows, leading dimension 8). Rows and columns of `a` are padded to
+ * multiples of 4 with zeros (ld ≥ n rounded up), which the elimination never reads.
  */
-export function factorInPlace(a: Float64Array, n: number, piv: Int32Array, st: PivotStats): void {
-  factorColumns(a, n, 0, n, piv, st);
+export interface SimdUpdate {
+  readonly kernel: SimdKernel;
+  /** Offset (float64 units) of room for 8 × ld doubles. */
+  readonly negU: number;
+}
+
+/**
+ * Factors the n×n matrix in `a` (column stride `ld`) in place: afterwards it holds U on and above
+ * the diagonal and L's multipliers below; `piv[k]` is the row swapped with row k at step k
+ * (LAPACK's convention). With `simd`, `a` is the kernel's memory (see SimdUpdate).
+ */
+export function factorInPlace(a: Float64Array, n: number, ld: number, piv: Int32Array, st: PivotStats, simd?: SimdUpdate): void {
+  factorColumns(a, n, ld, 0, n, piv, st, simd);
 }
 
 /** Factors columns j0..j0+w−1 (rows j0..n−1), which earlier columns have already updated. */
-function factorColumns(a: Float64Array, n: number, j0: number, w: number, piv: Int32Array, st: PivotStats): void {
+function factorColumns(a: Float64Array, n: number, ld: number, j0: number, w: number, piv: Int32Array, st: PivotStats, simd?: SimdUpdate): void {
   if (w <= BASE) {
-    factorPanels(a, n, j0, w, piv, st);
+    factorPanels(a, n, ld, j0, w, piv, st, simd);
     return;
   }
   const w1 = (w >> 1) & ~(NB - 1);
   const j1 = j0 + w1;
-  factorColumns(a, n, j0, w1, piv, st);
+  factorColumns(a, n, ld, j0, w1, piv, st, simd);
   // A₁₂ ← L₁₁⁻¹ A₁₂, A₂₂ ← A₂₂ − L₂₁ A₁₂
-  solveLowerUnit(w1, w - w1, a, j0 + j0 * n, n, a, j0 + j1 * n, n);
-  gemmAcc(n - j1, w - w1, w1, -1, a, j1 + j0 * n, n, a, j0 + j1 * n, 1, n, a, j1 + j1 * n, n);
-  factorColumns(a, n, j1, w - w1, piv, st);
+  solveLowerUnit(w1, w - w1, a, j0 + j0 * ld, ld, a, j0 + j1 * ld, ld);
+  gemmAcc(n - j1, w - w1, w1, -1, a, j1 + j0 * ld, ld, a, j0 + j1 * ld, 1, ld, a, j1 + j1 * ld, ld);
+  factorColumns(a, n, ld, j1, w - w1, piv, st, simd);
 }
 
 /**
@@ -52,19 +68,39 @@ function factorColumns(a: Float64Array, n: number, j0: number, w: number, piv: I
  * the columns right of each panel (within j0..j1−1) with its `U₁₂` solve, all other columns at
  * the end (like LAPACK's laswp, skipped when no row moved).
  */
-function factorPanels(a: Float64Array, n: number, j0: number, w: number, piv: Int32Array, st: PivotStats): void {
+function factorPanels(a: Float64Array, n: number, ld: number, j0: number, w: number, piv: Int32Array, st: PivotStats, simd?: SimdUpdate): void {
   const j1 = j0 + w;
   for (let k = j0; k < j1; k += NB) {
     const nb = Math.min(NB, j1 - k);
-    factorPanel(a, n, k, nb, piv, st);
+    factorPanel(a, n, ld, k, nb, piv, st);
     const k1 = k + nb;
     if (k1 < j1) {
       // here nb = NB: U₁₂ = L₁₁⁻¹ P₁ A₁₂, then A₂₂ ← A₂₂ − L₂₁ U₁₂
-      swapSolve8(a, n, k, k1, j1, piv);
-      gemmAcc(n - k1, j1 - k1, NB, -1, a, k1 + k * n, n, a, k + k1 * n, 1, n, a, k1 + k1 * n, n);
+      swapSolve8(a, ld, k, k1, j1, piv);
+      if (simd) trailingSimd(a, n, ld, k, j1, simd);
+      else gemmAcc(n - k1, j1 - k1, NB, -1, a, k1 + k * ld, ld, a, k + k1 * ld, 1, ld, a, k1 + k1 * ld, ld);
     }
   }
-  swapOthers(a, n, j0, j1, piv);
+  swapOthers(a, n, ld, j0, j1, piv);
+}
+
+/**
+ * `A₂₂ ← A₂₂ − L₂₁ U₁₂` for the panel at k (rows and columns k+8..j1−1) by the SIMD kernel:
+ * `C += L₂₁ · (−U₁₂)`, the rows and columns rounded up to multiples of 4 (the padding of `a` is
+ * zero in L₂₁'s rows and in the copy's columns, so it adds nothing to kept entries).
+ */
+function trailingSimd(a: Float64Array, n: number, ld: number, k: number, j1: number, simd: SimdUpdate): void {
+  const k1 = k + NB;
+  const rows = (n - k1 + 3) & ~3;
+  const cols = (j1 - k1 + 3) & ~3;
+  const u = simd.negU;
+  for (let c = 0; c < cols; c++) {
+    const src = k + (k1 + c) * ld;
+    const dst = u + c * NB;
+    if (k1 + c < j1) for (let t = 0; t < NB; t++) a[dst + t] = -a[src + t]!;
+    else for (let t = 0; t < NB; t++) a[dst + t] = 0;
+  }
+  simd.kernel(rows, cols, NB, (k1 + k * ld) * 8, ld * 8, u * 8, 8, NB * 8, (k1 + k1 * ld) * 8, ld * 8);
 }
 
 /**
@@ -74,16 +110,16 @@ function factorPanels(a: Float64Array, n: number, j0: number, w: number, piv: In
  * also scales column j−1 by its pivot's reciprocal and finds column j's pivot), then its pivot
  * row is swapped into place across the panel. Nine passes over the rows in all.
  */
-function factorPanel(a: Float64Array, n: number, k: number, w: number, piv: Int32Array, st: PivotStats): void {
-  const ck = k * n;
+function factorPanel(a: Float64Array, n: number, ld: number, k: number, w: number, piv: Int32Array, st: PivotStats): void {
+  const ck = k * ld;
   let invPrev = 0;
   for (let jj = 0; jj < w; jj++) {
     const j = k + jj;
-    const cj = j * n;
+    const cj = j * ld;
     // rows k..j−1: the unit-lower substitution with the panel's first jj columns
     for (let c = 0; c < jj; c++) {
       const u = a[cj + k + c]!;
-      const cc = ck + c * n;
+      const cc = ck + c * ld;
       for (let i = k + c + 1; i < j; i++) a[cj + i]! -= a[cc + i]! * u;
     }
     let p = j;
@@ -98,12 +134,12 @@ function factorPanel(a: Float64Array, n: number, k: number, w: number, piv: Int3
       }
     } else {
       // l = L[i, j−1] (scaled now); x = a[i, j] − Σ_{c < jj−1} L[i, k+c]·u_c − l·u_{jj−1}
-      const cl = cj - n;
+      const cl = cj - ld;
       const ul = a[cj + j - 1]!;
       // up to seven earlier columns, zero-padded (a padded term reads column k with weight 0)
       const t = jj - 1;
       const u0 = t > 0 ? a[cj + k]! : 0, u1 = t > 1 ? a[cj + k + 1]! : 0, u2 = t > 2 ? a[cj + k + 2]! : 0;
-      const c0 = ck, c1 = t > 1 ? ck + n : ck, c2 = t > 2 ? ck + 2 * n : ck;
+      const c0 = ck, c1 = t > 1 ? ck + ld : ck, c2 = t > 2 ? ck + 2 * ld : ck;
       if (t <= 3) {
         for (let i = j; i < n; i++) {
           const l = a[cl + i]! * invPrev;
@@ -118,7 +154,7 @@ function factorPanel(a: Float64Array, n: number, k: number, w: number, piv: Int3
         }
       } else {
         const u3 = a[cj + k + 3]!, u4 = t > 4 ? a[cj + k + 4]! : 0, u5 = t > 5 ? a[cj + k + 5]! : 0;
-        const c3 = ck + 3 * n, c4 = t > 4 ? ck + 4 * n : ck, c5 = t > 5 ? ck + 5 * n : ck;
+        const c3 = ck + 3 * ld, c4 = t > 4 ? ck + 4 * ld : ck, c5 = t > 5 ? ck + 5 * ld : ck;
         for (let i = j; i < n; i++) {
           const l = a[cl + i]! * invPrev;
           a[cl + i] = l;
@@ -134,7 +170,7 @@ function factorPanel(a: Float64Array, n: number, k: number, w: number, piv: Int3
     }
     piv[j] = p;
     if (p !== j) {
-      for (let cc = ck; cc < ck + w * n; cc += n) {
+      for (let cc = ck; cc < ck + w * ld; cc += ld) {
         const s = a[cc + j]!;
         a[cc + j] = a[cc + p]!;
         a[cc + p] = s;
@@ -146,7 +182,7 @@ function factorPanel(a: Float64Array, n: number, k: number, w: number, piv: Int3
       invPrev = 0; // the column below the pivot is zero already; scaling by 0 keeps it so
     } else invPrev = 1 / a[cj + j]!;
   }
-  const cl = (k + w - 1) * n;
+  const cl = (k + w - 1) * ld;
   for (let i = k + w; i < n; i++) a[cl + i]! *= invPrev;
 }
 
@@ -154,11 +190,11 @@ function factorPanel(a: Float64Array, n: number, k: number, w: number, piv: Int3
  * For columns c0..c1−1: the interchanges of the 8-column panel at k, then
  * `a[k..k+7, c] ← L₁₁⁻¹ a[k..k+7, c]` (the panel's unit lower triangle held in registers).
  */
-function swapSolve8(a: Float64Array, n: number, k: number, c0: number, c1: number, piv: Int32Array): void {
+function swapSolve8(a: Float64Array, ld: number, k: number, c0: number, c1: number, piv: Int32Array): void {
   let swaps = false;
   for (let t = k; t < k + NB; t++) if (piv[t] !== t) swaps = true;
   if (swaps) {
-    for (let o = c0 * n; o < c1 * n; o += n) {
+    for (let o = c0 * ld; o < c1 * ld; o += ld) {
       for (let t = k; t < k + NB; t++) {
         const p = piv[t]!;
         if (p === t) continue;
@@ -168,20 +204,20 @@ function swapSolve8(a: Float64Array, n: number, k: number, c0: number, c1: numbe
       }
     }
   }
-  lowerUnit8(c1 - c0, a, k + k * n, n, a, k + c0 * n, n);
+  lowerUnit8(c1 - c0, a, k + k * ld, ld, a, k + c0 * ld, ld);
 }
 
 /**
  * The interchanges of rows j0..j1−1 on the columns that have not taken them: every column outside
  * j0..j1−1, and within it each column those of the panels after its own.
  */
-function swapOthers(a: Float64Array, n: number, j0: number, j1: number, piv: Int32Array): void {
+function swapOthers(a: Float64Array, n: number, ld: number, j0: number, j1: number, piv: Int32Array): void {
   let first = j0;
   while (first < j1 && piv[first] === first) first++;
   if (first === j1) return;
   for (let c = 0; c < n; c++) {
     const from = c < j0 || c >= j1 ? first : Math.max(first, j0 + ((c - j0) & ~(NB - 1)) + NB);
-    const o = c * n;
+    const o = c * ld;
     for (let t = from; t < j1; t++) {
       const p = piv[t]!;
       if (p === t) continue;

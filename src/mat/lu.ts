@@ -12,6 +12,7 @@
  * `logdet` throw SingularMatrixError rather than return numbers dominated by rounding.
  */
 import { DomainError, NotSquareError, ShapeError, SingularMatrixError, fmtShape } from '../errors.js';
+import { simdWorkspace } from './gemm-simd.js';
 import { factorInPlace, type PivotStats } from './lu-factor.js';
 import { Mat, type MatData } from './mat.js';
 import { assertFiniteFlat } from './ops.js';
@@ -66,14 +67,30 @@ function factorScratch(X: Mat, what: string): LU {
   return factorOf(X, scratch(0, X.rows * X.rows), what);
 }
 
-/** Factors X into `a` (at least n² long; the factors are its first n² entries). */
+/** Smallest n factored in the memory of the WebAssembly SIMD kernel (below it the copies cost more than the kernel saves). */
+const SIMD_MIN_N = 32;
+
+/**
+ * Factors X into `a` (at least n² long; the factors are its first n² entries). From SIMD_MIN_N up,
+ * where the engine has WebAssembly SIMD, the elimination runs in the kernel's memory (rows and
+ * columns padded to multiples of 4 with zeros) and the factors are copied back.
+ */
 function factorOf(X: Mat, a: Float64Array, what: string): LU {
   const n = X.rows;
-  const norm1 = copyNorm1(a, X.data, n);
+  const ld = n >= SIMD_MIN_N ? (n + 3) & ~3 : n;
+  const ws = n >= SIMD_MIN_N ? simdWorkspace((ld * ld + 8 * ld) * 8) : null;
+  const work = ws ? ws.f64 : a;
+  const stride = ws ? ld : n;
+  const norm1 = copyNorm1(work, X.data, n, stride);
   if (!Number.isFinite(norm1)) assertFiniteFlat(`${what}: input`, X.data, n);
+  if (ws && stride > n) work.fill(0, n * stride, stride * stride);
   const piv = new Int32Array(n);
   const st: PivotStats = { minPivot: Infinity, exactlySingular: false };
-  factorInPlace(a, n, piv, st);
+  factorInPlace(work, n, stride, piv, st, ws ? { kernel: ws.kernel, negU: stride * stride } : undefined);
+  if (ws) {
+    if (stride === n) a.set(work.subarray(0, n * n));
+    else for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) a[i + j * n] = work[i + j * stride]!;
+  }
   // perm from the interchanges: row k of P X is row perm[k] of X.
   const perm = new Int32Array(n);
   for (let i = 0; i < n; i++) perm[i] = i;
@@ -91,11 +108,15 @@ function factorOf(X: Mat, a: Float64Array, what: string): LU {
   return { n, lu: factors, piv, perm, sign, norm1, minPivot: st.minPivot, exactlySingular: st.exactlySingular };
 }
 
-/** `a ← x` (n×n) and `‖x‖₁`, the maximum absolute column sum, in one pass (non-finite when an entry is). */
-function copyNorm1(a: Float64Array, x: MatData, n: number): number {
+/**
+ * `a ← x` (n×n; column stride `ld` in `a`, rows n..ld−1 zeroed) and `‖x‖₁`, the maximum absolute
+ * column sum, in one pass (non-finite when an entry is).
+ */
+function copyNorm1(a: Float64Array, x: MatData, n: number, ld: number): number {
   let norm1 = 0;
   for (let j = 0; j < n; j++) {
     const c = j * n;
+    const d = j * ld - c; // a[c + i + d] is row i of column j in a
     let s0 = 0;
     let s1 = 0;
     let s2 = 0;
@@ -103,10 +124,10 @@ function copyNorm1(a: Float64Array, x: MatData, n: number): number {
     let i = 0;
     for (; i + 4 <= n; i += 4) {
       const v0 = x[c + i]!, v1 = x[c + i + 1]!, v2 = x[c + i + 2]!, v3 = x[c + i + 3]!;
-      a[c + i] = v0;
-      a[c + i + 1] = v1;
-      a[c + i + 2] = v2;
-      a[c + i + 3] = v3;
+      a[d + c + i] = v0;
+      a[d + c + i + 1] = v1;
+      a[d + c + i + 2] = v2;
+      a[d + c + i + 3] = v3;
       s0 += Math.abs(v0);
       s1 += Math.abs(v1);
       s2 += Math.abs(v2);
@@ -114,9 +135,10 @@ function copyNorm1(a: Float64Array, x: MatData, n: number): number {
     }
     for (; i < n; i++) {
       const v = x[c + i]!;
-      a[c + i] = v;
+      a[d + c + i] = v;
       s0 += Math.abs(v);
     }
+    for (let r = n; r < ld; r++) a[j * ld + r] = 0;
     const s = s0 + s1 + (s2 + s3);
     if (s > norm1) norm1 = s;
     else if (s !== s) return NaN;

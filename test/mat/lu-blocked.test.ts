@@ -1,5 +1,6 @@
 /**
- * The blocked LU (8-column panels, recursive split above 128 columns), the blocked triangular
+ * The blocked LU (8-column panels, recursive split above 128 columns; the trailing updates in the
+ * WebAssembly SIMD kernel from n = 32 where the engine has it, else in JavaScript), the blocked triangular
  * solves and the inverse and solve built on them, at n = 1..300 (every n up to 40, then sizes
  * around the panel width, the recursion base and the kernel's blocks), against independent
  * references: the textbook elimination's pivots and factors, residuals ‖P X − L U‖ and
@@ -10,6 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { SingularMatrixError } from '../../src/errors.js';
 import { cond1 } from '../../src/mat/cond.js';
 import { Mat, det, inv, logdet, lu, matmulNaive, slogdet, solve } from '../../src/mat/index.js';
+import { factorInPlace } from '../../src/mat/lu-factor.js';
+import { simdAvailable } from '../../src/mat/gemm-simd.js';
 
 const EPS = Number.EPSILON;
 const SIZES = [...Array.from({ length: 40 }, (_, i) => i + 1), 47, 56, 63, 64, 65, 72, 95, 96, 97, 120, 127, 128, 129, 136, 137, 191, 200, 255, 256, 257, 300];
@@ -67,6 +70,10 @@ function graded(n: number, seed: number): Mat {
 }
 
 describe('blocked LU against the textbook elimination, n = 1..300', () => {
+  it('lu runs the SIMD kernel path here (Node has WebAssembly SIMD), the JavaScript path is tested below', () => {
+    expect(simdAvailable()).toBe(true);
+  });
+
   it('the same pivots, factors equal to rounding, ‖P X − L U‖ ≤ 4n·ε‖X‖, multipliers ≤ 1', () => {
     let seed = 1000;
     for (const n of SIZES) {
@@ -88,6 +95,30 @@ describe('blocked LU against the textbook elimination, n = 1..300', () => {
         let big = 0;
         for (let k = 0; k < n * n; k++) big = Math.max(big, Math.abs(ref.a[k]!));
         expect(diff).toBeLessThanOrEqual(64 * n * EPS * Math.max(big, 1));
+      }
+    }
+  });
+
+  it('the JavaScript path (no SIMD kernel), with and without a padded column stride, gives the same pivots and factors', () => {
+    let seed = 1500;
+    for (const n of [1, 5, 8, 9, 17, 31, 33, 64, 65, 97, 129, 136, 200, 257]) {
+      const X = graded(n, seed++);
+      const ref = luNaive(X);
+      for (const ld of [n, n + 3]) {
+        const a = new Float64Array(ld * n).fill(NaN); // the padding is never read
+        for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) a[i + j * ld] = X.data[i + j * n]!;
+        const piv = new Int32Array(n);
+        const st = { minPivot: Infinity, exactlySingular: false };
+        factorInPlace(a, n, ld, piv, st);
+        expect(Array.from(piv)).toEqual(Array.from(ref.piv));
+        let big = 1;
+        let diff = 0;
+        for (let j = 0; j < n; j++)
+          for (let i = 0; i < n; i++) {
+            big = Math.max(big, Math.abs(ref.a[i + j * n]!));
+            diff = Math.max(diff, Math.abs(a[i + j * ld]! - ref.a[i + j * n]!));
+          }
+        expect(diff).toBeLessThanOrEqual(64 * n * EPS * big);
       }
     }
   });
