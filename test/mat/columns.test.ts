@@ -1,12 +1,12 @@
 /**
  * The column kernels of the CPU Jacobian writer (src/mat/columns.ts): the register-tiled
- * Kronecker column `g · (X ⊗ Y)` against its entry formula, and the writer's read-ahead path
- * (outputs larger than the caches) against the entry formula of the descriptor.
+ * Kronecker column `g · (X ⊗ Y)` and four columns sharing Y against their entry formula, and the
+ * writer's paths for outputs larger than the caches against the entry formula of the descriptor.
  */
 import { describe, expect, it } from 'vitest';
 import type { KronTerm } from '../../src/backend/backend.js';
 import { writeAssembly } from '../../src/backend/cpu/index.js';
-import { kronWrite, kronWriteTiled } from '../../src/mat/columns.js';
+import { kronWrite, kronWrite4, kronWriteTiled } from '../../src/mat/columns.js';
 import { Mat } from '../../src/mat/index.js';
 import { describeAssembly, entryValue, type Assembly } from '../../src/plan/assembly.js';
 
@@ -45,6 +45,60 @@ describe('kronWriteTiled: out[o + a·yLen + b] = g · X[xo + a] · Y[yo + b]', (
       const seq = new Float64Array(size).fill(NaN);
       kronWrite(seq, o, X, xo, xLen, Y, yo, yLen, g);
       expect(Array.from(out)).toEqual(Array.from(seq));
+    }
+  });
+});
+
+describe('kronWrite4: four columns sharing Y, out[o_j + a·yLen + b] = g_j · X[x_j + a] · Y[yo + b]', () => {
+  it('random lengths, column offsets anywhere in the buffer (disjoint), the entries around untouched', () => {
+    const r = rng(21);
+    for (let trial = 0; trial < 200; trial++) {
+      const xLen = Math.floor(r() * 7);
+      const yLen = Math.floor(r() * 27);
+      const yo = Math.floor(r() * 5);
+      const colLen = xLen * yLen;
+      const gap = Math.floor(r() * 4);
+      // four disjoint slots of colLen + gap entries, in a random order
+      const slots = [0, 1, 2, 3].sort(() => r() - 0.5);
+      const o = slots.map((k) => 2 + k * (colLen + gap)) as [number, number, number, number];
+      const X = Float64Array.from({ length: 4 * xLen + 9 }, () => r() * 2 - 1);
+      const x = [0, 1, 2, 3].map(() => Math.floor(r() * (3 * xLen + 9))) as [number, number, number, number];
+      const Y = Float64Array.from({ length: yo + yLen + 2 }, () => r() * 2 - 1);
+      const g = [0, 1, 2, 3].map(() => r() * 4 - 2) as [number, number, number, number];
+      const size = 2 + 4 * (colLen + gap) + 3;
+      const out = new Float64Array(size).fill(NaN);
+      kronWrite4(out, o, X, x, xLen, Y, yo, yLen, g);
+      const want = new Float64Array(size).fill(NaN);
+      for (let j = 0; j < 4; j++) kronWrite(want, o[j]!, X, x[j]!, xLen, Y, yo, yLen, g[j]!);
+      expect(Array.from(out)).toEqual(Array.from(want));
+      for (let j = 0; j < 4; j++) for (let a = 0; a < xLen; a++) for (let b = 0; b < yLen; b++) expect(out[o[j]! + a * yLen + b]).toBe(g[j]! * X[x[j]! + a]! * Y[yo + b]!);
+    }
+  });
+});
+
+describe('the writer: the lead term four columns at a time, in whole Jacobians and column tiles', () => {
+  it('both layouts, transposed or not, with S, random tile ranges of a 5×6 → 7×4 map, fresh and NaN-filled', () => {
+    const r = rng(33);
+    let seed = 40;
+    const rnd = (rows: number, cols: number): Mat => Mat.random(rows, cols, { seed: seed++ });
+    for (const layout of ['numerator', 'denominator'] as const) {
+      for (const transposed of [false, true]) {
+        const [m, n] = [5, 6];
+        const [ka, kb] = transposed ? [n, m] : [m, n];
+        const [p, q] = [7, 4];
+        const lead: KronTerm = { kind: 'kron', alpha: 0.5, A: rnd(p, ka), B: rnd(kb, q), C: null, S: rnd(p, q), transposed };
+        const shape = { m, n, p, q };
+        const whole = describeAssembly([lead], shape, layout);
+        for (let trial = 0; trial < 12; trial++) {
+          const col0 = trial === 0 ? 0 : Math.floor(r() * whole.totalCols);
+          const count = trial === 0 ? whole.totalCols : 1 + Math.floor(r() * (whole.totalCols - col0));
+          const asm = describeAssembly([lead], shape, layout, { cols: { col0, count } });
+          for (const fresh of [true, false]) {
+            const out = writeAssembly(asm, fresh ? new Float64Array(asm.rows * count) : new Float64Array(asm.rows * count).fill(NaN), fresh, null);
+            for (let row = 0; row < asm.rows; row++) for (let c = 0; c < count; c++) expect(out[row + c * asm.rows]).toBeCloseTo(entryValue(asm, row, col0 + c), 13);
+          }
+        }
+      }
     }
   });
 });

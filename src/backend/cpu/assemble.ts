@@ -11,9 +11,9 @@
  * one block (or one entry per block) of the column is touched. Terms of any other structure go
  * through a per-entry loop over the descriptor.
  */
-import { axpy, blockAdd, blockAddW, kronAdd, kronAddW, kronWriteTiled, kronWriteW, stridedAdd } from '../../mat/columns.js';
+import { axpy, blockAdd, blockAddW, kronAdd, kronAddW, kronWrite4, kronWriteTiled, kronWriteW, stridedAdd } from '../../mat/columns.js';
 import { f64 } from '../../mat/ops.js';
-import { X0, X1, Y0, isRowCoord, packed, type Assembly, type Coord, type FactorRead, type TermDescriptor } from '../../plan/assembly.js';
+import { X0, X1, Y0, Y1, isRowCoord, packed, type Assembly, type Coord, type FactorRead, type TermDescriptor } from '../../plan/assembly.js';
 
 /**
  * Outputs above this many bytes are not in cache when written (half the 32 MiB last-level cache of
@@ -70,6 +70,8 @@ export function writeAssembly(A: Assembly, out: Float64Array, fresh: boolean, ad
     out.fill(0, 0, R * count);
     zeroed = true;
   }
+  // columns the lead has written ahead, four at a time (leadGroup)
+  const ahead = lead && !lead.W && count >= 4 ? new Uint8Array(count) : null;
   const U = ext[Y0];
   for (let cc = 0; cc < count; cc++) {
     const col = col0 + cc;
@@ -78,7 +80,10 @@ export function writeAssembly(A: Assembly, out: Float64Array, fresh: boolean, ad
     const v = (col - u) / U;
     if (add) {
       if (add !== out) out.set(add.subarray(o, o + R), o); // add === out: accumulating in place
-    } else if (lead) leadColumn(out, o, lead, col, u, v, ext, touch);
+    } else if (lead) {
+      if (!ahead) leadColumn(out, o, lead, col, u, v, ext, touch);
+      else if (!ahead[cc] && !leadGroup(out, A, lead, cc, u, ahead)) leadColumn(out, o, lead, col, u, v, ext, touch);
+    }
     else if (!zeroed) out.fill(0, o, o + R);
     else if (fresh && prepared.length > 0) faultInByWrites(out, o, R);
     for (const T of prepared) {
@@ -141,6 +146,37 @@ function leadColumn(out: Float64Array, o: number, T: ColumnTerm, col: number, u:
   const yo = (T.ySel === Y0 ? u : v) * yLen;
   if (T.W) kronWriteW(out, o, T.X!, xo, xLen, T.Y!, yo, yLen, T.W, g);
   else kronWriteTiled(out, o, T.X!, xo, xLen, T.Y!, yo, yLen, g, touch);
+}
+
+/**
+ * Writes the lead term (X, Y non-null, no W) into four columns that read the same column of Y,
+ * the one of column cc and three more of the tile, and marks them in `ahead`:
+ * Y chosen by y1 = v: columns cc … cc+3 (u … u+3); by y0 = u: columns cc, cc+U, cc+2U, cc+3U
+ * (v … v+3). False, writing nothing, where the tile has no such four.
+ */
+function leadGroup(out: Float64Array, A: Assembly, T: ColumnTerm, cc: number, u: number, ahead: Uint8Array): boolean {
+  const { rows: R, col0, count, ext } = A;
+  const U = ext[Y0];
+  const step = T.ySel === Y1 ? 1 : U;
+  if (T.ySel === Y1 ? u + 3 >= U : false) return false;
+  if (cc + 3 * step >= count) return false;
+  const xLen = ext[X1];
+  const yLen = ext[X0];
+  const o: [number, number, number, number] = [0, 0, 0, 0];
+  const x: [number, number, number, number] = [0, 0, 0, 0];
+  const g: [number, number, number, number] = [0, 0, 0, 0];
+  for (let j = 0; j < 4; j++) {
+    const c = cc + j * step;
+    const col = col0 + c;
+    const uj = col % U;
+    o[j] = c * R;
+    x[j] = (T.xSel === Y0 ? uj : (col - uj) / U) * xLen;
+    g[j] = T.G ? T.alpha * T.G[col]! : T.alpha;
+    ahead[c] = 1;
+  }
+  const v = (col0 + cc - u) / U;
+  kronWrite4(out, o, T.X!, x, xLen, T.Y!, (T.ySel === Y0 ? u : v) * yLen, yLen, g);
+  return true;
 }
 
 /** One output column of a column-form term, added to the column. */
