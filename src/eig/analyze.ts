@@ -6,7 +6,8 @@
  * formed and decomposed at most once.
  *
  * For mn ≤ denseUpTo (default 1024) H is formed (`hessian`) in float64 on the CPU — cheap next to
- * the O((mn)³) decomposition, which is only as precise as H — and decomposed once by `eigh`: every
+ * the O((mn)³) decomposition, which is only as precise as H — and decomposed once (`eigh`'s
+ * decomposition, with the eigenvectors back-transformed only for the k pairs asked for): every
  * eigenvalue is known, so the inertia is exact, and the density is the mn eigenvalues smoothed
  * (`method: 'exact'`). `backend` chooses where the Hessian-vector products of the matrix-free path
  * run. Beyond, H is never formed: one Lanczos run
@@ -21,7 +22,7 @@ import type { ExprLike } from '../expr/build.js';
 import { Mat } from '../mat/mat.js';
 import type { BackendChoice, RunReport } from '../plan/backends.js';
 import { classify, extremeInertia, gradientTest, inertiaOf, zeroTolerance, type CriticalPoint } from './critical.js';
-import { eigResidual, eigh } from './dense.js';
+import { eigResidual, eighColumns } from './dense.js';
 import { hessianEigs, type HessianEigs } from './hessian-eigs.js';
 import type { LanczosProgress, Which } from './lanczos.js';
 import { callback, checkKnown, nonNegative, oneOf, positiveInt, seedOf } from './options.js';
@@ -187,19 +188,22 @@ export async function analyzeHessian(f: ExprLike, opts: HessianAnalysisOptions):
     const H = await hessian(f, { wrt: c.wrt, at: opts.at, backend: 'cpu', onReport });
     lap('hessian');
     onProgress?.({ stage: 'eigh', order: N });
-    const { values, vectors } = eigh(H);
+    // every eigenvalue, and the eigenvectors of the positions asked for only
+    const positions = [...Array.from({ length: nSmallest }, (_, i) => i), ...Array.from({ length: nLargest }, (_, i) => N - 1 - i)];
+    const { values, vectors } = eighColumns(H, positions);
     lap('eigh');
     const precision = H.data instanceof Float32Array ? 'f32' : 'f64';
     const lambdaMin = N ? values[0]! : 0;
     const lambdaMax = N ? values[N - 1]! : 0;
     const tau = zeroTolerance(tolOpt, N, precision, lambdaMin, lambdaMax);
     const inertia = inertiaOf(values, tau);
-    const pair = (i: number): EigenPair => {
-      const v = vectors.data.slice(i * N, (i + 1) * N) as Float64Array;
+    const pair = (j: number): EigenPair => {
+      const i = positions[j]!;
+      const v = vectors.data.slice(j * N, (j + 1) * N) as Float64Array;
       return { index: i + 1, value: values[i]!, vector: new Mat(m, n, v), residual: eigResidual(H, v, values[i]!) };
     };
-    const smallest = Array.from({ length: nSmallest }, (_, i) => pair(i));
-    const largest = Array.from({ length: nLargest }, (_, i) => pair(N - 1 - i));
+    const smallest = Array.from({ length: nSmallest }, (_, j) => pair(j));
+    const largest = Array.from({ length: nLargest }, (_, j) => pair(nSmallest + j));
     lap('residuals');
     let density: SpectralDensity | undefined;
     if (dens) {

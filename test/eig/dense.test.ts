@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Mat, eigh, eigvalsh, MatjacError, NotSymmetricError } from '../../src/index.js';
+import { eigResidual, eighColumns } from '../../src/eig/dense.js';
 import { FC } from '../mat/helpers.js';
 import { randomSymmetric, residuals, sturmEigenvalues, tridiagonal, wilkinson, withSpectrum } from './helpers.js';
 
@@ -220,5 +221,50 @@ describe('eigh / eigvalsh: bad input gets a typed error', () => {
     expect(err).toBeInstanceOf(MatjacError);
     expect((err as MatjacError).code).toBe('E_TOO_LARGE');
     expect((err as Error).message).toMatch(/hessianEigs/);
+  });
+});
+
+describe('eighColumns: every eigenvalue, the eigenvectors of chosen positions (as eigh)', () => {
+  it.each([
+    ['QL path, n = 20', randomSymmetric(20, 41)],
+    ['divide-and-conquer, n = 150', randomSymmetric(150, 42)],
+    // clusters (each value 6 times, as in I⊗S) and a graded part
+    ['clustered, n = 120', withSpectrum([...Array.from({ length: 20 }, (_, i) => Array<number>(6).fill(i - 7))].flat(), 43)],
+  ])('%s', (_name, H) => {
+    const n = H.rows;
+    const positions = [0, 1, 2, n - 1, n - 2, Math.floor(n / 2)];
+    const full = eigh(H);
+    const part = eighColumns(H, positions);
+    const norm = Math.max(Math.abs(full.values[0]!), Math.abs(full.values[n - 1]!));
+    expect(Array.from(part.values)).toEqual(Array.from(full.values));
+    expect([part.vectors.rows, part.vectors.cols]).toEqual([n, positions.length]);
+    positions.forEach((p, j) => {
+      const v = part.vectors.data.subarray(j * n, (j + 1) * n);
+      // HV = VΛ column by column, unit norm, the largest entry positive
+      expect(eigResidual(H, v, part.values[p]!)).toBeLessThanOrEqual(1e-12 * n * norm);
+      let nn = 0;
+      let big = 0;
+      for (const x of v) {
+        nn += x * x;
+        if (Math.abs(x) > Math.abs(big)) big = x;
+      }
+      expect(Math.abs(Math.sqrt(nn) - 1)).toBeLessThanOrEqual(1e-12 * n);
+      expect(big).toBeGreaterThan(0);
+      // the same column eigh gives, where the eigenvalue is simple (a repeated one's vectors are any basis)
+      const simple = [p - 1, p + 1].every((q) => q < 0 || q >= n || Math.abs(full.values[q]! - full.values[p]!) > 1e-6 * norm);
+      if (simple) v.forEach((x, i) => expect(Math.abs(x - full.vectors.data[i + p * n]!)).toBeLessThanOrEqual(1e-12));
+    });
+    // vectors of distinct positions are orthogonal (within a cluster too)
+    for (let a = 0; a < positions.length; a++)
+      for (let b = a + 1; b < positions.length; b++) {
+        let dot = 0;
+        for (let i = 0; i < n; i++) dot += part.vectors.data[i + a * n]! * part.vectors.data[i + b * n]!;
+        expect(Math.abs(dot)).toBeLessThanOrEqual(1e-12 * n);
+      }
+  });
+
+  it('a position outside 0…n−1 is a typed error', () => {
+    const H = randomSymmetric(5, 1);
+    for (const p of [-1, 5, 1.5]) expect(() => eighColumns(H, [p])).toThrow(MatjacError);
   });
 });
