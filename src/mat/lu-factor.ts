@@ -10,11 +10,10 @@
  * of the 2n³/3 flops go. Wider matrices split the columns in two first (Toledo's recursive LU),
  * so the big trailing products keep their blocks in cache. Where the engine has WebAssembly SIMD,
  * lu.ts factors in the kernel's memory and the panels' trailing updates run in the f64x2 kernel of
- * gemm-simd.ts (`SimdUpdate`).
+ * gemm-simd.ts (`subProductSimd`).
  */
-import type { Kernel as SimdKernel } from './gemm-simd.js';
 import { gemmAcc } from './matmul.js';
-import { lowerUnit8, solveLowerUnit } from './triangular.js';
+import { lowerUnit8, solveLowerUnit, subProductSimd, type SimdWork } from './triangular.js';
 
 /** Pivoting statistics gathered while factoring. */
 export interface PivotStats {
@@ -28,28 +27,17 @@ const NB = 8;
 const BASE = 128;
 
 /**
- * The WebAssembly SIMD kernel of gemm-simd.ts, for an array `a` that lives in its memory: the
- * trailing updates `A₂₂ ← A₂₂ + (−U₁₂ᵀ…)` run there as `C += A·B` with B a negated copy of the
- * panel's U₁₂ at `negU` (8 rows, leading dimension 8). Rows and columns of `a` are padded to
- * multiples of 4 with zeros (ld ≥ n rounded up), which the elimination never reads.
- */
-export interface SimdUpdate {
-  readonly kernel: SimdKernel;
-  /** Offset (float64 units) of room for 8 × ld doubles. */
-  readonly negU: number;
-}
-
-/**
  * Factors the n×n matrix in `a` (column stride `ld`) in place: afterwards it holds U on and above
  * the diagonal and L's multipliers below; `piv[k]` is the row swapped with row k at step k
- * (LAPACK's convention). With `simd`, `a` is the kernel's memory (see SimdUpdate).
+ * (LAPACK's convention). With `simd`, `a` is the memory of the WebAssembly SIMD kernel (rows and
+ * columns zero-padded to multiples of 4, ld too) and the panels' trailing updates run there.
  */
-export function factorInPlace(a: Float64Array, n: number, ld: number, piv: Int32Array, st: PivotStats, simd?: SimdUpdate): void {
+export function factorInPlace(a: Float64Array, n: number, ld: number, piv: Int32Array, st: PivotStats, simd?: SimdWork): void {
   factorColumns(a, n, ld, 0, n, piv, st, simd);
 }
 
 /** Factors columns j0..j0+w−1 (rows j0..n−1), which earlier columns have already updated. */
-function factorColumns(a: Float64Array, n: number, ld: number, j0: number, w: number, piv: Int32Array, st: PivotStats, simd?: SimdUpdate): void {
+function factorColumns(a: Float64Array, n: number, ld: number, j0: number, w: number, piv: Int32Array, st: PivotStats, simd?: SimdWork): void {
   if (w <= BASE) {
     factorPanels(a, n, ld, j0, w, piv, st, simd);
     return;
@@ -68,7 +56,7 @@ function factorColumns(a: Float64Array, n: number, ld: number, j0: number, w: nu
  * the columns right of each panel (within j0..j1−1) with its `U₁₂` solve, all other columns at
  * the end (like LAPACK's laswp, skipped when no row moved).
  */
-function factorPanels(a: Float64Array, n: number, ld: number, j0: number, w: number, piv: Int32Array, st: PivotStats, simd?: SimdUpdate): void {
+function factorPanels(a: Float64Array, n: number, ld: number, j0: number, w: number, piv: Int32Array, st: PivotStats, simd?: SimdWork): void {
   const j1 = j0 + w;
   for (let k = j0; k < j1; k += NB) {
     const nb = Math.min(NB, j1 - k);
@@ -77,30 +65,11 @@ function factorPanels(a: Float64Array, n: number, ld: number, j0: number, w: num
     if (k1 < j1) {
       // here nb = NB: U₁₂ = L₁₁⁻¹ P₁ A₁₂, then A₂₂ ← A₂₂ − L₂₁ U₁₂
       swapSolve8(a, ld, k, k1, j1, piv);
-      if (simd) trailingSimd(a, n, ld, k, j1, simd);
+      if (simd) subProductSimd(simd, n - k1, j1 - k1, NB, a, k1 + k * ld, ld, k + k1 * ld, ld, k1 + k1 * ld, ld);
       else gemmAcc(n - k1, j1 - k1, NB, -1, a, k1 + k * ld, ld, a, k + k1 * ld, 1, ld, a, k1 + k1 * ld, ld);
     }
   }
   swapOthers(a, n, ld, j0, j1, piv);
-}
-
-/**
- * `A₂₂ ← A₂₂ − L₂₁ U₁₂` for the panel at k (rows and columns k+8..j1−1) by the SIMD kernel:
- * `C += L₂₁ · (−U₁₂)`, the rows and columns rounded up to multiples of 4 (the padding of `a` is
- * zero in L₂₁'s rows and in the copy's columns, so it adds nothing to kept entries).
- */
-function trailingSimd(a: Float64Array, n: number, ld: number, k: number, j1: number, simd: SimdUpdate): void {
-  const k1 = k + NB;
-  const rows = (n - k1 + 3) & ~3;
-  const cols = (j1 - k1 + 3) & ~3;
-  const u = simd.negU;
-  for (let c = 0; c < cols; c++) {
-    const src = k + (k1 + c) * ld;
-    const dst = u + c * NB;
-    if (k1 + c < j1) for (let t = 0; t < NB; t++) a[dst + t] = -a[src + t]!;
-    else for (let t = 0; t < NB; t++) a[dst + t] = 0;
-  }
-  simd.kernel(rows, cols, NB, (k1 + k * ld) * 8, ld * 8, u * 8, 8, NB * 8, (k1 + k1 * ld) * 8, ld * 8);
 }
 
 /**

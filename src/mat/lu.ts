@@ -5,7 +5,10 @@
  * `lu(X)` computes `P X = L U` (L unit lower triangular, U upper triangular) in place of a copy of
  * X: the packed result holds U on and above the diagonal and the multipliers of L below it.
  * Then `det X = sign(P) · Π U_ii`, `log|det X| = Σ log|U_ii|`, and `X⁻¹`, `X⁻¹B` come from
- * forward and back substitution.
+ * forward and back substitution. Factors that never leave the call (inv, solve, det, logdet) live
+ * in reused memory: the WebAssembly SIMD kernel's (gemm-simd.ts) from n = 32 up, where the panel
+ * and block updates of the factorisation and the solves run in its f64x2 kernel, else a scratch
+ * array (the JavaScript kernels of lu-factor.ts and triangular.ts).
  *
  * Singularity: a matrix counts as (numerically) singular when some pivot has
  * `|U_kk| ≤ n · eps · ‖X‖₁` (‖·‖₁ the maximum absolute column sum); then `inv`, `solve` and
@@ -16,7 +19,7 @@ import { simdWorkspace } from './gemm-simd.js';
 import { factorInPlace, type PivotStats } from './lu-factor.js';
 import { Mat, type MatData } from './mat.js';
 import { assertFiniteFlat } from './ops.js';
-import { solveLowerUnit, solveUpper } from './triangular.js';
+import { solveLowerUnit, solveUpper, type SimdWork } from './triangular.js';
 
 export interface LU {
   readonly n: number;
@@ -58,39 +61,53 @@ function scratch(slot: 0 | 1, len: number): Float64Array {
  */
 export function lu(X: Mat, what = 'lu'): LU {
   if (X.rows !== X.cols) throw new NotSquareError(what, X.shape);
-  return factorOf(X, new Float64Array(X.rows * X.rows), what);
-}
-
-/** The factors of a square X in the first scratch array: for callers whose factors never leave the call. */
-function factorScratch(X: Mat, what: string): LU {
-  if (X.rows !== X.cols) throw new NotSquareError(what, X.shape);
-  return factorOf(X, scratch(0, X.rows * X.rows), what);
+  const n = X.rows;
+  const w = factorize(X, what, 0);
+  const a = new Float64Array(n * n);
+  if (w.ld === n) a.set(w.a.subarray(0, n * n));
+  else for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) a[i + j * n] = w.a[i + j * w.ld]!;
+  return { n, lu: new Mat(n, n, a), piv: w.piv, perm: w.perm, sign: w.sign, norm1: w.norm1, minPivot: w.minPivot, exactlySingular: w.exactlySingular };
 }
 
 /** Smallest n factored in the memory of the WebAssembly SIMD kernel (below it the copies cost more than the kernel saves). */
 const SIMD_MIN_N = 32;
 
 /**
- * Factors X into `a` (at least n² long; the factors are its first n² entries). From SIMD_MIN_N up,
- * where the engine has WebAssembly SIMD, the elimination runs in the kernel's memory (rows and
- * columns padded to multiples of 4 with zeros) and the factors are copied back.
+ * Factors that never leave the call (inv, solve, det, logdet, and lu before its copy):
+ * `a[i + j·ld]`, in a reused scratch array, or, from SIMD_MIN_N up where the engine has
+ * WebAssembly SIMD, in the kernel's memory (rows and columns zero-padded to multiples of 4) with
+ * `simd` set and room after them for an n × rhsCols right-hand side at `rhs` (same padding).
  */
-function factorOf(X: Mat, a: Float64Array, what: string): LU {
+interface Factors extends Omit<LU, 'lu'> {
+  readonly a: Float64Array;
+  readonly ld: number;
+  readonly simd: SimdWork | null;
+  readonly rhs: number;
+}
+
+function factorize(X: Mat, what: string, rhsCols: number): Factors {
+  if (X.rows !== X.cols) throw new NotSquareError(what, X.shape);
   const n = X.rows;
-  const ld = n >= SIMD_MIN_N ? (n + 3) & ~3 : n;
-  const ws = n >= SIMD_MIN_N ? simdWorkspace((ld * ld + 8 * ld) * 8) : null;
-  const work = ws ? ws.f64 : a;
-  const stride = ws ? ld : n;
-  const norm1 = copyNorm1(work, X.data, n, stride);
+  let ws: ReturnType<typeof simdWorkspace> = null;
+  let ld = n;
+  let rhs = 0;
+  let simd: SimdWork | null = null;
+  if (n >= SIMD_MIN_N) {
+    ld = (n + 3) & ~3;
+    const rp = (rhsCols + 3) & ~3;
+    // the factors, the solves' room for 8 × (columns rounded up to 4), the right-hand side
+    rhs = ld * ld + 8 * Math.max(ld, rp);
+    ws = simdWorkspace((rhs + ld * rp) * 8);
+    if (ws) simd = { kernel: ws.kernel, scratch: ld * ld };
+    else ld = n;
+  }
+  const a = ws ? ws.f64 : scratch(0, n * n);
+  const norm1 = copyNorm1(a, X.data, n, ld);
   if (!Number.isFinite(norm1)) assertFiniteFlat(`${what}: input`, X.data, n);
-  if (ws && stride > n) work.fill(0, n * stride, stride * stride);
+  if (ld > n) a.fill(0, n * ld, ld * ld);
   const piv = new Int32Array(n);
   const st: PivotStats = { minPivot: Infinity, exactlySingular: false };
-  factorInPlace(work, n, stride, piv, st, ws ? { kernel: ws.kernel, negU: stride * stride } : undefined);
-  if (ws) {
-    if (stride === n) a.set(work.subarray(0, n * n));
-    else for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) a[i + j * n] = work[i + j * stride]!;
-  }
+  factorInPlace(a, n, ld, piv, st, simd ?? undefined);
   // perm from the interchanges: row k of P X is row perm[k] of X.
   const perm = new Int32Array(n);
   for (let i = 0; i < n; i++) perm[i] = i;
@@ -104,8 +121,7 @@ function factorOf(X: Mat, a: Float64Array, what: string): LU {
       sign = sign === 1 ? -1 : 1;
     }
   }
-  const factors = new Mat(n, n, a.length === n * n ? a : a.subarray(0, n * n));
-  return { n, lu: factors, piv, perm, sign, norm1, minPivot: st.minPivot, exactlySingular: st.exactlySingular };
+  return { n, a, ld, simd, rhs, piv, perm, sign, norm1, minPivot: st.minPivot, exactlySingular: st.exactlySingular };
 }
 
 /**
@@ -146,12 +162,14 @@ function copyNorm1(a: Float64Array, x: MatData, n: number, ld: number): number {
   return norm1;
 }
 
+type PivotSummary = Pick<LU, 'n' | 'exactlySingular' | 'minPivot' | 'norm1'>;
+
 /** True when some pivot is at most `n · eps · ‖X‖₁` (always true for an exactly singular X). */
-export function isSingular(f: LU): boolean {
+export function isSingular(f: PivotSummary): boolean {
   return f.exactlySingular || (f.n > 0 && f.minPivot <= f.n * EPS * f.norm1);
 }
 
-function throwIfSingular(what: string, f: LU): void {
+function throwIfSingular(what: string, f: PivotSummary): void {
   if (isSingular(f)) {
     throw new SingularMatrixError(
       `${what}: the ${f.n}×${f.n} matrix is singular to working precision ` +
@@ -162,26 +180,24 @@ function throwIfSingular(what: string, f: LU): void {
 
 /** `det X = sign(P) · Π_k U_kk` (1 for the 0×0 matrix; 0, or a rounding-sized number, when singular). */
 export function det(X: Mat): number {
-  const f = factorScratch(X, 'det');
+  const f = factorize(X, 'det', 0);
   if (f.exactlySingular) return 0;
-  const a = f.lu.data;
   let d: number = f.sign;
-  for (let k = 0; k < f.n; k++) d *= a[k + k * f.n]!;
+  for (let k = 0; k < f.n; k++) d *= f.a[k + k * f.ld]!;
   return d;
 }
 
 /** `det X = sign · exp(logAbsDet)`, with `logAbsDet = Σ log|U_kk|`; `{0, −∞}` when a pivot is exactly zero. */
 export function slogdet(X: Mat): { sign: number; logAbsDet: number } {
-  return slogdetOf(factorScratch(X, 'slogdet'));
+  return slogdetOf(factorize(X, 'slogdet', 0));
 }
 
-function slogdetOf(f: LU): { sign: number; logAbsDet: number } {
+function slogdetOf(f: Factors): { sign: number; logAbsDet: number } {
   if (f.exactlySingular) return { sign: 0, logAbsDet: -Infinity };
-  const a = f.lu.data;
   let sign: number = f.sign;
   let s = 0;
   for (let k = 0; k < f.n; k++) {
-    const u = a[k + k * f.n]!;
+    const u = f.a[k + k * f.ld]!;
     if (u < 0) sign = -sign;
     s += Math.log(Math.abs(u));
   }
@@ -193,13 +209,25 @@ function slogdetOf(f: LU): { sign: number; logAbsDet: number } {
  * DomainError when det X < 0 (the logarithm is undefined there; use slogdet for log|det X|).
  */
 export function logdet(X: Mat): number {
-  const f = factorScratch(X, 'logdet');
+  const f = factorize(X, 'logdet', 0);
   throwIfSingular('logdet (det X = 0, log undefined)', f);
   const { sign, logAbsDet } = slogdetOf(f);
   if (sign <= 0) {
     throw new DomainError(`logdet needs det X > 0, but det X < 0 here (det X = −exp(${logAbsDet.toPrecision(6)})); use slogdet for log|det X|`);
   }
   return logAbsDet;
+}
+
+/**
+ * The right-hand side of a solve with the factors `f` (n × r, zero-padded like the factors):
+ * in the SIMD kernel's memory after them, else a reused scratch array. Column stride f.ld.
+ */
+function rhsArea(f: Factors, r: number): { y: Float64Array; off: number } {
+  if (f.simd) {
+    f.a.fill(0, f.rhs, f.rhs + f.ld * ((r + 3) & ~3));
+    return { y: f.a, off: f.rhs };
+  }
+  return { y: scratch(1, f.n * r).fill(0, 0, f.n * r), off: 0 };
 }
 
 /** `X = A⁻¹B` for square nonsingular A (n×n) and B n×r: `B ← P B`, then `L⁻¹`, then `U⁻¹` (blocked). */
@@ -210,23 +238,22 @@ export function solve(A: Mat, B: Mat): Mat {
   }
   assertFiniteFlat('solve: right-hand side', B.data, B.rows);
   const n = A.rows;
-  const f = factorScratch(A, 'solve');
-  throwIfSingular('solve', f);
   const r = B.cols;
-  const x = Float64Array.from(B.data);
-  // x ← P x, column by column
-  for (let o = 0; o < n * r; o += n) {
-    for (let k = 0; k < n; k++) {
-      const p = f.piv[k]!;
-      if (p === k) continue;
-      const t = x[o + k]!;
-      x[o + k] = x[o + p]!;
-      x[o + p] = t;
-    }
+  const f = factorize(A, 'solve', r);
+  throwIfSingular('solve', f);
+  const { ld, a, simd } = f;
+  const { y, off } = rhsArea(f, r);
+  // y ← P B, column by column: row k of P B is row perm[k] of B
+  const b = B.data;
+  for (let j = 0; j < r; j++) {
+    const o = off + j * ld;
+    for (let k = 0; k < n; k++) y[o + k] = b[f.perm[k]! + j * n]!;
   }
-  const a = f.lu.data as Float64Array;
-  solveLowerUnit(n, r, a, 0, n, x, 0, n);
-  solveUpper(n, r, a, 0, n, x, 0, n);
+  solveLowerUnit(n, r, a, 0, ld, y, off, ld, false, simd ?? undefined);
+  solveUpper(n, r, a, 0, ld, y, off, ld, simd ?? undefined);
+  const x = new Float64Array(n * r);
+  if (ld === n && off === 0) x.set(y.subarray(0, n * r));
+  else for (let j = 0; j < r; j++) for (let i = 0; i < n; i++) x[i + j * n] = y[off + i + j * ld]!;
   return new Mat(n, r, x);
 }
 
@@ -237,22 +264,19 @@ export function solve(A: Mat, B: Mat): Mat {
  * (`P[r, perm[r]] = 1`). With the factorisation, 2n³ flops in all.
  */
 export function inv(X: Mat): Mat {
-  const f = factorScratch(X, 'inv');
-  const n = f.n;
+  const f = factorize(X, 'inv', X.cols);
+  const { n, ld, a, simd } = f;
   throwIfSingular('inv', f);
-  const a = f.lu.data as Float64Array;
-  const y = scratch(1, n * n).fill(0, 0, n * n);
-  for (let c = 0; c < n; c++) y[c + c * n] = 1;
-  solveLowerUnit(n, n, a, 0, n, y, 0, n, true);
-  solveUpper(n, n, a, 0, n, y, 0, n);
+  const { y, off } = rhsArea(f, n);
+  for (let c = 0; c < n; c++) y[off + c + c * ld] = 1;
+  solveLowerUnit(n, n, a, 0, ld, y, off, ld, true, simd ?? undefined);
+  solveUpper(n, n, a, 0, ld, y, off, ld, simd ?? undefined);
   const out = new Float64Array(n * n);
-  if (n > 32) for (let r = 0; r < n; r++) out.set(y.subarray(r * n, r * n + n), f.perm[r]! * n);
-  else {
-    for (let r = 0; r < n; r++) {
-      const src = r * n;
-      const dst = f.perm[r]! * n;
-      for (let i = 0; i < n; i++) out[dst + i] = y[src + i]!;
-    }
+  for (let r = 0; r < n; r++) {
+    const src = off + r * ld;
+    const dst = f.perm[r]! * n;
+    if (n > 32) out.set(y.subarray(src, src + n), dst);
+    else for (let i = 0; i < n; i++) out[dst + i] = y[src + i]!;
   }
   return new Mat(n, n, out);
 }

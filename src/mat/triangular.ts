@@ -13,8 +13,11 @@
  * kernel of matmul.ts.
  *
  * L and U are read from `t[tOff + i + j·ldt]` (the packed LU factors: only the strict lower, or
- * the upper, triangle is touched); B is `b[bOff + i + j·ldb]`, n×r.
+ * the upper, triangle is touched); B is `b[bOff + i + j·ldb]`, n×r. With `simd` (then t and b are
+ * both the memory of gemm-simd.ts's kernel, rows and columns zero-padded to multiples of 4), the
+ * leaves' block updates run in the WebAssembly SIMD kernel.
  */
+import type { Kernel } from './gemm-simd.js';
 import { gemmAcc } from './matmul.js';
 
 /** Rows at which the recursion stops and the blocks of eight rows take over. */
@@ -25,62 +28,89 @@ const NB = 8;
 /** Splits n rows for the recursion: the first part a multiple of 8 (whole passes of the kernel's inner tile). */
 const half = (n: number): number => Math.max(8, (n >> 1) & ~7);
 
+/** The WebAssembly SIMD kernel, for operands in its memory, and room there for 8 × (columns rounded up to 4) doubles at `scratch`. */
+export interface SimdWork {
+  readonly kernel: Kernel;
+  readonly scratch: number;
+}
+
 /**
  * `B ← L⁻¹ B`, L n×n unit lower triangular (its diagonal is not read). Recursive on the rows:
  * `X₁ = L₁₁⁻¹ B₁`, `B₂ ← B₂ − L₂₁ X₁`, `X₂ = L₂₂⁻¹ B₂`. With `lowerRhs`, B is known to be lower
  * triangular (column c zero above row c, e.g. the identity), and so is the result: the zero
  * columns right of each block are skipped, which saves two thirds of the work of inverting L.
  */
-export function solveLowerUnit(n: number, r: number, t: Float64Array, tOff: number, ldt: number, b: Float64Array, bOff: number, ldb: number, lowerRhs = false): void {
-  lowerRec(n, r, lowerRhs ? 0 : Infinity, t, tOff, ldt, b, bOff, ldb);
+export function solveLowerUnit(n: number, r: number, t: Float64Array, tOff: number, ldt: number, b: Float64Array, bOff: number, ldb: number, lowerRhs = false, simd?: SimdWork): void {
+  lowerRec(n, r, lowerRhs ? 0 : Infinity, t, tOff, ldt, b, bOff, ldb, simd);
 }
 
 /** Column c of B is zero above row `c − shift` (shift = ∞: no known zeros). */
-function lowerRec(n: number, r: number, shift: number, t: Float64Array, tOff: number, ldt: number, b: Float64Array, bOff: number, ldb: number): void {
+function lowerRec(n: number, r: number, shift: number, t: Float64Array, tOff: number, ldt: number, b: Float64Array, bOff: number, ldb: number, simd?: SimdWork): void {
   if (n <= LEAF) {
-    lowerLeaf(n, r, shift, t, tOff, ldt, b, bOff, ldb);
+    lowerLeaf(n, r, shift, t, tOff, ldt, b, bOff, ldb, simd);
     return;
   }
   const n1 = half(n);
   const cols = Math.min(r, n1 + shift);
-  lowerRec(n1, r, shift, t, tOff, ldt, b, bOff, ldb);
+  lowerRec(n1, r, shift, t, tOff, ldt, b, bOff, ldb, simd);
   // B₂ −= L₂₁ · X₁
   gemmAcc(n - n1, cols, n1, -1, t, tOff + n1, ldt, b, bOff, 1, ldb, b, bOff + n1, ldb);
-  lowerRec(n - n1, r, shift + n1, t, tOff + n1 + n1 * ldt, ldt, b, bOff + n1, ldb);
+  lowerRec(n - n1, r, shift + n1, t, tOff + n1 + n1 * ldt, ldt, b, bOff + n1, ldb, simd);
 }
 
 /** `B ← U⁻¹ B`, U n×n upper triangular with a nonzero diagonal: `X₂ = U₂₂⁻¹ B₂`, `B₁ ← B₁ − U₁₂ X₂`, `X₁ = U₁₁⁻¹ B₁`. */
-export function solveUpper(n: number, r: number, t: Float64Array, tOff: number, ldt: number, b: Float64Array, bOff: number, ldb: number): void {
+export function solveUpper(n: number, r: number, t: Float64Array, tOff: number, ldt: number, b: Float64Array, bOff: number, ldb: number, simd?: SimdWork): void {
   if (n <= LEAF) {
-    upperLeaf(n, r, t, tOff, ldt, b, bOff, ldb);
+    upperLeaf(n, r, t, tOff, ldt, b, bOff, ldb, simd);
     return;
   }
   const n1 = half(n);
-  solveUpper(n - n1, r, t, tOff + n1 + n1 * ldt, ldt, b, bOff + n1, ldb);
+  solveUpper(n - n1, r, t, tOff + n1 + n1 * ldt, ldt, b, bOff + n1, ldb, simd);
   // B₁ −= U₁₂ · X₂
   gemmAcc(n1, r, n - n1, -1, t, tOff + n1 * ldt, ldt, b, bOff + n1, 1, ldb, b, bOff, ldb);
-  solveUpper(n1, r, t, tOff, ldt, b, bOff, ldb);
+  solveUpper(n1, r, t, tOff, ldt, b, bOff, ldb, simd);
+}
+
+/**
+ * `C −= A·X` by the SIMD kernel as `C += A·(−X)`: A m×k at `mem[aOff]` (column stride lda), X k×c
+ * at `mem[xOff]` and C m×c at `mem[cOff]` (column stride ldc), k ≤ 8. The rows and columns are
+ * rounded up to multiples of 4: the caller's zero padding makes the extra ones add nothing.
+ */
+export function subProductSimd(s: SimdWork, m: number, c: number, k: number, mem: Float64Array, aOff: number, lda: number, xOff: number, ldx: number, cOff: number, ldc: number): void {
+  const cp = (c + 3) & ~3;
+  const u = s.scratch;
+  for (let j = 0; j < cp; j++) {
+    const dst = u + j * k;
+    const src = xOff + j * ldx;
+    if (j < c) for (let p = 0; p < k; p++) mem[dst + p] = -mem[src + p]!;
+    else for (let p = 0; p < k; p++) mem[dst + p] = 0;
+  }
+  s.kernel((m + 3) & ~3, cp, k, aOff * 8, lda * 8, u * 8, 8, k * 8, cOff * 8, ldc * 8);
 }
 
 /** `B ← L⁻¹ B` by blocks of eight rows, top down: `X_k = L_kk⁻¹ B_k`, then `B_below −= L_below,k X_k`. */
-function lowerLeaf(n: number, r: number, shift: number, t: Float64Array, tOff: number, ldt: number, b: Float64Array, bOff: number, ldb: number): void {
+function lowerLeaf(n: number, r: number, shift: number, t: Float64Array, tOff: number, ldt: number, b: Float64Array, bOff: number, ldb: number, simd?: SimdWork): void {
   for (let k = 0; k < n; k += NB) {
     const nb = Math.min(NB, n - k);
     const cols = Math.min(r, k + nb + shift); // columns with nonzeros in rows k..k+nb−1
     if (nb === NB) lowerUnit8(cols, t, tOff + k + k * ldt, ldt, b, bOff + k, ldb);
     else lowerUnitBlock(k, n, cols, t, tOff, ldt, b, bOff, ldb);
-    if (k + nb < n) gemmAcc(n - k - nb, cols, nb, -1, t, tOff + k + nb + k * ldt, ldt, b, bOff + k, 1, ldb, b, bOff + k + nb, ldb);
+    if (k + nb >= n) continue;
+    if (simd) subProductSimd(simd, n - k - nb, cols, nb, b, tOff + k + nb + k * ldt, ldt, bOff + k, ldb, bOff + k + nb, ldb);
+    else gemmAcc(n - k - nb, cols, nb, -1, t, tOff + k + nb + k * ldt, ldt, b, bOff + k, 1, ldb, b, bOff + k + nb, ldb);
   }
 }
 
 /** `B ← U⁻¹ B` by blocks of eight rows, bottom up: `X_k = U_kk⁻¹ B_k`, then `B_above −= U_above,k X_k`. */
-function upperLeaf(n: number, r: number, t: Float64Array, tOff: number, ldt: number, b: Float64Array, bOff: number, ldb: number): void {
+function upperLeaf(n: number, r: number, t: Float64Array, tOff: number, ldt: number, b: Float64Array, bOff: number, ldb: number, simd?: SimdWork): void {
   let k = n - (n % NB || NB);
   const nb0 = n - k;
   for (let nb = nb0; k >= 0; k -= NB, nb = NB) {
     if (nb === NB) upper8(r, t, tOff + k + k * ldt, ldt, b, bOff + k, ldb);
     else upperBlock(k, k + nb, r, t, tOff, ldt, b, bOff, ldb);
-    if (k > 0) gemmAcc(k, r, nb, -1, t, tOff + k * ldt, ldt, b, bOff + k, 1, ldb, b, bOff, ldb);
+    if (k === 0) continue;
+    if (simd) subProductSimd(simd, k, r, nb, b, tOff + k * ldt, ldt, bOff + k, ldb, bOff, ldb);
+    else gemmAcc(k, r, nb, -1, t, tOff + k * ldt, ldt, b, bOff + k, 1, ldb, b, bOff, ldb);
   }
 }
 
