@@ -7,8 +7,8 @@ import { planChunks } from '../chunks.js';
 import { u32s, type GpuQueue } from '../queue.js';
 import type { WebGpuTensor } from '../tensor.js';
 
-/** Entries tested per invocation. */
-const SCAN_V = 8;
+/** vec4s tested per invocation. */
+const SCAN_V = 4;
 /** Bytes of the flags: [count of non-finite entries, ~(index of the first)]. */
 export const FLAG_BYTES = 8;
 
@@ -20,9 +20,10 @@ export function scanFinite(q: GpuQueue, t: WebGpuTensor): GPUBuffer {
   const flags = q.pool.acquire(FLAG_BYTES);
   q.endPass().clearBuffer(flags, 0, FLAG_BYTES);
   const f = { buffer: flags, offset: 0, size: FLAG_BYTES };
-  for (const r of planChunks(t.length, t.length, [], q.maxWindowElems)) {
-    const w = q.window(t, r.e0, r.e1);
-    q.linear('finite_scan', { V: SCAN_V }, u32s([r.e1 - r.e0, r.e0, w.base]), [w.resource, f], r.e1 - r.e0, SCAN_V);
+  // chunks start at multiples of 4 (the vec4 window may round its end up into the padding)
+  for (const r of planChunks(t.length, t.length, [], q.maxVec4Window)) {
+    const w = q.window(t, r.e0, r.e1, true);
+    q.linear('finite_scan', { V: SCAN_V }, u32s([r.e1 - r.e0, r.e0, w.base]), [w.resource, f], r.e1 - r.e0, 4 * SCAN_V);
   }
   return flags;
 }
