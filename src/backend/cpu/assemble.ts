@@ -70,6 +70,9 @@ export function writeAssembly(A: Assembly, out: Float64Array, fresh: boolean, ad
     out.fill(0, 0, R * count);
     zeroed = true;
   }
+  // a fresh buffer's pages are faulted in by writes where a term adds to entries all over the
+  // column (one per block, or every entry); terms that touch one block leave the other pages be
+  const spread = fresh && !add && !lead && prepared.some((T) => T.generic || T.free || T.X !== null);
   // columns the lead has written ahead, four at a time (leadGroup)
   const ahead = lead && !lead.W && count >= 4 ? new Uint8Array(count) : null;
   const U = ext[Y0];
@@ -85,7 +88,7 @@ export function writeAssembly(A: Assembly, out: Float64Array, fresh: boolean, ad
       else if (!ahead[cc] && !leadGroup(out, A, lead, cc, u, ahead)) leadColumn(out, o, lead, col, u, v, ext, touch);
     }
     else if (!zeroed) out.fill(0, o, o + R);
-    else if (fresh && prepared.length > 0) faultInByWrites(out, o, R);
+    else if (spread) faultInByWrites(out, o, R);
     for (const T of prepared) {
       if (T.generic) genericColumn(out, o, T.term, R, ext[X0], u, v);
       else kronColumn(out, o, T, col, u, v, ext);
