@@ -11,9 +11,10 @@
  * - A sum of products that share their seed-dependent operand is one product, its primal factors
  *   summed once:  P₁ T ± P₂ T ± … = (P₁ ± P₂ ± …) T  and  T Q₁ ± T Q₂ = T (Q₁ ± Q₂).
  * - Signs and scalar factors join a primal factor:  −(P T) = (−P) T,  s·(P T) = (s P) T.
+ * - A product P·(Tᵀ·Q) of primal P, Q is evaluated as (P·Tᵀ)·Q (see `reassociate`).
  * So the Hessian tangent of `logdet(X) + tr(X'*A*X)`,
  *   −(X⁻¹ dX X⁻¹)ᵀ + ((dXᵀ Aᵀ)ᵀ + (dXᵀ A)ᵀ)  (4 products, 3 transposes, a negation, 2 sums),
- * becomes (A + Aᵀ) dX − X⁻ᵀ (dXᵀ X⁻ᵀ)  (3 products with folded transposes, 1 sum).
+ * becomes (A + Aᵀ) dX − (X⁻ᵀ dXᵀ) X⁻ᵀ  (3 products with folded transposes, 1 sum).
  */
 import type { Node, NodeOf } from '../expr/ast.js';
 import { ShapeError, fmtShape } from '../errors.js';
@@ -124,7 +125,23 @@ export function simplifyLinear(root: Node, seed: string): Node {
     return rebuild(mergeProducts(terms, isPrimal), negated);
   };
 
-  return simplify(root);
+  /**
+   * P·(Tᵀ·Q) = (P·Tᵀ)·Q for primal P, Q and a seed-dependent T: the same flops, but a transposed
+   * batch is read for free as a right operand (through strides) and needs a packing pass as a left one.
+   */
+  const reassociated = new Map<Node, Node>();
+  const reassociate = (x: Node): Node => {
+    if (isPrimal(x)) return x;
+    let r = reassociated.get(x);
+    if (r === undefined) {
+      r = withChildren(x, reassociate);
+      if (r.op === 'matmul' && isPrimal(r.a) && r.b.op === 'matmul' && r.b.a.op === 'transpose' && isPrimal(r.b.b)) r = product(product(r.a, r.b.a), r.b.b);
+      reassociated.set(x, r);
+    }
+    return r;
+  };
+
+  return reassociate(simplify(root));
 }
 
 interface Term {

@@ -53,7 +53,8 @@ export function hessianOperator(grad: Node, f: Node, wrt: string, env: Readonly<
   async function run(V: Float64Array, P: number): Promise<Float64Array> {
     products += P;
     if (!tangent) return new Float64Array(N * P);
-    const mats = Array.from({ length: P }, (_, t) => new Mat(m, n, V.slice(t * N, (t + 1) * N)));
+    // views of V's columns: upload copies them into the backend's memory, once
+    const mats = Array.from({ length: P }, (_, t) => new Mat(m, n, V.subarray(t * N, (t + 1) * N)));
     const seed = b.upload(P === 1 ? mats[0]! : mats);
     const out = evalLinear(tangent, seedName, seed, b, primal);
     let stacked = out;

@@ -108,54 +108,96 @@ export function simdAvailable(): boolean {
 
 const up4 = (x: number): number => (x + 3) & ~3;
 
+/** Columns of B and C per chunk: B's k×NC and C's m×NC blocks together about 256 KiB, so they stay in L2 next to A. */
+const chunkCols = (k: number, mp: number): number => Math.max(4, Math.floor(32768 / (k + mp)) & ~3);
+
 /**
- * `out[oOff …] = A·op(B)`, m×n column-major (leading dimension m): A m×k stored column-major at
- * `a[aOff …]` (leading dimension m); B stored k×n at `b[bOff …]`, or n×k when `transB`.
- * Returns false (and writes nothing) where the kernel is unavailable or the operands too large
- * for its memory.
+ * `out[oOff …] = op(A)·op(B)`, m×n column-major (leading dimension m): A stored m×k at `a[aOff …]`
+ * (k×m when `transA`); B stored k×n at `b[bOff …]` (n×k when `transB`). Returns false (and writes
+ * nothing) where the kernel is unavailable or the operands are too large for its memory.
+ * A is copied into the kernel's memory once (transposed there when `transA`); B and C travel in
+ * chunks of columns, so a wide product A·[B₁ … B_P] keeps its working set in cache.
  */
-export function gemmSimd(out: Float64Array, oOff: number, a: MatData, aOff: number, b: MatData, bOff: number, m: number, k: number, n: number, transB: boolean): boolean {
+export function gemmSimd(
+  out: Float64Array,
+  oOff: number,
+  a: MatData,
+  aOff: number,
+  b: MatData,
+  bOff: number,
+  m: number,
+  k: number,
+  n: number,
+  transA: boolean,
+  transB: boolean,
+): boolean {
   const s = instance();
   if (!s || m <= 0 || n <= 0 || k <= 0) return false;
   const mp = up4(m);
-  const np = up4(n);
-  // layout in float64 units: A (mp×k), then op(B) padded to np columns, then C (mp×np)
+  const nc = Math.min(up4(n), chunkCols(k, mp));
+  // layout in float64 units: A (mp×k), then a chunk of op(B) (k×nc), then a chunk of C (mp×nc)
   const aAt = 0;
   const bAt = mp * k;
-  const cAt = bAt + k * np;
-  const bytes = (cAt + mp * np) * 8;
+  const cAt = bAt + k * nc;
+  const bytes = (cAt + mp * nc) * 8;
   if (bytes > MAX_BYTES) return false;
   if (s.memory.buffer.byteLength < bytes) {
     s.memory.grow(Math.ceil((bytes - s.memory.buffer.byteLength) / PAGE));
     s.f64 = new Float64Array(s.memory.buffer);
   }
   const f = s.f64;
-  if (mp === m) f.set(a.subarray(aOff, aOff + m * k), aAt);
-  else for (let p = 0; p < k; p++) f.set(a.subarray(aOff + p * m, aOff + (p + 1) * m), aAt + p * mp);
-  let bsp: number;
-  let bsj: number;
-  if (!transB) {
-    // op(B) = B, k×n: column j at j·k (padding columns follow, never read into kept entries)
-    f.set(b.subarray(bOff, bOff + k * n), bAt);
-    bsp = 1;
-    bsj = k;
-  } else {
-    // B stored n×k, op(B)(p, j) = b[j + p·n]: kept as np×k
-    if (np === n) f.set(b.subarray(bOff, bOff + n * k), bAt);
-    else for (let p = 0; p < k; p++) f.set(b.subarray(bOff + p * n, bOff + (p + 1) * n), bAt + p * np);
-    bsp = np;
-    bsj = 1;
-  }
-  f.fill(0, cAt, cAt + mp * np);
-  for (let p0 = 0; p0 < k; p0 += KC) {
-    const kc = Math.min(KC, k - p0);
-    for (let i0 = 0; i0 < mp; i0 += MC) {
-      const mc = Math.min(MC, mp - i0);
-      s.kernel(mc, np, kc, (aAt + i0 + p0 * mp) * 8, mp * 8, (bAt + p0 * bsp) * 8, bsp * 8, bsj * 8, (cAt + i0) * 8, mp * 8);
+  if (transA) {
+    // A(i, p) = a[aOff + p + i·k], written with leading dimension mp, in 32×32 tiles
+    for (let i0 = 0; i0 < m; i0 += 32) {
+      const i1 = Math.min(m, i0 + 32);
+      for (let p0 = 0; p0 < k; p0 += 32) {
+        const p1 = Math.min(k, p0 + 32);
+        for (let i = i0; i < i1; i++) {
+          const src = aOff + i * k;
+          for (let p = p0; p < p1; p++) f[aAt + i + p * mp] = a[src + p]!;
+        }
+      }
     }
+  } else if (mp === m) f.set(a.subarray(aOff, aOff + m * k), aAt);
+  else for (let p = 0; p < k; p++) f.set(a.subarray(aOff + p * m, aOff + (p + 1) * m), aAt + p * mp);
+  for (let j0 = 0; j0 < n; j0 += nc) {
+    const w = Math.min(nc, n - j0);
+    const wp = up4(w);
+    let bsp: number;
+    let bsj: number;
+    if (!transB) {
+      // op(B)(p, j) = b[bOff + p + j·k]: the chunk's columns are contiguous (padding columns follow, never read into kept entries)
+      f.set(b.subarray(bOff + j0 * k, bOff + (j0 + w) * k), bAt);
+      bsp = 1;
+      bsj = k;
+    } else if (w === n) {
+      // one chunk: B as stored (n×k), read through strides, op(B)(p, j) = b[j + p·n]; the padding
+      // columns j ≥ n read neighbouring entries of the region into columns of C that are never kept
+      f.set(b.subarray(bOff, bOff + n * k), bAt);
+      bsp = n;
+      bsj = 1;
+    } else {
+      // op(B)(p, j) = b[bOff + j + p·n]: kept as wp×k
+      for (let p = 0; p < k; p++) {
+        const src = bOff + j0 + p * n;
+        const dst = bAt + p * wp;
+        for (let j = 0; j < w; j++) f[dst + j] = b[src + j]!;
+      }
+      bsp = wp;
+      bsj = 1;
+    }
+    f.fill(0, cAt, cAt + mp * wp);
+    for (let p0 = 0; p0 < k; p0 += KC) {
+      const kc = Math.min(KC, k - p0);
+      for (let i0 = 0; i0 < mp; i0 += MC) {
+        const mc = Math.min(MC, mp - i0);
+        s.kernel(mc, wp, kc, (aAt + i0 + p0 * mp) * 8, mp * 8, (bAt + p0 * bsp) * 8, bsp * 8, bsj * 8, (cAt + i0) * 8, mp * 8);
+      }
+    }
+    const o = oOff + j0 * m;
+    if (mp === m) out.set(f.subarray(cAt, cAt + m * w), o);
+    else for (let j = 0; j < w; j++) out.set(f.subarray(cAt + j * mp, cAt + j * mp + m), o + j * m);
   }
-  if (mp === m) out.set(f.subarray(cAt, cAt + m * n), oOff);
-  else for (let j = 0; j < n; j++) out.set(f.subarray(cAt + j * mp, cAt + j * mp + m), oOff + j * m);
   return true;
 }
 

@@ -225,6 +225,9 @@ function gemmAt(
   transA: boolean,
   transB: boolean,
 ): void {
+  // the WebAssembly SIMD kernel (gemm-simd.ts) where the engine has it and the product is not tiny
+  if (m >= SIMD_MIN && k >= SIMD_MIN && n >= 4 && gemmSimd(out, oOff, a, aOff, b, bOff, m, k, n, transA, transB)) return;
+  out.fill(0, oOff, oOff + m * n);
   let A: MatData = a;
   let off = aOff;
   if (transA && m > 0 && k > 0) {
@@ -234,9 +237,6 @@ function gemmAt(
     A = buf;
     off = 0;
   }
-  // the WebAssembly SIMD kernel (gemm-simd.ts) where the engine has it and the product is not tiny
-  if (m >= SIMD_MIN && k >= SIMD_MIN && n >= 4 && gemmSimd(out, oOff, A, off, b, bOff, m, k, n, transB)) return;
-  out.fill(0, oOff, oOff + m * n);
   // op(b)(p, j): b stored k×n → b[p + j·k]; transposed, b stored n×k → b[j + p·n].
   if (transB) gemmAcc(m, n, k, 1, A, off, m, b, bOff, n, 1, out, oOff, m);
   else gemmAcc(m, n, k, 1, A, off, m, b, bOff, 1, k, out, oOff, m);

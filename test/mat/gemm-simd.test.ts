@@ -54,18 +54,23 @@ describe('gemmSimd against the triple loop', () => {
     [130, 300, 13],
     [257, 520, 6],
     [12, 600, 40],
-  ])('%i×%i · %i×… (B and Bᵀ, at an offset)', (m, k, n) => {
+    [96, 96, 960],
+    [50, 130, 333],
+  ])('%i×%i · %i×… (A or Aᵀ, B or Bᵀ, at an offset)', (m, k, n) => {
     const A = Mat.random(m, k, { seed: m + 1 });
     const B = Mat.random(k, n, { seed: k + 2 });
     const want = matmulNaive(A, B).data;
     const Bt = transpose(B);
-    for (const [b, transB] of [
-      [B, false],
-      [Bt, true],
+    const At = transpose(A);
+    for (const [a, transA, b, transB] of [
+      [A, false, B, false],
+      [A, false, Bt, true],
+      [At, true, B, false],
+      [At, true, Bt, true],
     ] as const) {
       const off = 3;
       const out = new Float64Array(off + m * n + 2).fill(7);
-      expect(gemmSimd(out, off, A.data, 0, b.data, 0, m, k, n, transB)).toBe(true);
+      expect(gemmSimd(out, off, a.data, 0, b.data, 0, m, k, n, transA, transB)).toBe(true);
       expect(relMax(out.subarray(off, off + m * n), want)).toBeLessThanOrEqual(1e-14 * Math.sqrt(k));
       // nothing outside the block is written
       expect([...out.subarray(0, off), ...out.subarray(off + m * n)]).toEqual([7, 7, 7, 7, 7]);
@@ -85,7 +90,7 @@ describe('gemmSimd against the triple loop', () => {
       a32.set(A.data, 2);
       const want = matmulNaive(Mat.fromColumnMajor(m, k, Float64Array.from(a32.subarray(2))), B).data;
       const out = new Float64Array(m * n);
-      expect(gemmSimd(out, 0, a32, 2, B.data, 0, m, k, n, false)).toBe(true);
+      expect(gemmSimd(out, 0, a32, 2, B.data, 0, m, k, n, false, false)).toBe(true);
       expect(relMax(out, want)).toBeLessThanOrEqual(1e-14 * Math.sqrt(k));
     }
   });
@@ -93,19 +98,19 @@ describe('gemmSimd against the triple loop', () => {
   it('stale NaNs left in the padding by an earlier call never reach the result', () => {
     const [k, n] = [13, 10];
     const nan = new Float64Array(44 * k * 2).fill(NaN);
-    gemmSimd(new Float64Array(44 * 12), 0, nan, 0, nan, 0, 44, k, 12, false);
+    gemmSimd(new Float64Array(44 * 12), 0, nan, 0, nan, 0, 44, k, 12, false, false);
     const A = Mat.random(41, k, { seed: 11 });
     const B = Mat.random(k, n, { seed: 12 });
     const out = new Float64Array(41 * n);
     for (const transB of [false, true]) {
-      gemmSimd(new Float64Array(44 * 12), 0, nan, 0, nan, 0, 44, k, 12, transB);
-      gemmSimd(out, 0, A.data, 0, (transB ? transpose(B) : B).data, 0, 41, k, n, transB);
+      gemmSimd(new Float64Array(44 * 12), 0, nan, 0, nan, 0, 44, k, 12, false, transB);
+      gemmSimd(out, 0, A.data, 0, (transB ? transpose(B) : B).data, 0, 41, k, n, false, transB);
       expect(relMax(out, matmulNaive(A, B).data)).toBeLessThanOrEqual(1e-14 * Math.sqrt(k));
     }
   });
 
   it('an empty product is left to the caller', () => {
-    expect(gemmSimd(new Float64Array(0), 0, new Float64Array(0), 0, new Float64Array(0), 0, 0, 3, 0, false)).toBe(false);
+    expect(gemmSimd(new Float64Array(0), 0, new Float64Array(0), 0, new Float64Array(0), 0, 0, 3, 0, false, false)).toBe(false);
   });
 
   it('gemm (matmul.ts) takes the kernel above 8 rows and inner steps and agrees with it bit for bit', () => {
@@ -114,7 +119,7 @@ describe('gemmSimd against the triple loop', () => {
     const B = Mat.random(k, n, { seed: 10 });
     const viaGemm = gemm(new Float64Array(m * n), A.data, B.data, m, k, n);
     const direct = new Float64Array(m * n);
-    gemmSimd(direct, 0, A.data, 0, B.data, 0, m, k, n, false);
+    gemmSimd(direct, 0, A.data, 0, B.data, 0, m, k, n, false, false);
     expect(viaGemm).toEqual(direct);
   });
 });
