@@ -2,7 +2,7 @@
  * `npm run bench:eig`: Hessian eigen-analysis (src/eig).
  *
  *   node dist/bench/eig.js [--sizes 256,512,1024] [--lanczos 64,96] [--k 10] [--backends cpu]
- *                          [--tol 1e-8] [--reps 3] [--peer-max 1024] [--out FILE]
+ *                          [--tol 1e-8] [--reps 3] [--peer-max 1024] [--analysis 32] [--out FILE]
  *
  * 1. Dense: `eigh` (values and vectors, float64) and `eigvalsh` against the JavaScript peer
  *    ml-matrix (`EigenvalueDecomposition`, assumeSymmetric) on the same random symmetric matrix,
@@ -11,6 +11,10 @@
  * 2. Matrix-free: `hessianEigs` top-k (Lanczos over Hessian-vector products, H never formed) of
  *    logdet(X) + tr(X'*A*X) at the benchmark inputs of run.ts (X shifted by n·I), with the
  *    products used, whether it converged and the largest residual.
+ * 3. The whole analysis `matjac eig --density` prints, at the dense size n = 32 (H 1024×1024):
+ *    `analyzeHessian` (H formed and decomposed once, eigenvectors for the k pairs only) against
+ *    the separate calls it replaces (`criticalPoint`, then `hessian` + `eigh`, then
+ *    `spectralDensity`, each forming and decomposing H again), same inputs, same run.
  * Times are medians of wall time after one warm-up call (one timed call when a call takes over
  * 3 s). Prints a table and writes JSON lines.
  */
@@ -18,7 +22,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Command, InvalidArgumentError as CliArgumentError } from 'commander';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
-import { eigh, eigvalsh, hessianEigs } from '../src/eig/index.js';
+import { hessian } from '../src/api.js';
+import { analyzeHessian, criticalPoint, eigh, eigvalsh, hessianEigs, spectralDensity } from '../src/eig/index.js';
 import { Mat } from '../src/mat/mat.js';
 import { gemm } from '../src/mat/matmul.js';
 import type { BackendName } from '../src/backend/backend.js';
@@ -109,6 +114,26 @@ async function lanczosRows(n: number, k: number, backend: BackendName, reps: num
   }
 }
 
+/** `analyzeHessian` with the density against the calls it replaces (all on the CPU, float64), at X = rand + n·I. */
+async function analysisRows(n: number, k: number, reps: number): Promise<BenchRow[]> {
+  const at = inputs(n);
+  const f = "logdet(X) + tr(X'*A*X)";
+  const o = { wrt: 'X', at: { X: at.X!, A: at.A! }, backend: 'cpu' as const };
+  const separate = await time(reps, async () => {
+    const cp = await criticalPoint(f, o);
+    const e = eigh(await hessian(f, o));
+    const sd = await spectralDensity(f, { ...o, probes: 8, steps: 80 });
+    return { kind: cp.kind, top: e.values[e.values.length - 1]!, trace: sd.trace };
+  });
+  const one = await time(reps, () => analyzeHessian(f, { ...o, k, which: 'both', density: { probes: 8, steps: 80 } }));
+  const same = one.result.kind === separate.result.kind && one.result.lambdaMax === separate.result.top && Math.abs(one.result.density!.trace - separate.result.trace) <= 1e-9 * Math.abs(separate.result.trace);
+  const row = { map: `eigen-analysis ${f} (kind, ${k} pairs, density)`, n, N: n * n };
+  return [
+    { lib: 'matjac', mode: 'separate calls', ...row, ms: separate.ms },
+    { lib: 'matjac', mode: 'analyzeHessian', ...row, ms: one.ms, method: one.result.method, sameAsSeparate: same, stages: one.result.ms },
+  ];
+}
+
 async function main(): Promise<void> {
   const opts = new Command('bench-eig')
     .description('Hessian eigen-analysis: eigh vs ml-matrix, and matrix-free Lanczos top-k')
@@ -119,9 +144,10 @@ async function main(): Promise<void> {
     .option('--tol <x>', 'Lanczos tolerance (relative residual; default: the library default)', (v) => Number(v))
     .option('--reps <k>', 'timed repetitions after a warm-up (median)', (v) => sizeList(v)[0]!, 3)
     .option('--peer-max <n>', 'largest n for ml-matrix', (v) => sizeList(v)[0]!, 1024)
+    .option('--analysis <list>', 'n of the whole-analysis runs (analyzeHessian vs separate calls; dense up to n = 32)', sizeList, [32])
     .option('--out <file>', 'JSON lines of every row', `bench/results/eig-${new Date().toISOString().slice(0, 10)}/eig.jsonl`)
     .parse()
-    .opts<{ sizes: number[]; lanczos: number[]; k: number; backends: BackendName[]; tol?: number; reps: number; peerMax: number; out: string }>();
+    .opts<{ sizes: number[]; lanczos: number[]; k: number; backends: BackendName[]; tol?: number; reps: number; peerMax: number; analysis: number[]; out: string }>();
 
   const rows: BenchRow[] = [];
   for (const n of opts.sizes) {
@@ -139,6 +165,14 @@ async function main(): Promise<void> {
           : `${r.lib.padEnd(10)} lanczos top-${opts.k} n=${n} (H ${n * n}×${n * n}, never formed) ${fmtMs(r.ms!).padStart(9)}  ${r.products} products, converged ${r.converged}, max residual ${(r.maxResidual as number).toExponential(1)}`,
       );
     }
+  }
+  for (const n of opts.analysis) {
+    const [sep, one] = await analysisRows(n, opts.k, opts.reps);
+    rows.push(sep!, one!);
+    console.log(
+      `matjac     eigen-analysis n=${n} (H ${n * n}×${n * n}, ${one!.method}): separate calls ${fmtMs(sep!.ms!)}, analyzeHessian ${fmtMs(one!.ms!)} ` +
+        `(${(sep!.ms! / one!.ms!).toFixed(2)}×), same kind, λ_max and trace: ${String(one!.sameAsSeparate)}`,
+    );
   }
   // the ratio table
   console.log('\nn      eigh (matjac)  ml-matrix   speed-up   eigvalsh');
