@@ -2,7 +2,7 @@
  * Hessian-vector products on the CPU: ms per product of the matrix-free Hessian operator
  * (src/eig/operator.ts, the one Lanczos and SLQ run on), alone (P = 1) and in batches of P.
  *
- *   node dist/bench/hvp.js [--sizes 32,64,96] [--batches 1,10] [--expr "logdet(X) + tr(X'*A*X)"]
+ *   npm run bench:hvp -- [--sizes 32,64,96] [--batches 1,10] [--expr "logdet(X) + tr(X'*A*X)"]
  *                          [--products 200] [--show] [--out FILE]
  *
  * f is evaluated at the benchmark inputs of run.ts (X shifted by n·I, A and B random). Each figure
