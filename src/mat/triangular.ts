@@ -73,8 +73,10 @@ export function solveUpper(n: number, r: number, t: Float64Array, tOff: number, 
 
 /**
  * `C −= A·X` by the SIMD kernel as `C += A·(−X)`: A m×k at `mem[aOff]` (column stride lda), X k×c
- * at `mem[xOff]` and C m×c at `mem[cOff]` (column stride ldc), k ≤ 8. The rows and columns are
- * rounded up to multiples of 4: the caller's zero padding makes the extra ones add nothing.
+ * at `mem[xOff]` and C m×c at `mem[cOff]` (column stride ldc), k ≤ 8, −X copied to `s.scratch`.
+ * The kernel works on whole 4×4 blocks: the columns past c (up to a multiple of 4) get A·0 added,
+ * and the rows past m must be padding (zero in A, unused in C): m reaches the matrix's last row,
+ * or is a multiple of 4, in every call here.
  */
 export function subProductSimd(s: SimdWork, m: number, c: number, k: number, mem: Float64Array, aOff: number, lda: number, xOff: number, ldx: number, cOff: number, ldc: number): void {
   const cp = (c + 3) & ~3;
