@@ -77,7 +77,7 @@ describe('kronWrite4: four columns sharing Y, out[o_j + a·yLen + b] = g_j · X[
 });
 
 describe('the writer: the lead term four columns at a time, in whole Jacobians and column tiles', () => {
-  it('both layouts, transposed or not, with S, random tile ranges of a 5×6 → 7×4 map, fresh and NaN-filled', () => {
+  it('both layouts, transposed or not, with S, plus a second dense term, random tile ranges of a 5×6 → 7×5 map, an identity term, fresh and NaN-filled', () => {
     const r = rng(33);
     let seed = 40;
     const rnd = (rows: number, cols: number): Mat => Mat.random(rows, cols, { seed: seed++ });
@@ -85,14 +85,18 @@ describe('the writer: the lead term four columns at a time, in whole Jacobians a
       for (const transposed of [false, true]) {
         const [m, n] = [5, 6];
         const [ka, kb] = transposed ? [n, m] : [m, n];
-        const [p, q] = [7, 4];
+        const [p, q] = [7, 5];
         const lead: KronTerm = { kind: 'kron', alpha: 0.5, A: rnd(p, ka), B: rnd(kb, q), C: null, S: rnd(p, q), transposed };
+        // added to the four columns right after the lead writes them
+        const dense: KronTerm = { kind: 'kron', alpha: -1.5, A: rnd(p, m), B: rnd(n, q), C: rnd(m, n), S: null, transposed: false };
+        const ident: KronTerm = { kind: 'kron', alpha: 2, A: rnd(p, n), B: null, C: null, S: null, transposed: true };
+        const terms = [lead, dense, ...(q === m ? [ident] : [])];
         const shape = { m, n, p, q };
-        const whole = describeAssembly([lead], shape, layout);
+        const whole = describeAssembly(terms, shape, layout);
         for (let trial = 0; trial < 12; trial++) {
           const col0 = trial === 0 ? 0 : Math.floor(r() * whole.totalCols);
           const count = trial === 0 ? whole.totalCols : 1 + Math.floor(r() * (whole.totalCols - col0));
-          const asm = describeAssembly([lead], shape, layout, { cols: { col0, count } });
+          const asm = describeAssembly(terms, shape, layout, { cols: { col0, count } });
           for (const fresh of [true, false]) {
             const out = writeAssembly(asm, fresh ? new Float64Array(asm.rows * count) : new Float64Array(asm.rows * count).fill(NaN), fresh, null);
             for (let row = 0; row < asm.rows; row++) for (let c = 0; c < count; c++) expect(out[row + c * asm.rows]).toBeCloseTo(entryValue(asm, row, col0 + c), 13);

@@ -46,8 +46,9 @@ interface GenericTerm {
 
 /**
  * Writes the assembly into `out` (rows × count, column-major) in one pass: for each column the
- * `add` tile's column is laid down (or the first dense term writes the column outright, or the
- * column is zeroed), then every other term adds its contribution while the column is in cache.
+ * `add` tile's column is laid down (or the first dense term writes the column outright, four
+ * columns at a time where it can, or the column is zeroed), then every other term adds its
+ * contribution while the column is in cache.
  * `fresh`: `out` is a new zero-filled buffer never written (its pages not yet faulted in), so
  * nothing is zeroed and nothing read before it is written; otherwise its contents are arbitrary.
  */
@@ -73,10 +74,11 @@ export function writeAssembly(A: Assembly, out: Float64Array, fresh: boolean, ad
   // a fresh buffer's pages are faulted in by writes where a term adds to entries all over the
   // column (one per block, or every entry); terms that touch one block leave the other pages be
   const spread = fresh && !add && !lead && prepared.some((T) => T.generic || T.free || T.X !== null);
-  // columns the lead has written ahead, four at a time (leadGroup)
+  // columns finished ahead of the loop, four at a time with the lead (leadGroup)
   const ahead = lead && !lead.W && count >= 4 ? new Uint8Array(count) : null;
   const U = ext[Y0];
   for (let cc = 0; cc < count; cc++) {
+    if (ahead?.[cc]) continue;
     const col = col0 + cc;
     const o = cc * R;
     const u = col % U; // count > 0 implies U > 0
@@ -84,17 +86,32 @@ export function writeAssembly(A: Assembly, out: Float64Array, fresh: boolean, ad
     if (add) {
       if (add !== out) out.set(add.subarray(o, o + R), o); // add === out: accumulating in place
     } else if (lead) {
-      if (!ahead) leadColumn(out, o, lead, col, u, v, ext, touch);
-      else if (!ahead[cc] && !leadGroup(out, A, lead, cc, u, ahead)) leadColumn(out, o, lead, col, u, v, ext, touch);
-    }
-    else if (!zeroed) out.fill(0, o, o + R);
+      const step = ahead ? leadGroup(out, A, lead, cc, u, ahead) : 0;
+      if (step > 0) {
+        // the other terms of the four columns while they are in cache
+        for (let j = 0; j < 4; j++) addTerms(out, A, prepared, cc + j * step);
+        continue;
+      }
+      leadColumn(out, o, lead, col, u, v, ext, touch);
+    } else if (!zeroed) out.fill(0, o, o + R);
     else if (spread) faultInByWrites(out, o, R);
-    for (const T of prepared) {
-      if (T.generic) genericColumn(out, o, T.term, R, ext[X0], u, v);
-      else kronColumn(out, o, T, col, u, v, ext);
-    }
+    addTerms(out, A, prepared, cc);
   }
   return out;
+}
+
+/** Adds the terms' contributions to column cc of the tile. */
+function addTerms(out: Float64Array, A: Assembly, terms: readonly (ColumnTerm | GenericTerm)[], cc: number): void {
+  if (terms.length === 0) return;
+  const { rows: R, col0, ext } = A;
+  const col = col0 + cc;
+  const o = cc * R;
+  const u = col % ext[Y0];
+  const v = (col - u) / ext[Y0];
+  for (const T of terms) {
+    if (T.generic) genericColumn(out, o, T.term, R, ext[X0], u, v);
+    else kronColumn(out, o, T, col, u, v, ext);
+  }
 }
 
 /**
@@ -153,16 +170,16 @@ function leadColumn(out: Float64Array, o: number, T: ColumnTerm, col: number, u:
 
 /**
  * Writes the lead term (X, Y non-null, no W) into four columns that read the same column of Y,
- * the one of column cc and three more of the tile, and marks them in `ahead`:
- * Y chosen by y1 = v: columns cc … cc+3 (u … u+3); by y0 = u: columns cc, cc+U, cc+2U, cc+3U
- * (v … v+3). False, writing nothing, where the tile has no such four.
+ * the one of column cc and three more of the tile, marks them in `ahead` and returns the step
+ * between them: Y chosen by y1 = v: columns cc … cc+3 (u … u+3), step 1; by y0 = u: columns cc,
+ * cc+U, cc+2U, cc+3U (v … v+3), step U. 0, writing nothing, where the tile has no such four.
  */
-function leadGroup(out: Float64Array, A: Assembly, T: ColumnTerm, cc: number, u: number, ahead: Uint8Array): boolean {
+function leadGroup(out: Float64Array, A: Assembly, T: ColumnTerm, cc: number, u: number, ahead: Uint8Array): number {
   const { rows: R, col0, count, ext } = A;
   const U = ext[Y0];
   const step = T.ySel === Y1 ? 1 : U;
-  if (T.ySel === Y1 ? u + 3 >= U : false) return false;
-  if (cc + 3 * step >= count) return false;
+  if (T.ySel === Y1 ? u + 3 >= U : false) return 0;
+  if (cc + 3 * step >= count) return 0;
   const xLen = ext[X1];
   const yLen = ext[X0];
   const o: [number, number, number, number] = [0, 0, 0, 0];
@@ -179,7 +196,7 @@ function leadGroup(out: Float64Array, A: Assembly, T: ColumnTerm, cc: number, u:
   }
   const v = (col0 + cc - u) / U;
   kronWrite4(out, o, T.X!, x, xLen, T.Y!, (T.ySel === Y0 ? u : v) * yLen, yLen, g);
-  return true;
+  return step;
 }
 
 /** One output column of a column-form term, added to the column. */
