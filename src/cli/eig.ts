@@ -83,7 +83,7 @@ export function registerEig(program: Command): void {
     .addOption(new Option('--which <end>', 'which end of the spectrum').choices(['largest', 'smallest', 'both']).default('both'))
     .option('--dense-up-to <mn>', 'form H and compute every eigenvalue up to this order mn; Lanczos beyond (default 1024)')
     .option('--tol <tol>', 'Lanczos: a pair is converged when ‖Hv − λv‖ ≤ tol·‖H‖ (default 1e-6 in float64, 1e-4 on a float32 GPU)')
-    .option('--max-iter <n>', 'Lanczos: most Hessian-vector products (default max(300, 60k))')
+    .option('--max-iter <n>', 'Lanczos: most Hessian-vector products (default max(500, 100k))')
     .option('--density', `draw the spectral density (exact eigenvalues smoothed for mn ≤ 1024; beyond, stochastic Lanczos quadrature, ${PROBES} probes × ${STEPS} steps)`)
     .addOption(new Option('--backend <backend>', 'where Hessian-vector products run').choices(['auto', 'webgpu', 'gpujs', 'cpu']).default('auto'))
     .option('--seed <n>', 'seed of rand/randn in --at and of the random start vectors', '1')
