@@ -20,7 +20,7 @@
 import { InvalidArgumentError, ShapeError, fmtShape } from '../errors.js';
 import { Mat, checkSize, type MatData } from './mat.js';
 import { f64, transposeInto } from './ops.js';
-import { gemmSimd } from './gemm-simd.js';
+import { gemmSimd, simdAvailable } from './gemm-simd.js';
 
 /** Inner-dimension block: an MC×KC panel of A (256 KiB) stays in L2. */
 const KC = 256;
@@ -29,6 +29,9 @@ const MC = 128;
 
 /** Smallest m and k (rows and inner dimension) sent to the SIMD kernel; below it copying in and out costs more than it saves. */
 const SIMD_MIN = 8;
+
+/** Whether a product of these dimensions goes to the SIMD kernel (where the engine has it). */
+const simdTakes = (m: number, k: number, n: number): boolean => m >= SIMD_MIN && k >= SIMD_MIN && n >= 4 && simdAvailable();
 
 /** Reused scratch for packing a transposed left factor; grows, never shrinks. */
 let packBuf = new Float64Array(0);
@@ -226,7 +229,7 @@ function gemmAt(
   transB: boolean,
 ): void {
   // the WebAssembly SIMD kernel (gemm-simd.ts) where the engine has it and the product is not tiny
-  if (m >= SIMD_MIN && k >= SIMD_MIN && n >= 4 && gemmSimd(out, oOff, a, aOff, b, bOff, m, k, n, transA, transB)) return;
+  if (simdTakes(m, k, n) && gemmSimd(out, oOff, a, aOff, b, bOff, m, k, n, transA, transB)) return;
   out.fill(0, oOff, oOff + m * n);
   let A: MatData = a;
   let off = aOff;
@@ -310,8 +313,8 @@ export function gemmBatch(
     if (bBatch === 1 && batch > 1) for (let t = 1; t < batch; t++) out.copyWithin(t * so, 0, so);
     return batch;
   }
-  if (transA && aBatch === 1) {
-    // Pack the shared left factor once.
+  if (transA && aBatch === 1 && !simdTakes(m, k, n)) {
+    // Pack the shared left factor once (the SIMD kernel packs it into its own memory as it copies it).
     const packed = new Float64Array(sa);
     transposeInto(packed, a, k, m);
     for (let t = 0; t < batch; t++) gemmAt(out, t * so, packed, 0, b, bBatch === 1 ? 0 : t * sb, m, k, n, false, transB);
