@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gemmSimd, kernelModule, simdAvailable } from '../../src/mat/gemm-simd.js';
 import { Mat } from '../../src/mat/mat.js';
-import { gemm, matmulNaive } from '../../src/mat/matmul.js';
+import { gemm, gemmBatch, matmulNaive } from '../../src/mat/matmul.js';
 import { transpose } from '../../src/mat/ops.js';
 import { sleb, uleb } from '../../src/mat/wasm-asm.js';
 
@@ -121,5 +121,32 @@ describe('gemmSimd against the triple loop', () => {
     const direct = new Float64Array(m * n);
     gemmSimd(direct, 0, A.data, 0, B.data, 0, m, k, n, false, false);
     expect(viaGemm).toEqual(direct);
+  });
+
+  it('gemmBatch through the kernel: a shared factor on either side, each operand transposed or not', () => {
+    const [m, k, n, T] = [18, 13, 11, 3];
+    const As = Array.from({ length: T }, (_, t) => Mat.random(m, k, { seed: 30 + t }));
+    const Bs = Array.from({ length: T }, (_, t) => Mat.random(k, n, { seed: 40 + t }));
+    const pack = (ms: Mat[], tr: boolean): Float64Array => {
+      const out = new Float64Array(ms.length * ms[0]!.size);
+      ms.forEach((M, t) => out.set((tr ? transpose(M) : M).data, t * M.size));
+      return out;
+    };
+    for (const [aBatch, bBatch] of [
+      [1, T],
+      [T, 1],
+      [T, T],
+    ] as const) {
+      for (const transA of [false, true]) {
+        for (const transB of [false, true]) {
+          const out = new Float64Array(T * m * n);
+          gemmBatch(out, pack(As.slice(0, aBatch), transA), aBatch, pack(Bs.slice(0, bBatch), transB), bBatch, m, k, n, transA, transB);
+          for (let t = 0; t < T; t++) {
+            const want = matmulNaive(As[aBatch === 1 ? 0 : t]!, Bs[bBatch === 1 ? 0 : t]!).data;
+            expect(relMax(out.subarray(t * m * n, (t + 1) * m * n), want), `batches ${aBatch}/${bBatch}, transA ${transA}, transB ${transB}, slice ${t}`).toBeLessThanOrEqual(1e-14 * Math.sqrt(k));
+          }
+        }
+      }
+    }
   });
 });
