@@ -15,12 +15,13 @@
  * L and U are read from `t[tOff + i + j·ldt]` (the packed LU factors: only the strict lower, or
  * the upper, triangle is touched); B is `b[bOff + i + j·ldb]`, n×r. With `simd` (then t and b are
  * both the memory of gemm-simd.ts's kernel, rows and columns zero-padded to multiples of 4), the
- * leaves' block updates run in the WebAssembly SIMD kernel.
+ * whole triangle goes by blocks of eight rows, unsplit, and the blocks' updates run in the
+ * WebAssembly SIMD kernel.
  */
 import type { Kernel } from './gemm-simd.js';
 import { gemmAcc } from './matmul.js';
 
-/** Rows at which the recursion stops and the blocks of eight rows take over. */
+/** Rows at which the recursion stops and the blocks of eight rows take over (JavaScript path; with SIMD the blocks run at every size). */
 const LEAF = 128;
 /** Block rows of the leaves (the register-held diagonal blocks). */
 const NB = 8;
@@ -46,7 +47,7 @@ export function solveLowerUnit(n: number, r: number, t: Float64Array, tOff: numb
 
 /** Column c of B is zero above row `c − shift` (shift = ∞: no known zeros). */
 function lowerRec(n: number, r: number, shift: number, t: Float64Array, tOff: number, ldt: number, b: Float64Array, bOff: number, ldb: number, simd?: SimdWork): void {
-  if (n <= LEAF) {
+  if (simd || n <= LEAF) {
     lowerLeaf(n, r, shift, t, tOff, ldt, b, bOff, ldb, simd);
     return;
   }
@@ -60,7 +61,7 @@ function lowerRec(n: number, r: number, shift: number, t: Float64Array, tOff: nu
 
 /** `B ← U⁻¹ B`, U n×n upper triangular with a nonzero diagonal: `X₂ = U₂₂⁻¹ B₂`, `B₁ ← B₁ − U₁₂ X₂`, `X₁ = U₁₁⁻¹ B₁`. */
 export function solveUpper(n: number, r: number, t: Float64Array, tOff: number, ldt: number, b: Float64Array, bOff: number, ldb: number, simd?: SimdWork): void {
-  if (n <= LEAF) {
+  if (simd || n <= LEAF) {
     upperLeaf(n, r, t, tOff, ldt, b, bOff, ldb, simd);
     return;
   }
