@@ -130,26 +130,25 @@ export function kronWriteTiled(out: Float64Array, o: number, X: Float64Array, xo
 
 /**
  * Four columns of Kronecker products sharing Y: out[o_j + a·yLen + b] = g_j · X[x_j + a] · Y[yo + b]
- * for j < 4. Eight entries of Y are loaded once for the four columns and each store costs a
+ * for j < 4 (o, x, g: four entries each). Eight entries of Y are loaded once for the four columns and each store costs a
  * multiply; the stores run as four sequential streams, one a column, which the hardware's
  * prefetchers follow (unlike kronWriteTiled's four streams within one column).
  */
-export function kronWrite4(
-  out: Float64Array,
-  o: readonly [number, number, number, number],
-  X: Float64Array,
-  x: readonly [number, number, number, number],
-  xLen: number,
-  Y: Float64Array,
-  yo: number,
-  yLen: number,
-  g: readonly [number, number, number, number],
-): void {
+export function kronWrite4(out: Float64Array, o: readonly number[], X: Float64Array, x: readonly number[], xLen: number, Y: Float64Array, yo: number, yLen: number, g: readonly number[]): void {
   const y8 = yo + yLen - (yLen % 8);
   const yEnd = yo + yLen;
-  const [o0, o1, o2, o3] = o;
-  const [x0, x1, x2, x3] = x;
-  const [g0, g1, g2, g3] = g;
+  const o0 = o[0]!;
+  const o1 = o[1]!;
+  const o2 = o[2]!;
+  const o3 = o[3]!;
+  const x0 = x[0]!;
+  const x1 = x[1]!;
+  const x2 = x[2]!;
+  const x3 = x[3]!;
+  const g0 = g[0]!;
+  const g1 = g[1]!;
+  const g2 = g[2]!;
+  const g3 = g[3]!;
   for (let a = 0; a < xLen; a++) {
     const h0 = g0 * X[x0 + a]!;
     const h1 = g1 * X[x1 + a]!;

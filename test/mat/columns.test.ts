@@ -60,11 +60,11 @@ describe('kronWrite4: four columns sharing Y, out[o_j + a·yLen + b] = g_j · X[
       const gap = Math.floor(r() * 4);
       // four disjoint slots of colLen + gap entries, in a random order
       const slots = [0, 1, 2, 3].sort(() => r() - 0.5);
-      const o = slots.map((k) => 2 + k * (colLen + gap)) as [number, number, number, number];
+      const o = slots.map((k) => 2 + k * (colLen + gap));
       const X = Float64Array.from({ length: 4 * xLen + 9 }, () => r() * 2 - 1);
-      const x = [0, 1, 2, 3].map(() => Math.floor(r() * (3 * xLen + 9))) as [number, number, number, number];
+      const x = [0, 1, 2, 3].map(() => Math.floor(r() * (3 * xLen + 9)));
       const Y = Float64Array.from({ length: yo + yLen + 2 }, () => r() * 2 - 1);
-      const g = [0, 1, 2, 3].map(() => r() * 4 - 2) as [number, number, number, number];
+      const g = [0, 1, 2, 3].map(() => r() * 4 - 2);
       const size = 2 + 4 * (colLen + gap) + 3;
       const out = new Float64Array(size).fill(NaN);
       kronWrite4(out, o, X, x, xLen, Y, yo, yLen, g);

@@ -169,6 +169,14 @@ function leadColumn(out: Float64Array, o: number, T: ColumnTerm, col: number, u:
 }
 
 /**
+ * leadGroup's column offsets, X offsets and scales, reused (no allocation a group); plain arrays,
+ * so that the offsets stay small integers for the kernel's index arithmetic.
+ */
+const groupO = [0, 0, 0, 0];
+const groupX = [0, 0, 0, 0];
+const groupG = [0.5, 0.5, 0.5, 0.5];
+
+/**
  * Writes the lead term (X, Y non-null, no W) into four columns that read the same column of Y,
  * the one of column cc and three more of the tile, marks them in `ahead` and returns the step
  * between them: Y chosen by y1 = v: columns cc … cc+3 (u … u+3), step 1; by y0 = u: columns cc,
@@ -182,9 +190,9 @@ function leadGroup(out: Float64Array, A: Assembly, T: ColumnTerm, cc: number, u:
   if (cc + 3 * step >= count) return 0;
   const xLen = ext[X1];
   const yLen = ext[X0];
-  const o: [number, number, number, number] = [0, 0, 0, 0];
-  const x: [number, number, number, number] = [0, 0, 0, 0];
-  const g: [number, number, number, number] = [0, 0, 0, 0];
+  const o = groupO;
+  const x = groupX;
+  const g = groupG;
   for (let j = 0; j < 4; j++) {
     const c = cc + j * step;
     const col = col0 + c;
