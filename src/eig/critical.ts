@@ -20,7 +20,7 @@ import type { ExprLike } from '../expr/build.js';
 import { evaluateNode } from '../expr/eval.js';
 import { withBackend, type BackendChoice, type RunReport } from '../plan/backends.js';
 import { eigvalsh } from './dense.js';
-import { lanczos } from './lanczos.js';
+import { DEFAULT_TOL, lanczos, type LanczosResult } from './lanczos.js';
 import { hessianOperator } from './operator.js';
 import { checkKnown, nonNegative } from './options.js';
 
@@ -145,9 +145,16 @@ export async function criticalPoint(f: ExprLike, opts: CriticalPointOptions): Pr
     opts.backend,
     async (b) => {
       const H = hessianOperator(c.grad, c.fn, c.wrt, c.env, b);
-      const r = await lanczos((V, P) => H.applyBatch(V, P), N, { k: 2, which: 'both', tol: H.precision === 'f64' ? 1e-10 : 1e-4, maxIter: 2000, seed: 1 });
+      const extremes = (tol: number): Promise<LanczosResult> => lanczos((V, P) => H.applyBatch(V, P), N, { k: 2, which: 'both', tol, maxIter: 2000, seed: 1 });
+      let r = await extremes(DEFAULT_TOL[H.precision]);
+      let tau = zeroTolerance(tolOpt, N, H.precision, r.values[0]!, r.values[1]!);
+      // an end whose sign only its residual leaves open: pin it down with a tighter tolerance (float64)
+      const open = (i: number): boolean => Math.abs(r.values[i]!) > tau && Math.abs(r.values[i]!) <= r.residuals[i]!;
+      if (H.precision === 'f64' && (open(0) || open(1))) {
+        r = await extremes(1e-10);
+        tau = zeroTolerance(tolOpt, N, H.precision, r.values[0]!, r.values[1]!);
+      }
       const [lambdaMin, lambdaMax] = [r.values[0]!, r.values[1]!];
-      const tau = zeroTolerance(tolOpt, N, H.precision, lambdaMin, lambdaMax);
       const { inertia, exact } = extremeInertia(N, lambdaMin, r.residuals[0]!, lambdaMax, r.residuals[1]!, tau);
       return { kind: classify(critical, inertia), gradNorm, gradTol, inertia, inertiaExact: exact, lambdaMin, lambdaMax, tol: tau, method: 'lanczos' as const };
     },

@@ -7,7 +7,7 @@ import type { ExprLike } from '../expr/build.js';
 import { Mat } from '../mat/mat.js';
 import { withBackend, type BackendChoice, type RunReport } from '../plan/backends.js';
 import { fixSigns } from './dense.js';
-import { WHICH, lanczos, type LanczosProgress, type Which } from './lanczos.js';
+import { DEFAULT_TOL, WHICH, lanczos, type LanczosProgress, type Which } from './lanczos.js';
 import { hessianOperator } from './operator.js';
 import { callback, checkKnown, nonNegative, oneOf, positiveInt, seedOf } from './options.js';
 
@@ -75,7 +75,7 @@ export async function hessianEigs(f: ExprLike, opts: HessianEigsOptions): Promis
     opts.backend,
     async (b) => {
       const H = hessianOperator(c.grad, c.fn, c.wrt, c.env, b);
-      const tol = tolOpt ?? (H.precision === 'f64' ? 1e-6 : 1e-4);
+      const tol = tolOpt ?? DEFAULT_TOL[H.precision];
       const r = await lanczos((V, P) => H.applyBatch(V, P), N, { k, which, tol, maxIter, seed, onProgress });
       const vectors = r.vectors.map((v) => {
         fixSigns(v, N, 1);

@@ -78,6 +78,13 @@ export interface LanczosResult {
   readonly normEstimate: number;
 }
 
+/**
+ * The default tolerance (relative to ‖H‖) for products in each precision: residuals below
+ * 1e-6·‖H‖ pin isolated eigenvalues to about 1e-12·‖H‖²/gap, and float32 products carry errors
+ * near 1e-7·‖H‖ themselves.
+ */
+export const DEFAULT_TOL: Readonly<Record<'f32' | 'f64', number>> = { f64: 1e-6, f32: 1e-4 };
+
 /** Largest Lanczos basis (N × basis float64). */
 const MAX_BASIS_BYTES = 2 ** 31;
 

@@ -112,6 +112,22 @@ describe('criticalPoint: inertia of a diagonal quadratic with chosen signs', () 
   });
 });
 
+describe('criticalPoint on the Lanczos path: an end whose sign the first residual leaves open', () => {
+  it('λ_min = 1e-8 next to ‖H‖ = 20 (N = 300): a minimum, with exact inertia', async () => {
+    const N = 300;
+    const D = Mat.zeros(N, N);
+    D.set(0, 0, 5e-9);
+    for (let i = 1; i < N; i++) D.set(i, i, 0.1 + (9.9 * (i - 1)) / (N - 2));
+    const cp = await criticalPoint("x'*D*x", { wrt: 'x', at: { x: Mat.zeros(N, 1), D }, backend: 'cpu', denseUpTo: 0 });
+    expect(cp.method).toBe('lanczos');
+    expect(cp.kind).toBe('minimum');
+    expect(cp.inertiaExact).toBe(true);
+    expect(cp.inertia).toEqual({ positive: N, negative: 0, zero: 0 });
+    expect(Math.abs(cp.lambdaMin - 1e-8)).toBeLessThanOrEqual(2e-9);
+    expect(Math.abs(cp.lambdaMax - 20)).toBeLessThanOrEqual(1e-9);
+  });
+});
+
 describe('criticalPoint: matrices and errors', () => {
   it('logdet(X) at an SPD X is not critical (∇ = X⁻ᵀ), and its Hessian is indefinite', async () => {
     const X = Mat.from([[2, 0.5], [0.5, 1]]);
