@@ -5,7 +5,7 @@
  * backend with dX bound to V (to a batch of V's at once for `applyBatch`). Primal factors (X⁻¹,
  * σ'(AX), …) are computed once in float64 and shared by every product.
  */
-import type { Backend } from '../backend/backend.js';
+import type { Backend, Tensor } from '../backend/backend.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Node } from '../expr/ast.js';
 import { evaluateNode } from '../expr/eval.js';
@@ -30,6 +30,12 @@ export interface HessianOperator {
   applyBatch(V: Float64Array, P: number): Promise<Float64Array>;
   /** Products computed so far (a batch of P counts P). */
   readonly products: number;
+  /**
+   * Frees the primal factors the operator keeps on its backend between products (uploaded by the
+   * first product). Optional for a caller: on the CPU they are garbage collected. Later products
+   * upload them again.
+   */
+  dispose(): void;
 }
 
 /**
@@ -49,6 +55,8 @@ export function hessianOperator(grad: Node, f: Node, wrt: string, env: Readonly<
   // fewer products and passes per batch: transposes folded into the gemms, P·dX + Q·dX = (P + Q)·dX
   const tangent = lin && simplifyLinear(lin, seedName);
   let products = 0;
+  // primal factors (X⁻ᵀ, A + Aᵀ, …) stay on the backend from one product to the next
+  const uploads = new Map<Node, Tensor>();
 
   async function run(V: Float64Array, P: number): Promise<Float64Array> {
     products += P;
@@ -56,7 +64,7 @@ export function hessianOperator(grad: Node, f: Node, wrt: string, env: Readonly<
     // views of V's columns: upload copies them into the backend's memory, once
     const mats = Array.from({ length: P }, (_, t) => new Mat(m, n, V.subarray(t * N, (t + 1) * N)));
     const seed = b.upload(P === 1 ? mats[0]! : mats);
-    const out = evalLinear(tangent, seedName, seed, b, primal);
+    const out = evalLinear(tangent, seedName, seed, b, primal, uploads);
     let stacked = out;
     try {
       if (P > 1) {
@@ -71,7 +79,7 @@ export function hessianOperator(grad: Node, f: Node, wrt: string, env: Readonly<
       return M.data instanceof Float64Array ? M.data : Float64Array.from(M.data);
     } finally {
       if (stacked !== out) b.dispose(stacked);
-      if (out !== seed) b.dispose(out);
+      if (out !== seed && ![...uploads.values()].includes(out)) b.dispose(out);
       b.dispose(seed);
     }
   }
@@ -84,6 +92,10 @@ export function hessianOperator(grad: Node, f: Node, wrt: string, env: Readonly<
     applyBatch: (V, P) => run(V, P),
     get products() {
       return products;
+    },
+    dispose() {
+      for (const t of uploads.values()) b.dispose(t);
+      uploads.clear();
     },
   };
 }

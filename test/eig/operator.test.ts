@@ -59,6 +59,32 @@ describe('Hessian operator on the cpu backend: H·V against the dense Hessian', 
     await expectProducts(f, P, b, 1e-12);
   });
 
+  it('primal factors are uploaded by the first product only, and again after dispose', async () => {
+    const counting = new CpuBackend();
+    let uploads = 0;
+    let disposed = 0;
+    const upload = counting.upload.bind(counting);
+    const dispose = counting.dispose.bind(counting);
+    counting.upload = (m) => (uploads++, upload(m));
+    counting.dispose = (t) => (disposed++, dispose(t));
+    const c = compileScalar(FUNCTIONS[0]!, at, 'X', 'test');
+    const op = hessianOperator(c.grad, c.fn, c.wrt, c.env, counting);
+    const V = Mat.random(n * n, 3, { seed: 6 }).data as Float64Array;
+    const first = await op.applyBatch(V, 3);
+    const perFirst = uploads;
+    // the seed and (A + Aᵀ), X⁻¹ (read transposed), its negation or the like: more than the seed alone
+    expect(perFirst).toBeGreaterThan(1);
+    const second = await op.applyBatch(V, 3);
+    expect(uploads - perFirst).toBe(1); // the seed only
+    expect(second).toEqual(first);
+    const before = disposed;
+    op.dispose();
+    expect(disposed - before).toBe(perFirst - 1);
+    const third = await op.applyBatch(V, 3);
+    expect(uploads - perFirst - 1).toBe(perFirst);
+    expect(third).toEqual(first);
+  });
+
   it('V is left unchanged and each batch gets its own output', async () => {
     const c = compileScalar(FUNCTIONS[0]!, at, 'X', 'test');
     const op = hessianOperator(c.grad, c.fn, c.wrt, c.env, b);
