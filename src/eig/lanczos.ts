@@ -33,7 +33,7 @@ import { Mat, mulberry32 } from '../mat/mat.js';
 import { gemm } from '../mat/matmul.js';
 import { innerProducts } from '../mat/inner.js';
 import { eigh } from './dense.js';
-import { norm, orthonormalizeBlock, project, randomBlock, reorthonormalize } from './krylov-basis.js';
+import { norm, orthonormalizeFast, project, randomBlock, reorthonormalize } from './krylov-basis.js';
 
 export type Which = 'largest' | 'smallest' | 'both';
 export const WHICH: readonly Which[] = ['largest', 'smallest', 'both'];
@@ -277,7 +277,7 @@ export async function lanczos(apply: (V: Float64Array, b: number) => Promise<Flo
     K.Z = new Float64Array(bc * ld);
     for (let c = 0; c < bc; c++) K.Z[c + (j + c) * bc] = 1;
     K.G = innerProducts(new Float64Array(bc * bc), R, 0, R, 0, N, bc, bc);
-    nextCols = jn >= N ? 0 : orthonormalizeBlock(R, Math.min(bc, N - jn), V, N, jn, 1e-10 * normEst, rand);
+    nextCols = jn >= N ? 0 : orthonormalizeFast(R, Math.min(bc, N - jn), V, N, jn, 1e-10 * normEst, rand);
     next = R;
     if (jn < k) continue;
     // The Rayleigh–Ritz step (a dense eigh of the active block of T) runs when a restart is due, and
