@@ -56,9 +56,9 @@ function orthogonalizeAgainst(col: Float64Array, srcs: Float64Array[]): void {
 
 /**
  * R ← R U⁻¹ with RᵀR = UᵀU (Cholesky), twice (CholQR2): the columns become orthonormal in
- * O(N·b²) column operations. Declines (returns false, R possibly partly scaled — callers then
- * take the Gram–Schmidt path on a fresh copy) when a column is not clearly independent of the
- * others: a pivot below 1e-6 of its column's length, or below `small`.
+ * O(N·b²) column operations. Declines (returns false) when a column is not clearly independent
+ * of the others — a pivot below 1e-6 of its column's length, or below `small` — before changing R
+ * in that pass, so R still spans the same columns.
  */
 function choleskyQR(R: Float64Array, b: number, N: number, small: number): boolean {
   const G = new Float64Array(b * b);
@@ -98,11 +98,8 @@ function choleskyQR(R: Float64Array, b: number, N: number, small: number): boole
  * Returns the number of columns made.
  */
 export function orthonormalizeFast(R: Float64Array, b: number, V: Float64Array, N: number, j: number, small: number, rand: () => number): number {
-  if (j + b <= N) {
-    const copy = R.slice(0, N * b);
-    if (choleskyQR(R, b, N, small)) return b;
-    R.set(copy);
-  }
+  // a decline leaves R spanning the same columns (untouched, or after one full CholQR pass)
+  if (j + b <= N && choleskyQR(R, b, N, small)) return b;
   return orthonormalizeBlock(R, b, V, N, j, small, rand);
 }
 
