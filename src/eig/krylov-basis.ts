@@ -60,11 +60,12 @@ function orthogonalizeAgainst(col: Float64Array, srcs: Float64Array[]): void {
  * of the others — a pivot below 1e-6 of its column's length, or below `small` — before changing R
  * in that pass, so R still spans the same columns.
  */
-function choleskyQR(R: Float64Array, b: number, N: number, small: number): boolean {
+function choleskyQR(R: Float64Array, b: number, N: number, small: number, gram?: (b: number, G: Float64Array) => Float64Array): boolean {
   const G = new Float64Array(b * b);
   const U = new Float64Array(b * b);
   for (let pass = 0; pass < 2; pass++) {
-    innerProducts(G, R, 0, R, 0, N, b, b);
+    if (gram) gram(b, G);
+    else innerProducts(G, R, 0, R, 0, N, b, b);
     for (let c = 0; c < b; c++) {
       for (let i = 0; i <= c; i++) {
         let s = G[i + c * b]!;
@@ -95,11 +96,12 @@ function choleskyQR(R: Float64Array, b: number, N: number, small: number): boole
 /**
  * Orthonormalises the b columns of R (already orthogonal to V[:, :j]) by CholQR2 when they are
  * clearly independent, else by `orthonormalizeBlock` (Gram–Schmidt with random replacements).
+ * `gram` (optional): RᵀR of R's first b columns computed elsewhere (the SIMD basis).
  * Returns the number of columns made.
  */
-export function orthonormalizeFast(R: Float64Array, b: number, V: Float64Array, N: number, j: number, small: number, rand: () => number): number {
+export function orthonormalizeFast(R: Float64Array, b: number, V: Float64Array, N: number, j: number, small: number, rand: () => number, gram?: (b: number, G: Float64Array) => Float64Array): number {
   // a decline leaves R spanning the same columns (untouched, or after one full CholQR pass)
-  if (j + b <= N && choleskyQR(R, b, N, small)) return b;
+  if (j + b <= N && choleskyQR(R, b, N, small, gram)) return b;
   return orthonormalizeBlock(R, b, V, N, j, small, rand);
 }
 

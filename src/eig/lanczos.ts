@@ -33,6 +33,7 @@ import { Mat, mulberry32 } from '../mat/mat.js';
 import { gemm } from '../mat/matmul.js';
 import { innerProducts } from '../mat/inner.js';
 import { eigh } from './dense.js';
+import { simdBasis } from './simd-basis.js';
 import { norm, orthonormalizeFast, project, randomBlock, reorthonormalize } from './krylov-basis.js';
 
 export type Which = 'largest' | 'smallest' | 'both';
@@ -122,8 +123,9 @@ class Krylov {
     readonly N: number,
     readonly M: number,
     readonly b: number,
+    V?: Float64Array,
   ) {
-    this.V = new Float64Array(N * M);
+    this.V = V ?? new Float64Array(N * M);
     this.T = new Float64Array(M * M);
     this.Z = new Float64Array(b * M);
     this.G = new Float64Array(0);
@@ -209,7 +211,9 @@ export async function lanczos(apply: (V: Float64Array, b: number) => Promise<Flo
     throw new TooLargeError(`Lanczos with a basis of ${M} vectors of length ${N} needs ${(bytes / 2 ** 30).toFixed(1)} GiB; ask for fewer eigenvalues (k)`, bytes);
   }
   const rand = mulberry32(opts.seed);
-  const K = new Krylov(N, M, b);
+  // the basis in a SIMD kernel's memory where there is one (blocks of up to 2b: the verification cycle)
+  const basis = simdBasis(N, M, 2 * b);
+  const K = new Krylov(N, M, b, basis?.V);
   const { V } = K;
   const coef = new Float64Array(M * 2 * b);
   let iterations = 0;
@@ -245,7 +249,8 @@ export async function lanczos(apply: (V: Float64Array, b: number) => Promise<Flo
     const W = await apply(V.subarray(j * N, (j + bc) * N), bc);
     if (W.length !== N * bc) throw new InvalidArgumentError(`internal: the operator returned ${W.length} entries, expected ${N * bc}`);
     iterations += bc;
-    const R = Float64Array.from(W);
+    const R = basis ? basis.R.subarray(0, N * bc) : new Float64Array(N * bc);
+    R.set(W);
     const wNorms = Array.from({ length: bc }, (_, c) => norm(W, c * N, (c + 1) * N));
     for (const w of wNorms) normEst = Math.max(normEst, w);
     // W = V C + R with R ⊥ V: two passes (a third when a column lost most of its length), every coefficient into T
@@ -257,7 +262,7 @@ export async function lanczos(apply: (V: Float64Array, b: number) => Promise<Flo
     for (let pass = 0; pass < 3; pass++) {
       if (pass === 2 && !wNorms.some((w0, c) => norm(R, c * N, (c + 1) * N) < 1e-3 * w0)) break;
       const from = pass === 0 ? localFrom : 0;
-      const C = project(R, V, N, from, jn, bc, coef);
+      const C = basis ? basis.project(from, jn, bc, coef) : project(R, V, N, from, jn, bc, coef);
       const p = jn - from;
       for (let c = 0; c < bc; c++) {
         const col = j + c;
@@ -276,8 +281,8 @@ export async function lanczos(apply: (V: Float64Array, b: number) => Promise<Flo
     K.rCols = bc;
     K.Z = new Float64Array(bc * ld);
     for (let c = 0; c < bc; c++) K.Z[c + (j + c) * bc] = 1;
-    K.G = innerProducts(new Float64Array(bc * bc), R, 0, R, 0, N, bc, bc);
-    nextCols = jn >= N ? 0 : orthonormalizeFast(R, Math.min(bc, N - jn), V, N, jn, 1e-10 * normEst, rand);
+    K.G = basis ? basis.gram(bc, new Float64Array(bc * bc)) : innerProducts(new Float64Array(bc * bc), R, 0, R, 0, N, bc, bc);
+    nextCols = jn >= N ? 0 : orthonormalizeFast(R, Math.min(bc, N - jn), V, N, jn, 1e-10 * normEst, rand, basis?.gram);
     next = R;
     if (jn < k) continue;
     // The Rayleigh–Ritz step (a dense eigh of the active block of T) runs when a restart is due, and

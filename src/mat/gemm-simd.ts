@@ -216,3 +216,19 @@ export function simdWorkspace(bytes: number): { readonly f64: Float64Array; read
   }
   return { f64: s.f64, kernel: s.kernel };
 }
+
+/**
+ * A kernel with a memory of its own of at least `bytes` (never grown, so `f64` stays valid), for a
+ * caller that keeps large operands resident there across many products (the Lanczos basis,
+ * eig/simd-basis.ts). Null where the kernel is unavailable or `bytes` is over its limit.
+ */
+export function privateKernel(bytes: number): { readonly f64: Float64Array; readonly kernel: Kernel } | null {
+  if (!instance() || bytes > MAX_BYTES) return null;
+  try {
+    const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / PAGE) });
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(kernelModule()), { env: { memory } });
+    return { f64: new Float64Array(memory.buffer), kernel: inst.exports.gemm4x4 as Kernel };
+  } catch {
+    return null;
+  }
+}

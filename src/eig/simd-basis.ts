@@ -1,0 +1,102 @@
+/**
+ * The Lanczos basis resident in the memory of a WebAssembly SIMD kernel (mat/gemm-simd.ts), so
+ * the two products of each Gram–Schmidt pass run there without copying the basis:
+ *
+ *     Cᵀ = Rᵀ V[:, from:to]      (Rᵀ packed, b×N: the only copy, b·N entries)
+ *     R ← R − V[:, from:to] C
+ *
+ * Layout (float64 units): V N×(M + 4) (four zero columns so a column range can be padded to a
+ * multiple of 4), R N×q, then Rᵀ q×N, Cᵀ q×(M + 4) and −C (M + 4)×q, with q the block size
+ * rounded up to 4 (padding columns of R stay zero: the products add V·0 to them). Only for N a
+ * multiple of 4 (the kernel's rows); otherwise, or without SIMD, null and the JavaScript path runs.
+ */
+import { privateKernel, type Kernel } from '../mat/gemm-simd.js';
+
+/** Inner-dimension block for the Cᵀ product (a q×KC panel of Rᵀ and KC×p of V stay in L2). */
+const KC = 256;
+/** Row block for the update of R. */
+const MC = 128;
+const up4 = (x: number): number => (x + 3) & ~3;
+
+export interface SimdBasis {
+  /** The basis, N×M (column stride N), in the kernel's memory. */
+  readonly V: Float64Array;
+  /** The block being orthogonalised, N×(at most bMax) (column stride N), in the kernel's memory. */
+  readonly R: Float64Array;
+  /** Whether `x` is (a view at the start of) this basis's R. */
+  holds(x: Float64Array): boolean;
+  /** One Gram–Schmidt pass of R's first b columns against V[:, from:to]; C ((to − from)×b) into `coef`. */
+  project(from: number, to: number, b: number, coef: Float64Array): Float64Array;
+  /** G = RᵀR (b×b, column-major) of R's first b columns, into `G`. */
+  gram(b: number, G: Float64Array): Float64Array;
+}
+
+export function simdBasis(N: number, M: number, bMax: number): SimdBasis | null {
+  if (N % 4 !== 0 || N < 8) return null;
+  const q = up4(bMax);
+  const cols = M + 4;
+  const vAt = 0;
+  const rAt = vAt + N * cols;
+  const rtAt = rAt + N * q;
+  const ctAt = rtAt + q * N;
+  const cnAt = ctAt + q * cols;
+  const total = cnAt + cols * q;
+  const k = privateKernel(total * 8);
+  if (!k) return null;
+  const f = k.f64;
+  const kernel: Kernel = k.kernel;
+  const V = f.subarray(vAt, vAt + N * M);
+  const R = f.subarray(rAt, rAt + N * bMax);
+  /** Rᵀ packed q_b×N (rows b..q_b−1 zero) from R's first b columns. */
+  const packRt = (b: number, qb: number): void => {
+    for (let c = 0; c < qb; c++) {
+      if (c < b) for (let r = 0, src = rAt + c * N, dst = rtAt + c; r < N; r++, dst += qb) f[dst] = f[src + r]!;
+      else for (let r = 0, dst = rtAt + c; r < N; r++, dst += qb) f[dst] = 0;
+    }
+  };
+  /** Cᵀ (q_b × width) = Rᵀ V[:, from : from + width] (width a multiple of 4), or RᵀR when `from` is null. */
+  const leftProduct = (qb: number, width: number, from: number | null): void => {
+    f.fill(0, ctAt, ctAt + qb * width);
+    const bAt = from === null ? rAt : vAt + from * N;
+    for (let p0 = 0; p0 < N; p0 += KC) {
+      const kc = Math.min(KC, N - p0);
+      kernel(qb, width, kc, (rtAt + p0 * qb) * 8, qb * 8, (bAt + p0) * 8, 8, N * 8, ctAt * 8, qb * 8);
+    }
+  };
+  return {
+    V,
+    R,
+    gram(b, G) {
+      const qb = up4(b);
+      packRt(b, qb);
+      // R's padding columns b..q_b−1 may hold an earlier block's entries: only the b×b corner is kept
+      leftProduct(qb, qb, null);
+      for (let c = 0; c < b; c++) for (let i = 0; i < b; i++) G[i + c * b] = 0.5 * (f[ctAt + i + c * qb]! + f[ctAt + c + i * qb]!);
+      return G;
+    },
+    holds: (x) => x.buffer === f.buffer && x.byteOffset === R.byteOffset,
+    project(from, to, b, coef) {
+      const p = to - from;
+      const C = coef.subarray(0, p * b);
+      if (p <= 0) return C;
+      const pp = up4(p);
+      const qb = up4(b);
+      packRt(b, qb);
+      leftProduct(qb, pp, from);
+      // C and −C (rows p..pp−1 of −C zero, so the padding columns of V add nothing)
+      f.fill(0, cnAt, cnAt + pp * qb);
+      for (let c = 0; c < b; c++) {
+        for (let i = 0; i < p; i++) {
+          const x = f[ctAt + c + i * qb]!;
+          C[i + c * p] = x;
+          f[cnAt + i + c * pp] = -x;
+        }
+      }
+      for (let i0 = 0; i0 < N; i0 += MC) {
+        const mc = Math.min(MC, N - i0);
+        kernel(mc, qb, p, (vAt + from * N + i0) * 8, N * 8, cnAt * 8, 8, pp * 8, (rAt + i0) * 8, N * 8);
+      }
+      return C;
+    },
+  };
+}
