@@ -31,6 +31,12 @@ export function project(R: Float64Array, V: Float64Array, N: number, from: numbe
   return C;
 }
 
+/** Products with the block R done elsewhere (eig/simd-basis.ts): RᵀR, and R ← R·W. */
+export interface BlockKernel {
+  gram(b: number, G: Float64Array): Float64Array;
+  rightMultiply(b: number, W: Float64Array): void;
+}
+
 /** A standard normal deviate from two uniforms (Box–Muller). */
 export function gaussian(rand: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
@@ -60,11 +66,11 @@ function orthogonalizeAgainst(col: Float64Array, srcs: Float64Array[]): void {
  * of the others — a pivot below 1e-6 of its column's length, or below `small` — before changing R
  * in that pass, so R still spans the same columns.
  */
-function choleskyQR(R: Float64Array, b: number, N: number, small: number, gram?: (b: number, G: Float64Array) => Float64Array): boolean {
+function choleskyQR(R: Float64Array, b: number, N: number, small: number, kernel?: BlockKernel): boolean {
   const G = new Float64Array(b * b);
   const U = new Float64Array(b * b);
   for (let pass = 0; pass < 2; pass++) {
-    if (gram) gram(b, G);
+    if (kernel) kernel.gram(b, G);
     else innerProducts(G, R, 0, R, 0, N, b, b);
     for (let c = 0; c < b; c++) {
       for (let i = 0; i <= c; i++) {
@@ -76,6 +82,20 @@ function choleskyQR(R: Float64Array, b: number, N: number, small: number, gram?:
           U[c + c * b] = Math.sqrt(s);
         }
       }
+    }
+    if (kernel) {
+      // R ← R U⁻¹ as one product, U⁻¹ by back substitution (upper triangular, b×b)
+      const W = new Float64Array(b * b);
+      for (let c = 0; c < b; c++) {
+        W[c + c * b] = 1 / U[c + c * b]!;
+        for (let i = c - 1; i >= 0; i--) {
+          let s = 0;
+          for (let t = i + 1; t <= c; t++) s += U[i + t * b]! * W[t + c * b]!;
+          W[i + c * b] = -s / U[i + i * b]!;
+        }
+      }
+      kernel.rightMultiply(b, W);
+      continue;
     }
     // R ← R U⁻¹, column by column: R_c = (R_c − Σ_{i<c} U[i, c] R_i) / U[c, c]
     for (let c = 0; c < b; c++) {
@@ -96,12 +116,13 @@ function choleskyQR(R: Float64Array, b: number, N: number, small: number, gram?:
 /**
  * Orthonormalises the b columns of R (already orthogonal to V[:, :j]) by CholQR2 when they are
  * clearly independent, else by `orthonormalizeBlock` (Gram–Schmidt with random replacements).
- * `gram` (optional): RᵀR of R's first b columns computed elsewhere (the SIMD basis).
+ * `kernel` (optional): R's Gram matrix and right products computed elsewhere (the SIMD basis, where R
+ * is its block).
  * Returns the number of columns made.
  */
-export function orthonormalizeFast(R: Float64Array, b: number, V: Float64Array, N: number, j: number, small: number, rand: () => number, gram?: (b: number, G: Float64Array) => Float64Array): number {
+export function orthonormalizeFast(R: Float64Array, b: number, V: Float64Array, N: number, j: number, small: number, rand: () => number, kernel?: BlockKernel): number {
   // a decline leaves R spanning the same columns (untouched, or after one full CholQR pass)
-  if (j + b <= N && choleskyQR(R, b, N, small, gram)) return b;
+  if (j + b <= N && choleskyQR(R, b, N, small, kernel)) return b;
   return orthonormalizeBlock(R, b, V, N, j, small, rand);
 }
 

@@ -282,7 +282,7 @@ export async function lanczos(apply: (V: Float64Array, b: number) => Promise<Flo
     K.Z = new Float64Array(bc * ld);
     for (let c = 0; c < bc; c++) K.Z[c + (j + c) * bc] = 1;
     K.G = basis ? basis.gram(bc, new Float64Array(bc * bc)) : innerProducts(new Float64Array(bc * bc), R, 0, R, 0, N, bc, bc);
-    nextCols = jn >= N ? 0 : orthonormalizeFast(R, Math.min(bc, N - jn), V, N, jn, 1e-10 * normEst, rand, basis?.gram);
+    nextCols = jn >= N ? 0 : orthonormalizeFast(R, Math.min(bc, N - jn), V, N, jn, 1e-10 * normEst, rand, basis ?? undefined);
     next = R;
     if (jn < k) continue;
     // The Rayleigh–Ritz step (a dense eigh of the active block of T) runs when a restart is due, and

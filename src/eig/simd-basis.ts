@@ -6,7 +6,8 @@
  *     R ← R − V[:, from:to] C
  *
  * Layout (float64 units): V N×(M + 4) (four zero columns so a column range can be padded to a
- * multiple of 4), R N×q, then Rᵀ q×N, Cᵀ q×(M + 4) and −C (M + 4)×q, with q the block size
+ * multiple of 4), R N×q, then Rᵀ q×N, Cᵀ q×(M + 4), −C (M + 4)×q, a q×q factor and an N×q
+ * product for `rightMultiply`, with q the block size
  * rounded up to 4 (padding columns of R stay zero: the products add V·0 to them). Only for N a
  * multiple of 4 (the kernel's rows); otherwise, or without SIMD, null and the JavaScript path runs.
  */
@@ -29,6 +30,8 @@ export interface SimdBasis {
   project(from: number, to: number, b: number, coef: Float64Array): Float64Array;
   /** G = RᵀR (b×b, column-major) of R's first b columns, into `G`. */
   gram(b: number, G: Float64Array): Float64Array;
+  /** R[:, :b] ← R[:, :b] · W for a b×b matrix W (column-major). */
+  rightMultiply(b: number, W: Float64Array): void;
 }
 
 export function simdBasis(N: number, M: number, bMax: number): SimdBasis | null {
@@ -40,7 +43,9 @@ export function simdBasis(N: number, M: number, bMax: number): SimdBasis | null 
   const rtAt = rAt + N * q;
   const ctAt = rtAt + q * N;
   const cnAt = ctAt + q * cols;
-  const total = cnAt + cols * q;
+  const wAt = cnAt + cols * q;
+  const tAt = wAt + q * q;
+  const total = tAt + N * q;
   const k = privateKernel(total * 8);
   if (!k) return null;
   const f = k.f64;
@@ -66,6 +71,17 @@ export function simdBasis(N: number, M: number, bMax: number): SimdBasis | null 
   return {
     V,
     R,
+    rightMultiply(b, W) {
+      const qb = up4(b);
+      f.fill(0, wAt, wAt + qb * qb);
+      for (let c = 0; c < b; c++) for (let i = 0; i < b; i++) f[wAt + i + c * qb] = W[i + c * b]!;
+      f.fill(0, tAt, tAt + N * qb);
+      for (let i0 = 0; i0 < N; i0 += MC) {
+        const mc = Math.min(MC, N - i0);
+        kernel(mc, qb, b, (rAt + i0) * 8, N * 8, wAt * 8, 8, qb * 8, (tAt + i0) * 8, N * 8);
+      }
+      f.copyWithin(rAt, tAt, tAt + N * b);
+    },
     gram(b, G) {
       const qb = up4(b);
       packRt(b, qb);

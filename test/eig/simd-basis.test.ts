@@ -10,7 +10,7 @@ describe('simdBasis: the Lanczos products in the SIMD kernel’s memory, against
     expect(simdBasis(30, 10, 4)).toBeNull();
   });
 
-  it.runIf(simdAvailable())('project (Cᵀ = RᵀV, R −= VC) and gram (RᵀR) match, for column ranges not multiples of 4', () => {
+  it.runIf(simdAvailable())('project (Cᵀ = RᵀV, R −= VC), gram (RᵀR) and rightMultiply (R·W) match, for column ranges not multiples of 4', () => {
     const rand = mulberry32(3);
     for (const [N, M, b, from, to] of [
       [64, 20, 3, 0, 7],
@@ -33,6 +33,17 @@ describe('simdBasis: the Lanczos products in the SIMD kernel’s memory, against
       const G = basis.gram(b, new Float64Array(b * b));
       const Gj = innerProducts(new Float64Array(b * b), Rjs, 0, Rjs, 0, N, b, b);
       for (let i = 0; i < b * b; i++) expect(Math.abs(G[i]! - Gj[i]!)).toBeLessThanOrEqual(1e-11 * Math.max(1, Math.abs(Gj[i]!)));
+      // R ← R·W against the plain triple loop
+      const W = Float64Array.from({ length: b * b }, () => rand() - 0.5);
+      const before = basis.R.slice(0, N * b);
+      basis.rightMultiply(b, W);
+      for (let c = 0; c < b; c++) {
+        for (let r = 0; r < N; r++) {
+          let s = 0;
+          for (let t = 0; t < b; t++) s += before[r + t * N]! * W[t + c * b]!;
+          expect(Math.abs(basis.R[r + c * N]! - s)).toBeLessThanOrEqual(1e-12);
+        }
+      }
       expect(basis.holds(basis.R.subarray(0, N * b))).toBe(true);
       expect(basis.holds(Rjs)).toBe(false);
     }
