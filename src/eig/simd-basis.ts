@@ -24,8 +24,6 @@ export interface SimdBasis {
   readonly V: Float64Array;
   /** The block being orthogonalised, N×(at most bMax) (column stride N), in the kernel's memory. */
   readonly R: Float64Array;
-  /** Whether `x` is (a view at the start of) this basis's R. */
-  holds(x: Float64Array): boolean;
   /** One Gram–Schmidt pass of R's first b columns against V[:, from:to]; C ((to − from)×b) into `coef`. */
   project(from: number, to: number, b: number, coef: Float64Array): Float64Array;
   /** G = RᵀR (b×b, column-major) of R's first b columns, into `G`. */
@@ -90,7 +88,6 @@ export function simdBasis(N: number, M: number, bMax: number): SimdBasis | null 
       for (let c = 0; c < b; c++) for (let i = 0; i < b; i++) G[i + c * b] = 0.5 * (f[ctAt + i + c * qb]! + f[ctAt + c + i * qb]!);
       return G;
     },
-    holds: (x) => x.buffer === f.buffer && x.byteOffset === R.byteOffset,
     project(from, to, b, coef) {
       const p = to - from;
       const C = coef.subarray(0, p * b);

@@ -44,8 +44,6 @@ describe('simdBasis: the Lanczos products in the SIMD kernel’s memory, against
           expect(Math.abs(basis.R[r + c * N]! - s)).toBeLessThanOrEqual(1e-12);
         }
       }
-      expect(basis.holds(basis.R.subarray(0, N * b))).toBe(true);
-      expect(basis.holds(Rjs)).toBe(false);
     }
   });
 });
