@@ -109,7 +109,7 @@ function ends(j: number, lo: number, hi: number): number[] {
 
 /**
  * The Krylov decomposition H V = V T + R Z (see the header): V N×M (columns [0, j) in use), T M×M
- * symmetric, Z b×M (the remainder's coefficients), G = RᵀR b×b.
+ * symmetric, Z q×j (the remainder's coefficients, q = rCols), G = RᵀR q×q.
  */
 class Krylov {
   readonly V: Float64Array;
@@ -122,12 +122,11 @@ class Krylov {
   constructor(
     readonly N: number,
     readonly M: number,
-    readonly b: number,
     V?: Float64Array,
   ) {
     this.V = V ?? new Float64Array(N * M);
     this.T = new Float64Array(M * M);
-    this.Z = new Float64Array(b * M);
+    this.Z = new Float64Array(0);
     this.G = new Float64Array(0);
   }
 
@@ -213,7 +212,7 @@ export async function lanczos(apply: (V: Float64Array, b: number) => Promise<Flo
   const rand = mulberry32(opts.seed);
   // the basis in a SIMD kernel's memory where there is one (blocks of up to 2b: the verification cycle)
   const basis = simdBasis(N, M, 2 * b);
-  const K = new Krylov(N, M, b, basis?.V);
+  const K = new Krylov(N, M, basis?.V);
   const { V } = K;
   const coef = new Float64Array(M * 2 * b);
   let iterations = 0;
