@@ -1,8 +1,8 @@
 /**
  * A tiny WebAssembly assembler: just what the SIMD kernels of this folder need (i32 arithmetic,
- * structured loops, 128-bit loads and stores, f64x2 arithmetic, one imported memory, exported
- * functions). Instructions are byte arrays; a module is built once, at load time, from code in this
- * repository (never from user text).
+ * structured loops, 128-bit loads and stores, f64x2 arithmetic, scalar f64 loads, stores and
+ * products, one imported memory, exported functions). Instructions are byte arrays; a module is
+ * built once, at load time, from code in this repository (never from user text).
  */
 
 /** Unsigned LEB128. */
@@ -49,16 +49,23 @@ export const op = {
   mul: [0x6c],
   ltS: [0x48],
   gtS: [0x4a],
+  geS: [0x4e],
   /** `block` / `loop` with no result, `end`, branches by label depth. */
   block: [0x02, 0x40],
   loop: [0x03, 0x40],
   end: [0x0b],
   br: (depth: number): number[] => [0x0c, ...uleb(depth)],
   brIf: (depth: number): number[] => [0x0d, ...uleb(depth)],
+  i32Load: (offset = 0): number[] => [0x28, ...memarg(2, offset)],
+  f64Load: (offset = 0): number[] => [0x2b, ...memarg(3, offset)],
+  f64Store: (offset = 0): number[] => [0x39, ...memarg(3, offset)],
+  f64Mul: [0xa2],
   v128Load: (offset = 0): number[] => [...simd(0x00), ...memarg(4, offset)],
   v128Store: (offset = 0): number[] => [...simd(0x0b), ...memarg(4, offset)],
   /** f64 at the address, in both lanes. */
   load64Splat: (offset = 0): number[] => [...simd(0x0a), ...memarg(3, offset)],
+  /** Lane 0 of an f64x2, as an f64. */
+  f64x2Lane0: [...simd(0x21), 0],
   f64x2Add: simd(0xf0),
   f64x2Mul: simd(0xf2),
 };

@@ -12,6 +12,7 @@
  * through a per-entry loop over the descriptor.
  */
 import { axpy, blockAdd, blockAddW, kronAdd, kronAddW, kronWrite4, kronWriteTiled, kronWriteW, stridedAdd } from '../../mat/columns.js';
+import { kronColumnsSimd } from '../../mat/kron-simd.js';
 import { f64 } from '../../mat/ops.js';
 import { X0, X1, Y0, Y1, isRowCoord, packed, type Assembly, type Coord, type FactorRead, type TermDescriptor } from '../../plan/assembly.js';
 
@@ -51,8 +52,11 @@ interface GenericTerm {
  * contribution while the column is in cache.
  * `fresh`: `out` is a new zero-filled buffer never written (its pages not yet faulted in), so
  * nothing is zeroed and nothing read before it is written; otherwise its contents are arbitrary.
+ * `simd`: an output that fits in the caches has its lead term written by the SIMD kernel
+ * (leadSimd) where the engine runs it; false keeps the JavaScript kernels (the same values, bit for
+ * bit: the tests compare the two).
  */
-export function writeAssembly(A: Assembly, out: Float64Array, fresh: boolean, add: Float64Array | null): Float64Array {
+export function writeAssembly(A: Assembly, out: Float64Array, fresh: boolean, add: Float64Array | null, simd = true): Float64Array {
   const { rows: R, col0, count, ext } = A;
   const prepared = A.terms.map(prepare);
   // A dense term (vector factors over x0 and x1) covers every entry of its columns: without an
@@ -66,6 +70,9 @@ export function writeAssembly(A: Assembly, out: Float64Array, fresh: boolean, ad
   // zeroed column by column; one that fits is zeroed at once (one call, not one a column)
   const inCache = 8 * R * count <= TOUCH_BYTES;
   const touch = !fresh && !inCache;
+  // in cache the lead goes through the SIMD kernel (mat/kron-simd.ts), the other terms of each
+  // chunk of its columns added right after the chunk
+  if (simd && lead && !lead.W && inCache && leadSimd(out, A, lead, prepared)) return out;
   let zeroed = fresh;
   if (!zeroed && !add && !lead && inCache) {
     out.fill(0, 0, R * count);
@@ -205,6 +212,39 @@ function leadGroup(out: Float64Array, A: Assembly, T: ColumnTerm, cc: number, u:
   const v = (col0 + cc - u) / U;
   kronWrite4(out, o, T.X!, x, xLen, T.Y!, (T.ySel === Y0 ? u : v) * yLen, yLen, g);
   return step;
+}
+
+/** leadSimd's per-column X offsets, Y offsets and scales, reused across calls (grown as needed). */
+let simdXo = new Int32Array(0);
+let simdYo = new Int32Array(0);
+let simdG = new Float64Array(0);
+
+/**
+ * Writes the whole tile by the SIMD kernel: the lead term (X, Y non-null, no W) column by column,
+ * each chunk of columns then receiving the other terms; false, writing nothing, where the kernel
+ * does not run (then the JavaScript kernels do).
+ */
+function leadSimd(out: Float64Array, A: Assembly, T: ColumnTerm, terms: readonly (ColumnTerm | GenericTerm)[]): boolean {
+  const { col0, count, ext } = A;
+  const U = ext[Y0];
+  const xLen = ext[X1];
+  const yLen = ext[X0];
+  if (simdXo.length < count) {
+    simdXo = new Int32Array(count);
+    simdYo = new Int32Array(count);
+    simdG = new Float64Array(count);
+  }
+  for (let cc = 0; cc < count; cc++) {
+    const col = col0 + cc;
+    const u = col % U;
+    const v = (col - u) / U;
+    simdXo[cc] = (T.xSel === Y0 ? u : v) * xLen;
+    simdYo[cc] = (T.ySel === Y0 ? u : v) * yLen;
+    simdG[cc] = T.G ? T.alpha * T.G[col]! : T.alpha;
+  }
+  return kronColumnsSimd(out, 0, T.X!, T.Y!, xLen, yLen, simdXo, simdYo, simdG, count, (c0, c1) => {
+    for (let cc = c0; cc < c1; cc++) addTerms(out, A, terms, cc);
+  });
 }
 
 /** One output column of a column-form term, added to the column. */
