@@ -66,11 +66,12 @@ function orthogonalizeAgainst(col: Float64Array, srcs: Float64Array[]): void {
  * of the others — a pivot below 1e-6 of its column's length, or below `small` — before changing R
  * in that pass, so R still spans the same columns.
  */
-function choleskyQR(R: Float64Array, b: number, N: number, small: number, kernel?: BlockKernel): boolean {
+function choleskyQR(R: Float64Array, b: number, N: number, small: number, kernel?: BlockKernel, gram0?: Float64Array): boolean {
   const G = new Float64Array(b * b);
   const U = new Float64Array(b * b);
   for (let pass = 0; pass < 2; pass++) {
-    if (kernel) kernel.gram(b, G);
+    if (pass === 0 && gram0) G.set(gram0);
+    else if (kernel) kernel.gram(b, G);
     else innerProducts(G, R, 0, R, 0, N, b, b);
     for (let c = 0; c < b; c++) {
       for (let i = 0; i <= c; i++) {
@@ -117,12 +118,12 @@ function choleskyQR(R: Float64Array, b: number, N: number, small: number, kernel
  * Orthonormalises the b columns of R (already orthogonal to V[:, :j]) by CholQR2 when they are
  * clearly independent, else by `orthonormalizeBlock` (Gram–Schmidt with random replacements).
  * `kernel` (optional): R's Gram matrix and right products computed elsewhere (the SIMD basis, where R
- * is its block).
+ * is its block); `gram` (optional): RᵀR if the caller has it already (b×b).
  * Returns the number of columns made.
  */
-export function orthonormalizeFast(R: Float64Array, b: number, V: Float64Array, N: number, j: number, small: number, rand: () => number, kernel?: BlockKernel): number {
+export function orthonormalizeFast(R: Float64Array, b: number, V: Float64Array, N: number, j: number, small: number, rand: () => number, kernel?: BlockKernel, gram?: Float64Array): number {
   // a decline leaves R spanning the same columns (untouched, or after one full CholQR pass)
-  if (j + b <= N && choleskyQR(R, b, N, small, kernel)) return b;
+  if (j + b <= N && choleskyQR(R, b, N, small, kernel, gram?.length === b * b ? gram : undefined)) return b;
   return orthonormalizeBlock(R, b, V, N, j, small, rand);
 }
 
@@ -184,4 +185,10 @@ export function randomBlock(rand: () => number, b: number, V: Float64Array, N: n
 export function reorthonormalize(R: Float64Array, b: number, V: Float64Array, N: number, j: number, small: number, rand: () => number, coef: Float64Array, passes = 2): number {
   for (let pass = 0; pass < passes; pass++) project(R, V, N, 0, j, b, coef);
   return orthonormalizeBlock(R, b, V, N, j, small, rand);
+}
+
+/** `reorthonormalize` for the block R of a SIMD basis (eig/simd-basis.ts): its passes, then CholQR2 where it applies. */
+export function reorthonormalizeIn(kernel: BlockKernel & { project(from: number, to: number, b: number, coef: Float64Array): Float64Array }, R: Float64Array, b: number, V: Float64Array, N: number, j: number, small: number, rand: () => number, coef: Float64Array, passes = 2): number {
+  for (let pass = 0; pass < passes; pass++) kernel.project(0, j, b, coef);
+  return orthonormalizeFast(R, b, V, N, j, small, rand, kernel);
 }

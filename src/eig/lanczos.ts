@@ -33,8 +33,8 @@ import { Mat, mulberry32 } from '../mat/mat.js';
 import { gemm } from '../mat/matmul.js';
 import { innerProducts } from '../mat/inner.js';
 import { eigh } from './dense.js';
-import { simdBasis } from './simd-basis.js';
-import { norm, orthonormalizeFast, project, randomBlock, reorthonormalize } from './krylov-basis.js';
+import { simdBasis, type SimdBasis } from './simd-basis.js';
+import { norm, orthonormalizeFast, project, randomBlock, reorthonormalize, reorthonormalizeIn } from './krylov-basis.js';
 
 export type Which = 'largest' | 'smallest' | 'both';
 export const WHICH: readonly Which[] = ['largest', 'smallest', 'both'];
@@ -200,7 +200,9 @@ export async function lanczos(apply: (V: Float64Array, b: number) => Promise<Flo
   if (!Number.isInteger(maxIter) || maxIter < k) throw new InvalidArgumentError(`maxIter must be an integer ≥ k = ${k}, got ${maxIter}`);
   const kHi = which === 'largest' ? k : which === 'smallest' ? 0 : Math.ceil(k / 2);
   const kLo = k - kHi;
-  const b = Math.min(N, Math.max(1, opts.block ?? k));
+  // b = k (a block holds up to b copies of a repeated eigenvalue), rounded up to a multiple of 4
+  // where the SIMD basis runs (its products go four columns at a time: the padding would be computed anyway)
+  const b = Math.min(N, Math.max(1, opts.block ?? (k >= 4 && N % 4 === 0 ? (k + 3) & ~3 : k)));
   const M = Math.min(N, Math.max(opts.basis ?? Math.max(2 * k + 8 * b, 60), k + b));
   // vectors kept at a restart: about 0.4·M (fewer makes more restarts, more makes each one cost
   // more), at least k + 2b, leaving room for a block
@@ -281,7 +283,7 @@ export async function lanczos(apply: (V: Float64Array, b: number) => Promise<Flo
     K.Z = new Float64Array(bc * ld);
     for (let c = 0; c < bc; c++) K.Z[c + (j + c) * bc] = 1;
     K.G = basis ? basis.gram(bc, new Float64Array(bc * bc)) : innerProducts(new Float64Array(bc * bc), R, 0, R, 0, N, bc, bc);
-    nextCols = jn >= N ? 0 : orthonormalizeFast(R, Math.min(bc, N - jn), V, N, jn, 1e-10 * normEst, rand, basis ?? undefined);
+    nextCols = jn >= N ? 0 : orthonormalizeFast(R, Math.min(bc, N - jn), V, N, jn, 1e-10 * normEst, rand, basis ?? undefined, K.G);
     next = R;
     if (jn < k) continue;
     // The Rayleigh–Ritz step (a dense eigh of the active block of T) runs when a restart is due, and
@@ -343,7 +345,7 @@ export async function lanczos(apply: (V: Float64Array, b: number) => Promise<Flo
     const extraLo = Math.round(room * (kLo > 0 ? (kHi > 0 ? 0.5 : 1) : 0));
     const extra = ends(jA, extraLo, room - extraLo).filter((i) => !lockIdx.includes(i));
     const keep = [...lockIdx, ...extra];
-    restart(K, L, act.S, keep, act.theta);
+    restart(K, L, act.S, keep, act.theta, basis);
     localFrom = L;
     for (const i of lockIdx) {
       const c = act.idx.indexOf(i);
@@ -354,11 +356,14 @@ export async function lanczos(apply: (V: Float64Array, b: number) => Promise<Flo
     }
     L += lockIdx.length;
     // the continuation block is orthogonal to the old basis, hence to the kept vectors; reorthogonalise against rounding
-    nextCols = reorthonormalize(next, nextCols, V, N, K.j, 1e-8, rand, coef, 1);
+    nextCols = basis && next.buffer === basis.R.buffer && next.byteOffset === basis.R.byteOffset
+      ? reorthonormalizeIn(basis, next, nextCols, V, N, K.j, 1e-8, rand, coef, 1)
+      : reorthonormalize(next, nextCols, V, N, K.j, 1e-8, rand, coef, 1);
     if (startVerify) {
       // the verification cycle: a fresh random block joins the continuation (which the kept
       // vectors' products need, so the Krylov relation stays exact)
-      const extra = Math.min(b, M - K.j - nextCols, N - K.j - nextCols);
+      // at most 2b columns in all: the remainder's room (simd-basis R)
+      const extra = Math.min(b, 2 * b - nextCols, M - K.j - nextCols, N - K.j - nextCols);
       if (extra > 0) {
         V.set(next.subarray(0, nextCols * N), K.j * N);
         const { block, cols } = randomBlock(rand, extra, V, N, K.j + nextCols, coef);
@@ -382,15 +387,18 @@ export async function lanczos(apply: (V: Float64Array, b: number) => Promise<Flo
  * Thick restart on columns [L, j): V[:, L:] ← V[:, L:j] S_keep (the kept Ritz vectors), T on them ←
  * diag θ_keep, their couplings to the locked columns ← T[:L, L:j] S_keep, Z ← Z S_keep.
  */
-function restart(K: Krylov, L: number, S: Mat, keep: number[], theta: Float64Array): void {
+function restart(K: Krylov, L: number, S: Mat, keep: number[], theta: Float64Array, basis: SimdBasis | null): void {
   const { N, M, V, T, rCols: q } = K;
   const jA = K.j - L;
   const pk = keep.length;
   const Sk = new Float64Array(jA * pk);
   keep.forEach((i, c) => Sk.set(S.data.subarray(i * jA, (i + 1) * jA), c * jA));
-  const Vk = new Float64Array(N * pk);
-  gemm(Vk, V.subarray(L * N, K.j * N), Sk, N, jA, pk);
-  V.set(Vk, L * N);
+  if (basis) basis.rotate(L, jA, pk, Sk);
+  else {
+    const Vk = new Float64Array(N * pk);
+    gemm(Vk, V.subarray(L * N, K.j * N), Sk, N, jA, pk);
+    V.set(Vk, L * N);
+  }
   const Tn = new Float64Array(M * M);
   for (let c = 0; c < L; c++) for (let i = 0; i < L; i++) Tn[i + c * M] = T[i + c * M]!;
   for (let c = 0; c < pk; c++) {

@@ -30,6 +30,8 @@ export interface SimdBasis {
   gram(b: number, G: Float64Array): Float64Array;
   /** R[:, :b] ← R[:, :b] · W for a b×b matrix W (column-major). */
   rightMultiply(b: number, W: Float64Array): void;
+  /** V[:, from : from + c] ← V[:, from : from + r] · S for an r×c matrix S (column-major, c ≤ r): a thick restart. */
+  rotate(from: number, r: number, c: number, S: Float64Array): void;
 }
 
 export function simdBasis(N: number, M: number, bMax: number): SimdBasis | null {
@@ -43,7 +45,9 @@ export function simdBasis(N: number, M: number, bMax: number): SimdBasis | null 
   const cnAt = ctAt + q * cols;
   const wAt = cnAt + cols * q;
   const tAt = wAt + q * q;
-  const total = tAt + N * q;
+  const sAt = tAt + N * q;
+  const uAt = sAt + cols * cols;
+  const total = uAt + MC * cols;
   const k = privateKernel(total * 8);
   if (!k) return null;
   const f = k.f64;
@@ -79,6 +83,18 @@ export function simdBasis(N: number, M: number, bMax: number): SimdBasis | null 
         kernel(mc, qb, b, (rAt + i0) * 8, N * 8, wAt * 8, 8, qb * 8, (tAt + i0) * 8, N * 8);
       }
       f.copyWithin(rAt, tAt, tAt + N * b);
+    },
+    rotate(from, r, c, S) {
+      // row panel by row panel: a panel of V·S depends only on the same rows of V, so it can go back in place
+      const cc = up4(c);
+      f.fill(0, sAt, sAt + r * cc);
+      for (let j = 0; j < c; j++) for (let i = 0; i < r; i++) f[sAt + i + j * r] = S[i + j * r]!;
+      for (let i0 = 0; i0 < N; i0 += MC) {
+        const mc = Math.min(MC, N - i0);
+        f.fill(0, uAt, uAt + mc * cc);
+        kernel(mc, cc, r, (vAt + from * N + i0) * 8, N * 8, sAt * 8, 8, r * 8, uAt * 8, mc * 8);
+        for (let j = 0; j < c; j++) f.copyWithin(vAt + (from + j) * N + i0, uAt + j * mc, uAt + (j + 1) * mc);
+      }
     },
     gram(b, G) {
       const qb = up4(b);

@@ -46,4 +46,29 @@ describe('simdBasis: the Lanczos products in the SIMD kernel’s memory, against
       }
     }
   });
+
+  it.runIf(simdAvailable())('rotate (a thick restart V[:, f : f + c] ← V[:, f : f + r]·S) matches the triple loop, in place, other columns untouched', () => {
+    const rand = mulberry32(5);
+    for (const [N, M, from, r, c] of [
+      [64, 20, 0, 20, 7],
+      [132, 24, 5, 17, 10],
+      [1028, 60, 12, 48, 21],
+    ] as const) {
+      const basis = simdBasis(N, M, 8)!;
+      for (let i = 0; i < N * M; i++) basis.V[i] = rand() - 0.5;
+      const V = basis.V.slice();
+      const S = Float64Array.from({ length: r * c }, () => rand() - 0.5);
+      basis.rotate(from, r, c, S);
+      for (let col = 0; col < M; col++) {
+        for (let row = 0; row < N; row++) {
+          let want = V[row + col * N]!;
+          if (col >= from && col < from + c) {
+            want = 0;
+            for (let t = 0; t < r; t++) want += V[row + (from + t) * N]! * S[t + (col - from) * r]!;
+          }
+          expect(Math.abs(basis.V[row + col * N]! - want)).toBeLessThanOrEqual(1e-12);
+        }
+      }
+    }
+  });
 });
