@@ -86,6 +86,9 @@ export interface LanczosResult {
  */
 export const DEFAULT_TOL: Readonly<Record<'f32' | 'f64', number>> = { f64: 1e-6, f32: 1e-4 };
 
+/** Most steps between two full reorthogonalisation passes. */
+const MAX_EVERY = 6;
+
 /** Largest Lanczos basis (N × basis float64). */
 const MAX_BASIS_BYTES = 2 ** 31;
 
@@ -229,6 +232,10 @@ export async function lanczos(apply: (V: Float64Array, b: number) => Promise<Flo
   let nearly = false;
   /** The first column a new block's product couples to: the previous block, or L after a restart. */
   let localFrom = 0;
+  /** Steps since the last full pass, and the period of full passes (see the block step). */
+  let sinceFull = 0;
+  let every = 1;
+  const LOSS = Math.min(1e-10, 1e-4 * tol);
   const sortedValues = (ps: Pair[]): Float64Array => Float64Array.from(ps.map((q) => q.value).sort((x, y) => x - y));
   /** The wanted pairs on columns [from, j): the lo smallest and hi largest Ritz pairs, with residuals. */
   const wanted = (from: number, lo: number, hi: number): { theta: Float64Array; S: Mat; idx: number[]; pairs: Pair[] } => {
@@ -254,20 +261,22 @@ export async function lanczos(apply: (V: Float64Array, b: number) => Promise<Flo
     R.set(W);
     const wNorms = Array.from({ length: bc }, (_, c) => norm(W, c * N, (c + 1) * N));
     for (const w of wNorms) normEst = Math.max(normEst, w);
-    // W = V C + R with R ⊥ V: two passes (a third when a column lost most of its length), every coefficient into T
-    // W = V C + R with R ⊥ V, every coefficient into T. First against the columns W couples to in
-    // exact arithmetic (the previous block, or everything kept since the last restart, and the new
-    // block), then once against all of V (full reorthogonalisation), and once more when a column
-    // lost most of its length
+    // W = V C + R, every coefficient into T (exact as computed, whichever passes run). In exact
+    // arithmetic W couples only to the columns after `localFrom` (the previous block, or everything
+    // kept since the last restart) and to itself: that local pass runs every step. Against the rest
+    // of V its coefficients are rounding, ε‖H‖ after a full pass, growing by a modest factor a step:
+    // the full pass (against all of V) runs every `every` steps, `every` adapted to the coefficients
+    // each full pass finds (kept below LOSS: Ritz values and residuals then carry errors of
+    // LOSS·‖H‖ at most), and the pass against the locked vectors (converged Ritz vectors, towards
+    // which rounding grows fastest) runs every step. A further full pass when a column lost most of
+    // its length.
     const jn = j + bc;
-    for (let pass = 0; pass < 3; pass++) {
-      if (pass === 2 && !wNorms.some((w0, c) => norm(R, c * N, (c + 1) * N) < 1e-3 * w0)) break;
-      const from = pass === 0 ? localFrom : 0;
-      const C = basis ? basis.project(from, jn, bc, coef) : project(R, V, N, from, jn, bc, coef);
-      const p = jn - from;
+    const orth = (from: number, to: number): Float64Array => {
+      const C = basis ? basis.project(from, to, bc, coef) : project(R, V, N, from, to, bc, coef);
+      const p = to - from;
       for (let c = 0; c < bc; c++) {
         const col = j + c;
-        for (let i = from; i < jn; i++) {
+        for (let i = from; i < to; i++) {
           // T[i, col] = v_iᵀ H v_col; inside the new block both (i, col) and (col, i) were computed: take their mean
           const x = i >= j && i !== col ? 0.5 * C[i - from + c * p]! : C[i - from + c * p]!;
           const v = T[i + col * ld]! + x;
@@ -275,6 +284,28 @@ export async function lanczos(apply: (V: Float64Array, b: number) => Promise<Flo
           T[col + i * ld] = v;
         }
       }
+      return C;
+    };
+    orth(localFrom, jn);
+    const full = localFrom > L && ++sinceFull >= every;
+    const Cfull = full ? orth(0, jn) : null;
+    if (!full && L > 0) orth(0, L);
+    if (localFrom <= L) sinceFull = 0;
+    const gramOfR = (): Float64Array => (basis ? basis.gram(bc, new Float64Array(bc * bc)) : innerProducts(new Float64Array(bc * bc), R, 0, R, 0, N, bc, bc));
+    K.G = gramOfR();
+    if (wNorms.some((w0, c) => Math.sqrt(Math.max(0, K.G[c + c * bc]!)) < 1e-3 * w0)) {
+      orth(0, jn);
+      K.G = gramOfR();
+    }
+    if (Cfull) {
+      // the loss found against the columns the local passes left alone
+      let loss = 0;
+      for (let c = 0; c < bc; c++) {
+        const rn = Math.sqrt(K.G[c + c * bc]!);
+        for (let i = 0; i < localFrom; i++) loss = Math.max(loss, Math.abs(Cfull[i + c * jn]!) / rn);
+      }
+      every = loss > LOSS ? 1 : loss <= 1e-2 * LOSS ? Math.min(every + 1, MAX_EVERY) : every;
+      sinceFull = 0;
     }
     localFrom = j;
     // the old remainder now lies in V: only the new block has products outside it
@@ -282,7 +313,6 @@ export async function lanczos(apply: (V: Float64Array, b: number) => Promise<Flo
     K.rCols = bc;
     K.Z = new Float64Array(bc * ld);
     for (let c = 0; c < bc; c++) K.Z[c + (j + c) * bc] = 1;
-    K.G = basis ? basis.gram(bc, new Float64Array(bc * bc)) : innerProducts(new Float64Array(bc * bc), R, 0, R, 0, N, bc, bc);
     nextCols = jn >= N ? 0 : orthonormalizeFast(R, Math.min(bc, N - jn), V, N, jn, 1e-10 * normEst, rand, basis ?? undefined, K.G);
     next = R;
     if (jn < k) continue;

@@ -78,6 +78,23 @@ describe('lanczos: the residuals come from the Krylov relation HV = VT + RZ, exa
     });
   }
 
+  it('long cycles (the full reorthogonalisation only every few steps): reported = true residuals, the vectors orthonormal', async () => {
+    for (const [which, k] of [['largest', 6], ['both', 8]] as const) {
+      const r = await lanczos(dense(H, N), N, { k, which, tol: 1e-9, maxIter: 4000, seed: 5, basis: 200 });
+      expect(r.converged).toBe(true);
+      for (let i = 0; i < k; i++) {
+        const t = trueResidual(H, N, r.vectors[i]!, r.values[i]!);
+        expect(Math.abs(t - r.residuals[i]!)).toBeLessThanOrEqual(1e-12 * 10 + 1e-3 * t);
+        expect(r.residuals[i]!).toBeLessThanOrEqual(1e-9 * r.normEstimate);
+        for (let c = 0; c <= i; c++) {
+          let d = 0;
+          for (let t2 = 0; t2 < N; t2++) d += r.vectors[i]![t2]! * r.vectors[c]![t2]!;
+          expect(Math.abs(d - (c === i ? 1 : 0))).toBeLessThanOrEqual(1e-12);
+        }
+      }
+    }
+  });
+
   it('an unconverged run (maxIter reached) reports true residuals too', async () => {
     const r = await lanczos(dense(H, N), N, { k: 6, which: 'both', tol: 1e-12, maxIter: 90, seed: 3, basis: 40 });
     expect(r.converged).toBe(false);
