@@ -176,6 +176,16 @@ export function randomBlock(rand: () => number, b: number, V: Float64Array, N: n
   return { block, cols };
 }
 
+/** What `reorthonormalizeIn` and `randomBlockIn` need of a SIMD basis (eig/simd-basis.ts): its block R's products. */
+export type BasisKernel = BlockKernel & { project(from: number, to: number, b: number, coef: Float64Array): Float64Array };
+
+/** `randomBlock` built in the block R of a SIMD basis (its first b columns are overwritten); returns a copy. */
+export function randomBlockIn(kernel: BasisKernel, R: Float64Array, rand: () => number, b: number, V: Float64Array, N: number, j: number, coef: Float64Array): { block: Float64Array; cols: number } {
+  for (let i = 0; i < N * b; i++) R[i] = gaussian(rand);
+  const cols = reorthonormalizeIn(kernel, R, b, V, N, j, 0, rand, coef);
+  return { block: R.slice(0, N * b), cols };
+}
+
 /**
  * Makes the b columns of R (already nearly orthogonal to V[:, :j], e.g. a Krylov continuation
  * block kept across a restart) orthonormal and orthogonal to V again: `passes` block passes
@@ -188,7 +198,7 @@ export function reorthonormalize(R: Float64Array, b: number, V: Float64Array, N:
 }
 
 /** `reorthonormalize` for the block R of a SIMD basis (eig/simd-basis.ts): its passes, then CholQR2 where it applies. */
-export function reorthonormalizeIn(kernel: BlockKernel & { project(from: number, to: number, b: number, coef: Float64Array): Float64Array }, R: Float64Array, b: number, V: Float64Array, N: number, j: number, small: number, rand: () => number, coef: Float64Array, passes = 2): number {
+export function reorthonormalizeIn(kernel: BasisKernel, R: Float64Array, b: number, V: Float64Array, N: number, j: number, small: number, rand: () => number, coef: Float64Array, passes = 2): number {
   for (let pass = 0; pass < passes; pass++) kernel.project(0, j, b, coef);
   return orthonormalizeFast(R, b, V, N, j, small, rand, kernel);
 }

@@ -34,7 +34,7 @@ import { gemm } from '../mat/matmul.js';
 import { innerProducts } from '../mat/inner.js';
 import { eigh } from './dense.js';
 import { simdBasis, type SimdBasis } from './simd-basis.js';
-import { norm, orthonormalizeFast, project, randomBlock, reorthonormalize, reorthonormalizeIn } from './krylov-basis.js';
+import { norm, orthonormalizeFast, project, randomBlock, randomBlockIn, reorthonormalize, reorthonormalizeIn } from './krylov-basis.js';
 
 export type Which = 'largest' | 'smallest' | 'both';
 export const WHICH: readonly Which[] = ['largest', 'smallest', 'both'];
@@ -222,7 +222,7 @@ export async function lanczos(apply: (V: Float64Array, b: number) => Promise<Flo
   const coef = new Float64Array(M * 2 * b);
   let iterations = 0;
   let normEst = 0;
-  let { block: next, cols: nextCols } = randomBlock(rand, b, V, N, 0, coef);
+  let { block: next, cols: nextCols } = basis ? randomBlockIn(basis, basis.R, rand, b, V, N, 0, coef) : randomBlock(rand, b, V, N, 0, coef);
   // Locked pairs: converged Ritz vectors in columns [0, L), no longer part of the Rayleigh–Ritz.
   let L = 0;
   let locked: Pair[] = [];
@@ -396,9 +396,10 @@ export async function lanczos(apply: (V: Float64Array, b: number) => Promise<Flo
       const extra = Math.min(b, 2 * b - nextCols, M - K.j - nextCols, N - K.j - nextCols);
       if (extra > 0) {
         V.set(next.subarray(0, nextCols * N), K.j * N);
-        const { block, cols } = randomBlock(rand, extra, V, N, K.j + nextCols, coef);
+        // (the continuation is in V now, so the SIMD basis's block R is free for the random one)
+        const { block, cols } = basis ? randomBlockIn(basis, basis.R, rand, extra, V, N, K.j + nextCols, coef) : randomBlock(rand, extra, V, N, K.j + nextCols, coef);
         const joined = new Float64Array(N * (nextCols + cols));
-        joined.set(next.subarray(0, nextCols * N));
+        joined.set(V.subarray(K.j * N, (K.j + nextCols) * N));
         joined.set(block.subarray(0, cols * N), nextCols * N);
         next = joined;
         nextCols += cols;
