@@ -106,6 +106,27 @@ export function eighColumns(H: Mat, positions: readonly number[]): Eigh {
   return { values, vectors: new Mat(n, k, Z) };
 }
 
+/**
+ * Every eigenvalue of H (ascending) now, eigenvectors later and only those asked for: one
+ * decomposition, `columns(positions)` back-transforms the chosen columns of W (as `eighColumns`),
+ * as often as wanted. For a caller that learns from the values which vectors it needs (Lanczos's
+ * Rayleigh–Ritz steps).
+ */
+export function eighLazy(H: Mat): { values: Float64Array; columns(positions: readonly number[]): Mat } {
+  const { n, a, tau, values, W } = decompose(H, 'eigh');
+  return {
+    values,
+    columns(positions) {
+      const k = positions.length;
+      const Z = new Float64Array(n * k);
+      positions.forEach((p, j) => Z.set(W.subarray(p * n, (p + 1) * n), j * n));
+      applyQ(a, n, tau, Z, k);
+      fixSigns(Z, n, k);
+      return new Mat(n, k, Z);
+    },
+  };
+}
+
 /** Flips each column of `z` (rows×cols) so that its largest-magnitude entry (the first, on ties) is positive. */
 export function fixSigns(z: Float64Array, rows: number, cols: number): void {
   for (let j = 0; j < cols; j++) {

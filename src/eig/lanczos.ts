@@ -32,7 +32,7 @@ import { InvalidArgumentError, TooLargeError } from '../errors.js';
 import { Mat, mulberry32 } from '../mat/mat.js';
 import { gemm } from '../mat/matmul.js';
 import { innerProducts } from '../mat/inner.js';
-import { eigh } from './dense.js';
+import { eighLazy } from './dense.js';
 import { simdBasis, type SimdBasis } from './simd-basis.js';
 import { norm, orthonormalizeFast, project, randomBlock, randomBlockIn, reorthonormalize, reorthonormalizeIn } from './krylov-basis.js';
 
@@ -61,7 +61,7 @@ export interface LanczosOptions {
   readonly seed: number;
   /** Vectors per block (default k): one batched product per block. */
   readonly block?: number;
-  /** Basis size before a restart (default max(2k + 8b, 60), at most N; about 0.4 of it is kept). */
+  /** Basis size before a restart (default max(2k + 10b, 60), at most N; about 0.4 of it is kept). */
   readonly basis?: number;
   readonly onProgress?: (p: LanczosProgress) => void;
 }
@@ -151,13 +151,16 @@ class Krylov {
   }
 }
 
-/** Ritz pairs of H on the active columns [from, j): eigh of that block of T (values ascending, eigenvectors S). */
-function rayleighRitz(K: Krylov, from: number): { theta: Float64Array; S: Mat } {
+/**
+ * Ritz pairs of H on the active columns [from, j): the eigenvalues of that block of T (ascending)
+ * and, for the positions asked, its eigenvectors (jA×k, the back-transformation for those alone).
+ */
+function rayleighRitz(K: Krylov, from: number): { theta: Float64Array; S: (positions: readonly number[]) => Mat } {
   const jA = K.j - from;
   const Tj = new Mat(jA, jA, new Float64Array(jA * jA));
   for (let c = 0; c < jA; c++) for (let r = 0; r < jA; r++) Tj.data[r + c * jA] = K.T[from + r + (from + c) * K.M]!;
-  const { values, vectors } = eigh(Tj);
-  return { theta: values, S: vectors };
+  const { values, columns } = eighLazy(Tj);
+  return { theta: values, S: columns };
 }
 
 /** Column c of S (jA×·) placed at rows [from, from + jA) of a length-j coefficient vector. */
@@ -206,7 +209,7 @@ export async function lanczos(apply: (V: Float64Array, b: number) => Promise<Flo
   // b = k (a block holds up to b copies of a repeated eigenvalue), rounded up to a multiple of 4
   // where the SIMD basis runs (its products go four columns at a time: the padding would be computed anyway)
   const b = Math.min(N, Math.max(1, opts.block ?? (k >= 4 && N % 4 === 0 ? (k + 3) & ~3 : k)));
-  const M = Math.min(N, Math.max(opts.basis ?? Math.max(2 * k + 8 * b, 60), k + b));
+  const M = Math.min(N, Math.max(opts.basis ?? Math.max(2 * k + 10 * b, 60), k + b));
   // vectors kept at a restart: about 0.4·M (fewer makes more restarts, more makes each one cost
   // more), at least k + 2b, leaving room for a block
   const p = Math.max(k, Math.min(M - b, Math.max(k + 2 * b, Math.ceil(0.4 * M))));
@@ -238,11 +241,12 @@ export async function lanczos(apply: (V: Float64Array, b: number) => Promise<Flo
   const LOSS = Math.min(1e-10, 1e-4 * tol);
   const sortedValues = (ps: Pair[]): Float64Array => Float64Array.from(ps.map((q) => q.value).sort((x, y) => x - y));
   /** The wanted pairs on columns [from, j): the lo smallest and hi largest Ritz pairs, with residuals. */
-  const wanted = (from: number, lo: number, hi: number): { theta: Float64Array; S: Mat; idx: number[]; pairs: Pair[] } => {
+  const wanted = (from: number, lo: number, hi: number): { theta: Float64Array; S: (positions: readonly number[]) => Mat; idx: number[]; pairs: Pair[] } => {
     const { theta, S } = rayleighRitz(K, from);
     const idx = ends(theta.length, lo, hi);
-    const pairs = idx.map((i): Pair => {
-      const s = embed(S, i, from, K.j);
+    const Sw = S(idx);
+    const pairs = idx.map((i, c): Pair => {
+      const s = embed(Sw, c, from, K.j);
       return { value: theta[i]!, s, residual: K.residual(s, theta[i]!), side: i < lo ? 'lo' : 'hi' };
     });
     return { theta, S, idx, pairs };
@@ -418,12 +422,11 @@ export async function lanczos(apply: (V: Float64Array, b: number) => Promise<Flo
  * Thick restart on columns [L, j): V[:, L:] ← V[:, L:j] S_keep (the kept Ritz vectors), T on them ←
  * diag θ_keep, their couplings to the locked columns ← T[:L, L:j] S_keep, Z ← Z S_keep.
  */
-function restart(K: Krylov, L: number, S: Mat, keep: number[], theta: Float64Array, basis: SimdBasis | null): void {
+function restart(K: Krylov, L: number, S: (positions: readonly number[]) => Mat, keep: number[], theta: Float64Array, basis: SimdBasis | null): void {
   const { N, M, V, T, rCols: q } = K;
   const jA = K.j - L;
   const pk = keep.length;
-  const Sk = new Float64Array(jA * pk);
-  keep.forEach((i, c) => Sk.set(S.data.subarray(i * jA, (i + 1) * jA), c * jA));
+  const Sk = S(keep).data as Float64Array;
   if (basis) basis.rotate(L, jA, pk, Sk);
   else {
     const Vk = new Float64Array(N * pk);

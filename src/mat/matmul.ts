@@ -313,8 +313,8 @@ export function gemmBatch(
     if (bBatch === 1 && batch > 1) for (let t = 1; t < batch; t++) out.copyWithin(t * so, 0, so);
     return batch;
   }
-  if (transA && aBatch === 1 && !simdTakes(m, k, n)) {
-    // Pack the shared left factor once (the SIMD kernel packs it into its own memory as it copies it).
+  if (transA && aBatch === 1 && (batch > 1 || !simdTakes(m, k, n))) {
+    // Pack the shared left factor once, not once a product (the SIMD kernel would transpose it again as it copies it in).
     const packed = new Float64Array(sa);
     transposeInto(packed, a, k, m);
     for (let t = 0; t < batch; t++) gemmAt(out, t * so, packed, 0, b, bBatch === 1 ? 0 : t * sb, m, k, n, false, transB);

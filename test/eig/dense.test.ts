@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Mat, eigh, eigvalsh, MatjacError, NotSymmetricError } from '../../src/index.js';
-import { eigResidual, eighColumns } from '../../src/eig/dense.js';
+import { eigResidual, eighColumns, eighLazy } from '../../src/eig/dense.js';
 import { FC } from '../mat/helpers.js';
 import { randomSymmetric, residuals, sturmEigenvalues, tridiagonal, wilkinson, withSpectrum } from './helpers.js';
 
@@ -266,5 +266,19 @@ describe('eighColumns: every eigenvalue, the eigenvectors of chosen positions (a
   it('a position outside 0…n−1 is a typed error', () => {
     const H = randomSymmetric(5, 1);
     for (const p of [-1, 5, 1.5]) expect(() => eighColumns(H, [p])).toThrow(MatjacError);
+  });
+});
+
+describe('eighLazy: the values at once, the vectors of any positions later, from one decomposition', () => {
+  it('columns asked twice, in any order, equal eighColumns; the values equal eigh', () => {
+    const H = randomSymmetric(140, 44);
+    const lazy = eighLazy(H);
+    expect(Array.from(lazy.values)).toEqual(Array.from(eigh(H).values));
+    for (const positions of [[139, 0, 70], [5, 6, 7, 8, 139]]) {
+      const want = eighColumns(H, positions).vectors.data;
+      const got = lazy.columns(positions);
+      expect([got.rows, got.cols]).toEqual([140, positions.length]);
+      got.data.forEach((x, i) => expect(x).toBe(want[i]));
+    }
   });
 });
