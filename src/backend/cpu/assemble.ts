@@ -22,6 +22,15 @@ import { X0, X1, Y0, Y1, isRowCoord, packed, type Assembly, type Coord, type Fac
  */
 const TOUCH_BYTES = 16 * 2 ** 20;
 
+/**
+ * Outputs up to this many bytes have their lead term written by the SIMD kernel (leadSimd), whose
+ * copy out pays while the output stays in the last-level cache next to everything else; side by
+ * side on the machines measured (2 cores, a 32 MiB L3 shared with other work), A·X·B into a reused
+ * output: 1.5–1.7× faster at 2.5–8 MiB (n = 24–32), about as fast at 12.8 MiB (n = 36), 1.4–1.7×
+ * slower at 20–40 MiB (n = 40–48).
+ */
+const SIMD_BYTES = 8 * 2 ** 20;
+
 /** A term in the column form above. */
 interface ColumnTerm {
   readonly generic: false;
@@ -52,8 +61,8 @@ interface GenericTerm {
  * contribution while the column is in cache.
  * `fresh`: `out` is a new zero-filled buffer never written (its pages not yet faulted in), so
  * nothing is zeroed and nothing read before it is written; otherwise its contents are arbitrary.
- * `simd`: an output that fits in the caches has its lead term written by the SIMD kernel
- * (leadSimd) where the engine runs it; false keeps the JavaScript kernels (the same values, bit for
+ * `simd`: an output of up to SIMD_BYTES has its lead term written by the SIMD kernel (leadSimd)
+ * where the engine runs it; false keeps the JavaScript kernels (the same values, bit for
  * bit: the tests compare the two).
  */
 export function writeAssembly(A: Assembly, out: Float64Array, fresh: boolean, add: Float64Array | null, simd = true): Float64Array {
@@ -70,9 +79,9 @@ export function writeAssembly(A: Assembly, out: Float64Array, fresh: boolean, ad
   // zeroed column by column; one that fits is zeroed at once (one call, not one a column)
   const inCache = 8 * R * count <= TOUCH_BYTES;
   const touch = !fresh && !inCache;
-  // in cache the lead goes through the SIMD kernel (mat/kron-simd.ts), the other terms of each
-  // chunk of its columns added right after the chunk
-  if (simd && lead && !lead.W && inCache && leadSimd(out, A, lead, prepared)) return out;
+  // a small output has the lead written by the SIMD kernel (mat/kron-simd.ts), the other terms of
+  // each chunk of its columns added right after the chunk
+  if (simd && lead && !lead.W && 8 * R * count <= SIMD_BYTES && leadSimd(out, A, lead, prepared)) return out;
   let zeroed = fresh;
   if (!zeroed && !add && !lead && inCache) {
     out.fill(0, 0, R * count);
