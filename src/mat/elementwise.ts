@@ -3,13 +3,14 @@
  * or a scalar operand), and the stable scalar and column-wise special functions. The CPU
  * reference for `expr/eval` and the backends alike.
  */
+import { newF64 } from './arena.js';
 import { Mat } from './mat.js';
 
 /** `f(A, B)` entry by entry, a 1×1 operand broadcast to the other's shape. */
 export function broadcast2(a: Mat, b: Mat, f: (x: number, y: number) => number): Mat {
   const rows = a.size === 1 ? b.rows : a.rows;
   const cols = a.size === 1 ? b.cols : a.cols;
-  const out = new Float64Array(rows * cols);
+  const out = newF64(rows * cols);
   const ad = a.data;
   const bd = b.data;
   if (a.size === out.length && b.size === out.length) for (let k = 0; k < out.length; k++) out[k] = f(ad[k]!, bd[k]!);
@@ -25,7 +26,7 @@ export function broadcast2(a: Mat, b: Mat, f: (x: number, y: number) => number):
 
 /** `f(X)` entry by entry. */
 export function mapEntries(a: Mat, f: (x: number) => number): Mat {
-  const out = new Float64Array(a.size);
+  const out = newF64(a.size);
   const d = a.data;
   for (let k = 0; k < out.length; k++) out[k] = f(d[k]!);
   return new Mat(a.rows, a.cols, out);
@@ -42,7 +43,7 @@ export function sigmoidScalar(x: number): number {
 export function softmaxCols(a: Mat): Mat {
   const { rows: m, cols: n } = a;
   const d = a.data;
-  const out = new Float64Array(m * n);
+  const out = newF64(m * n);
   for (let j = 0; j < n; j++) {
     const o = j * m;
     let mx = -Infinity;

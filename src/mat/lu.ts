@@ -15,6 +15,7 @@
  * `logdet` throw SingularMatrixError rather than return numbers dominated by rounding.
  */
 import { DomainError, NotSquareError, ShapeError, SingularMatrixError, fmtShape } from '../errors.js';
+import { newF64 } from './arena.js';
 import { simdWorkspace } from './gemm-simd.js';
 import { factorInPlace, type PivotStats } from './lu-factor.js';
 import { Mat, type MatData } from './mat.js';
@@ -251,7 +252,7 @@ export function solve(A: Mat, B: Mat): Mat {
   }
   solveLowerUnit(n, r, a, 0, ld, y, off, ld, false, simd ?? undefined);
   solveUpper(n, r, a, 0, ld, y, off, ld, simd ?? undefined);
-  const x = new Float64Array(n * r);
+  const x = newF64(n * r);
   if (ld === n && off === 0) x.set(y.subarray(0, n * r));
   else for (let j = 0; j < r; j++) for (let i = 0; i < n; i++) x[i + j * n] = y[off + i + j * ld]!;
   return new Mat(n, r, x);
@@ -271,7 +272,7 @@ export function inv(X: Mat): Mat {
   for (let c = 0; c < n; c++) y[off + c + c * ld] = 1;
   solveLowerUnit(n, n, a, 0, ld, y, off, ld, true, simd ?? undefined);
   solveUpper(n, n, a, 0, ld, y, off, ld, simd ?? undefined);
-  const out = new Float64Array(n * n);
+  const out = newF64(n * n);
   for (let r = 0; r < n; r++) {
     const src = off + r * ld;
     const dst = f.perm[r]! * n;

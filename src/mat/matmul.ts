@@ -18,6 +18,7 @@
  * (gemm-simd.ts, 2–2.5× the JavaScript kernel from n = 32 up); `gemmAcc` stays in JavaScript.
  */
 import { InvalidArgumentError, ShapeError, fmtShape } from '../errors.js';
+import { newF64 } from './arena.js';
 import { Mat, checkSize, type MatData } from './mat.js';
 import { f64, transposeInto } from './ops.js';
 import { gemmSimd, simdAvailable } from './gemm-simd.js';
@@ -332,7 +333,7 @@ export function matmul(A: Mat, B: Mat): Mat {
     throw new ShapeError(`matmul: inner dimensions differ, ${fmtShape(A.shape)} · ${fmtShape(B.shape)}`, [A.shape, B.shape]);
   }
   checkSize(A.rows, B.cols, 'matmul');
-  const out = new Float64Array(A.rows * B.cols);
+  const out = newF64(A.rows * B.cols);
   gemmAt(out, 0, f64(A.data), 0, f64(B.data), 0, A.rows, A.cols, B.cols, false, false);
   return new Mat(A.rows, B.cols, out);
 }

@@ -9,6 +9,7 @@
  * elementwise.
  */
 import { NonFiniteError, NotSquareError, ShapeError, fmtShape, type Shape } from '../errors.js';
+import { newF64 } from './arena.js';
 import { Mat, type MatData } from './mat.js';
 
 /** Anything with a shape (a Mat, a backend tensor). */
@@ -68,7 +69,7 @@ export function transposeInto(out: Float64Array, a: MatData, m: number, n: numbe
 
 /** `Xᵀ`: `(Xᵀ)[j, i] = X[i, j]`. */
 export function transpose(X: Mat): Mat {
-  const out = new Float64Array(X.size);
+  const out = newF64(X.size);
   transposeInto(out, X.data, X.rows, X.cols);
   return new Mat(X.cols, X.rows, out);
 }
@@ -108,7 +109,7 @@ export function divideInto(out: Float64Array, a: MatData, b: MatData, len = out.
 
 function binary(what: string, A: Mat, B: Mat, kernel: (out: Float64Array, a: MatData, b: MatData) => Float64Array): Mat {
   assertSameShape(what, A, B);
-  return new Mat(A.rows, A.cols, kernel(new Float64Array(A.size), A.data, B.data));
+  return new Mat(A.rows, A.cols, kernel(newF64(A.size), A.data, B.data));
 }
 
 /** `A + B` (same shape). */
@@ -123,7 +124,7 @@ export function sub(A: Mat, B: Mat): Mat {
 
 /** `s·A`. */
 export function scale(A: Mat, s: number): Mat {
-  return new Mat(A.rows, A.cols, scaleInto(new Float64Array(A.size), A.data, s));
+  return new Mat(A.rows, A.cols, scaleInto(newF64(A.size), A.data, s));
 }
 
 /** `A ⊙ B` (Hadamard, same shape): `vec(A⊙B) = diag(vec A) vec(B)`. */
@@ -141,7 +142,7 @@ export function map(X: Mat, f: (v: number, i: number, j: number) => number): Mat
   const m = X.rows;
   const n = X.cols;
   const d = X.data;
-  const out = new Float64Array(X.size);
+  const out = newF64(X.size);
   for (let j = 0; j < n; j++) {
     const base = j * m;
     for (let i = 0; i < m; i++) out[base + i] = f(d[base + i]!, i, j);

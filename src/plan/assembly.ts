@@ -18,6 +18,7 @@
 import type { Backend, JacobianShape, Layout, Tensor, Term } from '../backend/backend.js';
 import { desc, shp } from '../backend/checks.js';
 import { InvalidArgumentError, ShapeError, fmtShape } from '../errors.js';
+import { arenaF64 } from '../mat/arena.js';
 import { Mat } from '../mat/mat.js';
 
 /** x0, x1: fast and slow index of an output row; y0, y1: of an output column. */
@@ -145,11 +146,11 @@ export function strides(r: FactorRead, transposed = false): [number, number, num
 /** Whether a read must be packed transposed for `fast` to have stride 1 (it reads `fast` as its column). */
 export const packTransposed = (r: FactorRead, fast: Coord): boolean => r.col === fast;
 
-/** A read's data, packed as `strides(r, packTransposed(r, fast))` expects. */
+/** A read's data, packed as `strides(r, packTransposed(r, fast))` expects: scratch of a writer (an arena view when small), never handed out. */
 export function packed(r: FactorRead, fast: Coord): Mat['data'] {
   if (!packTransposed(r, fast)) return r.M.data;
   const { rows: R, cols: C, data: src } = r.M;
-  const out = new Float64Array(R * C);
+  const out = arenaF64(R * C);
   for (let j = 0; j < C; j++) for (let i = 0; i < R; i++) out[j + i * C] = src[i + j * R]!;
   return out;
 }

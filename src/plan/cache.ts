@@ -5,8 +5,9 @@
  * per call by the plan's primal evaluator) and the options that shape it, so those form the key:
  *
  *   - the expression: its text, or a builder expression / Ast by identity (compiled once);
- *   - what is asked (a Jacobian, a Hessian), wrt, layout, method and the backend choice;
- *   - the name and shape of every binding, in the order given.
+ *   - what is asked (a Jacobian, a Hessian), wrt, layout, method and the backend choice (a
+ *     name, or a backend object by identity);
+ *   - the name, shape and dtype of every binding, in the order given.
  *
  * Least recently used entries are evicted beyond MAX_ENTRIES (per object key, and for all text
  * keys together).
@@ -33,13 +34,27 @@ type KeyOptions = { readonly wrt?: string; readonly layout?: string; readonly me
 const byText = new Map<string, CachedPlan>();
 const byObject = new WeakMap<object, Map<string, CachedPlan>>();
 
-/** The part of the key besides the expression: the call, its options and the bindings' names and shapes. */
+/** Backend objects (a caller's own, or one from getBackend) numbered for the key, by identity. */
+const backendIds = new WeakMap<object, number>();
+let nextBackendId = 0;
+
+function backendKey(b: unknown): string {
+  if (typeof b === 'string') return b;
+  if (b === null || typeof b !== 'object') return '';
+  let id = backendIds.get(b);
+  if (id === undefined) backendIds.set(b, (id = nextBackendId++));
+  return `#${id}`;
+}
+
+/** 'd' for float64 data, 's' for float32. */
+const dtypeOf = (M: Mat): string => (M.data instanceof Float64Array ? 'd' : 's');
+
+/** The part of the key besides the expression: the call, its options and the bindings' names, shapes and dtypes. */
 export function planKey(kind: string, opts: KeyOptions, env: Readonly<Record<string, Mat>>): string {
-  const b = opts.backend;
-  let key = `${kind}|${opts.wrt ?? ''}|${opts.layout ?? ''}|${opts.method ?? ''}|${typeof b === 'string' ? b : b === undefined ? '' : 'object'}|`;
+  let key = `${kind}|${opts.wrt ?? ''}|${opts.layout ?? ''}|${opts.method ?? ''}|${backendKey(opts.backend)}|`;
   for (const name in env) {
     const M = env[name]!;
-    key += `${name}:${M.rows}x${M.cols};`;
+    key += `${name}:${M.rows}x${M.cols}${dtypeOf(M)};`;
   }
   return key;
 }
@@ -48,7 +63,7 @@ export function planKey(kind: string, opts: KeyOptions, env: Readonly<Record<str
  * The last call's key parts and entry, so a call repeating it (the common loop) is recognised
  * field by field, without building and hashing its key string.
  */
-let last: { expr: unknown; kind: string; wrt?: string; layout?: string; method?: string; backend: unknown; names: string[]; shapes: number[]; entry: CachedPlan } | undefined;
+let last: { expr: unknown; kind: string; wrt?: string; layout?: string; method?: string; backend: unknown; names: string[]; shapes: number[]; f64: boolean[]; entry: CachedPlan } | undefined;
 
 function repeatsLast(expr: unknown, kind: string, opts: KeyOptions, env: Readonly<Record<string, Mat>>): CachedPlan | undefined {
   const l = last;
@@ -56,7 +71,7 @@ function repeatsLast(expr: unknown, kind: string, opts: KeyOptions, env: Readonl
   let i = 0;
   for (const name in env) {
     const M = env[name]!;
-    if (l.names[i] !== name || l.shapes[2 * i] !== M.rows || l.shapes[2 * i + 1] !== M.cols) return undefined;
+    if (l.names[i] !== name || l.shapes[2 * i] !== M.rows || l.shapes[2 * i + 1] !== M.cols || l.f64[i] !== M.data instanceof Float64Array) return undefined;
     i++;
   }
   return i === l.names.length ? l.entry : undefined;
@@ -72,7 +87,8 @@ export function cachedPlanFor(expr: unknown, kind: string, opts: KeyOptions, env
   const entry = cachedPlan(expr, planKey(kind, opts, env), build);
   if (typeof expr === 'string' || (expr !== null && typeof expr === 'object')) {
     const names = Object.keys(env);
-    last = { expr, kind, wrt: opts.wrt, layout: opts.layout, method: opts.method, backend: opts.backend, names, shapes: names.flatMap((k) => [env[k]!.rows, env[k]!.cols]), entry };
+    const shapes = names.flatMap((k) => [env[k]!.rows, env[k]!.cols]);
+    last = { expr, kind, wrt: opts.wrt, layout: opts.layout, method: opts.method, backend: opts.backend, names, shapes, f64: names.map((k) => env[k]!.data instanceof Float64Array), entry };
   }
   return entry;
 }

@@ -11,6 +11,7 @@ import { withConditionReport } from './condition.js';
 import { naming } from './derivdomain.js';
 import type { Node } from '../expr/ast.js';
 import { evaluateNode } from '../expr/eval.js';
+import { withArena } from '../mat/arena.js';
 import { Mat } from '../mat/mat.js';
 import { maxAbsDiff, relError, transpose } from '../mat/ops.js';
 import { withBackend, type BackendChoice, type RunReport } from './backends.js';
@@ -37,10 +38,15 @@ export interface RunOptions {
   readonly out?: OutTarget;
 }
 
-/** Float64 values of primal subexpressions, memoised across one call. */
+/**
+ * Float64 values of primal subexpressions, memoised across one call. They are factors of the
+ * derivative (read by a writer, copied to a backend), never returned: the small ones are views on
+ * the arena (mat/arena.ts), which spares each its own buffer.
+ */
 export function primalOf(env: Readonly<Record<string, Mat>>): Primal {
   const memo = new Map<Node, Mat>();
-  return (n) => memo.get(n) ?? evaluateNode(n, env, memo);
+  const evaluate = (n: Node): Mat => evaluateNode(n, env, memo);
+  return (n) => memo.get(n) ?? withArena(() => evaluate(n));
 }
 
 /** The numerator Jacobian J (pq×mn) in the requested layout: J itself, or D = Jᵀ. */

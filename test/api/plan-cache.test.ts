@@ -3,7 +3,7 @@
  * (keyed by the expression, the options and the bindings' names and shapes), never a value.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { expr as E, hessian, jacobian, Mat, MatjacError } from '../../src/index.js';
+import { CpuBackend, expr as E, getBackend, hessian, jacobian, Mat, MatjacError } from '../../src/index.js';
 import { clearPlanCache, planCacheSize } from '../../src/plan/cache.js';
 import { fdJacobian } from '../../src/plan/fd.js';
 import { check } from '../../src/expr/check.js';
@@ -86,6 +86,32 @@ describe('plan cache', () => {
     for (const [p, want] of calls) expect(relError(await p, want)).toBeLessThan(1e-6);
     // a wrong shape right after a cached call is still refused
     await expect(jacobian(f, { wrt: 'X', at: { ...env3, A: Mat.zeros(4, 4) }, backend: 'cpu' })).rejects.toMatchObject({ code: 'E_SHAPE' });
+  });
+
+  it('a binding of another dtype, or another backend, is another entry (a repeat of the last call too)', async () => {
+    const f = 'inv(X)*A + X';
+    const env = point(3, 31);
+    const ref = fdRef(f, env);
+    const cpu = await getBackend('cpu');
+    const own = new CpuBackend();
+    const A32 = new Mat(3, 3, Float32Array.from(env.A!.data));
+    const env32 = { X: env.X!, A: A32 };
+    const ref32 = fdRef(f, { X: env.X!, A: A32.toFloat64() });
+    const calls: [Record<string, Mat>, Mat, unknown][] = [
+      [env, ref, 'cpu'],
+      [env32, ref32, 'cpu'],
+      [env, ref, 'cpu'],
+      [env, ref, cpu],
+      [env, ref, own],
+      [env32, ref32, own],
+      [env, ref, 'cpu'],
+    ];
+    for (const [at, want, backend] of calls) {
+      const J = await jacobian(f, { wrt: 'X', at, backend: backend as 'cpu' });
+      expect(relError(J, want)).toBeLessThan(1e-6);
+    }
+    // 'cpu' and each backend object, each with float64 and float32 A: 2 + 1 + 2
+    expect(planCacheSize()).toBe(5);
   });
 
   it('a builder expression is compiled once and reused, with right answers at each point', async () => {
