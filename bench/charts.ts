@@ -32,12 +32,15 @@ export interface Ratio {
 const ok = (r: BenchRow): boolean => typeof r.ms === 'number' && !r.error;
 const matjacCpu = (rows: readonly BenchRow[]): BenchRow[] => rows.filter((r) => ok(r) && r.lib === 'matjac(cpu)' && (r.output === 'new' || r.output === 'reused'));
 
-/** matjac's time over the floor of the same n: reused vs `fill`, new vs `first-touch`. */
+/**
+ * matjac's time over the floor of the same n: reused vs `fill`, new vs `first-touch`; the floor
+ * timed in turns with the row itself (`floorMs`) where the row has one, else the floor row of that n.
+ */
 export function floorRatios(rows: readonly BenchRow[]): Ratio[] {
   const floor = (n: number, mode: string): number | undefined => rows.find((r) => ok(r) && r.lib === 'floor' && r.n === n && r.mode === mode)?.ms;
   const out: Ratio[] = [];
   for (const r of matjacCpu(rows)) {
-    const f = floor(r.n, r.output === 'new' ? 'first-touch' : 'fill');
+    const f = typeof r.floorMs === 'number' ? r.floorMs : floor(r.n, r.output === 'new' ? 'first-touch' : 'fill');
     if (f !== undefined) out.push({ map: r.map, n: r.n, output: r.output as OutputKind, ms: r.ms!, refMs: f, value: r.ms! / f });
   }
   return out;

@@ -4,51 +4,35 @@
  *
  *   - `fill`: `Float64Array.fill` into a buffer already touched (the floor of a reused output:
  *     `out`, a pooled buffer, a tile buffer);
- *   - `first-touch`: a new `Float64Array` of that size, filled once (allocation plus the page
- *     faults of memory touched for the first time: the floor of a new output each call).
+ *   - `first-touch`: a new `Float64Array` of that size each call, filled once and dropped
+ *     (allocation, and the page faults of memory touched for the first time wherever the
+ *     allocator hands out such memory: the floor of a new output each call).
  *
- * Both as the median wall time of at least 15 calls (more within 0.3 s) after one warm-up call.
+ * Timed like matjac's rows (`loopTimes` in rows.ts): the median of `reps` batches of back-to-back
+ * calls, each batch's time per call. A row of run.ts also times its floor in turns with itself
+ * (`floorMs`), which is the floor its ratio is taken over; the rows here are the floor of each n
+ * on its own.
  */
-import { median, type BenchRow } from './rows.js';
+import { loopTimes, type BenchRow, type Call } from './rows.js';
 
 export type FloorKind = 'fill' | 'first-touch';
 
-/** Median ms of writing `len` doubles, reused (`fill`) or new each call (`first-touch`). */
-export function measureFloor(kind: FloorKind, len: number, reps: number): number {
-  const ts: number[] = [];
-  const t0 = performance.now();
-  const more = (r: number): boolean => r < reps || (r < 4 * reps && performance.now() - t0 < 300);
-  if (kind === 'fill') {
-    const buf = new Float64Array(len);
-    buf.fill(1);
-    for (let r = 0; more(r); r++) {
-      const t0 = performance.now();
-      buf.fill(r);
-      ts.push(performance.now() - t0);
-    }
-  } else {
-    let keep: Float64Array | null = new Float64Array(len).fill(1);
-    for (let r = 0; more(r); r++) {
-      keep = null; // the previous buffer is garbage, as a caller's discarded result would be
-      const t0 = performance.now();
-      keep = new Float64Array(len);
-      keep.fill(r);
-      ts.push(performance.now() - t0);
-    }
-    if (keep.length !== len) throw new Error('unreachable');
-  }
-  return median(ts);
+/** One call of the floor of `len` doubles: a fill of one buffer, or a new buffer filled (and dropped by the caller). */
+export function floorCall(kind: FloorKind, len: number): Call {
+  if (kind === 'first-touch') return (r) => new Float64Array(len).fill(r);
+  const buf = new Float64Array(len).fill(1);
+  return (r) => void buf.fill(r);
 }
 
 /** Floor rows for a Jacobian of n⁴ float64 entries (an n×n input and output). */
-export function floorRows(n: number, reps: number): BenchRow[] {
+export async function floorRows(n: number, reps: number): Promise<BenchRow[]> {
   const len = n ** 4;
-  return (['fill', 'first-touch'] as const).map((kind) => ({
-    lib: 'floor',
-    map: '*',
-    mode: kind,
-    n,
-    ms: measureFloor(kind, len, Math.max(reps, 15)),
-    outBytes: 8 * len,
-  }));
+  const rows: BenchRow[] = [];
+  for (const kind of ['fill', 'first-touch'] as const) {
+    const call = floorCall(kind, len);
+    call(0); // warm-up
+    const { ms, calls, callMs, faults, cpuMs } = (await loopTimes([call], reps))[0]!;
+    rows.push({ lib: 'floor', map: '*', mode: kind, n, ms, calls, callMs, faults, cpuMs, outBytes: 8 * len });
+  }
+  return rows;
 }

@@ -54,3 +54,78 @@ export async function warmUp(once: () => Promise<unknown>, min = 1): Promise<voi
   const t0 = performance.now();
   for (let k = 0; k < 50 && (k < min || performance.now() - t0 < 300); k++) await once();
 }
+
+/** Shortest timed batch of a loop (ms): long enough to span a few collections of the garbage collector at the sizes where they are frequent. */
+export const BATCH_MS = 50;
+
+/** Time per call of a loop: the median batch, the calls timed, and the median single call. */
+export interface LoopTime {
+  /** Median over the batches of (batch wall time / its calls), ms. */
+  readonly ms: number;
+  readonly calls: number;
+  /** Median of the single calls, ms (the figure of a run of isolated calls). */
+  readonly callMs: number;
+  /** Minor page faults per call over the batches (a first touch of n⁴ doubles is n⁴/512 of them with 4 KiB pages). */
+  readonly faults: number;
+  /**
+   * CPU time of the process per call, ms: the median batch of (user + system time of all its
+   * threads) / calls. Next to `ms` on a machine shared with other work, whose waits it leaves out.
+   */
+  readonly cpuMs: number;
+}
+
+/** A timed call: synchronous, or a promise awaited before the next call. */
+export type Call = (r: number) => unknown;
+
+/** Minor page faults of this process so far. */
+const minorFaults = (): number => process.resourceUsage().minorPageFault;
+
+const isThenable = (v: unknown): v is PromiseLike<unknown> => typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
+
+/**
+ * What one call costs in a loop, as a user's loop gets it: `reps` batches of back-to-back calls
+ * of each function, each batch running until BATCH_MS have passed (at least one call), each
+ * batch's wall time over its calls; the median batch. With several functions their batches take
+ * turns (a, b, a, b, …), so that each meets the same state of the process (see below).
+ *
+ * A loop pays now and then for what a single call may or may not meet: a collection of the
+ * garbage collector, and a new output that lands on memory the C allocator gave back to the
+ * system rather than on memory freed by earlier calls. glibc serves buffers of up to 32 MiB
+ * (n ≤ 45 here) from its heap once one such buffer has been freed, and trims the top of the heap
+ * when the garbage collector frees a few of them at once; the next ones are then faulted in afresh
+ * (first-touch page faults), until freed memory is at hand again. So at n = 32 a new output of
+ * `A*X*B` took 0.8–1.2 ms on reused memory and 4–5 ms faulted in, in one loop, in spells that
+ * last from a few calls to a whole row: the median of five single calls lands on either, and a
+ * floor measured apart from the row on either too. A batch's mean holds both in the proportion
+ * the loop meets them, `faults` says how many it met, and a floor taking turns with the row meets
+ * the same spells.
+ */
+export async function loopTimes(calls: readonly Call[], reps: number): Promise<LoopTime[]> {
+  const batches = calls.map((): number[] => []);
+  const cpu = calls.map((): number[] => []);
+  const single = calls.map((): number[] => []);
+  const faults = calls.map(() => 0);
+  for (let r = 0; r < reps; r++) {
+    for (let i = 0; i < calls.length; i++) {
+      const call = calls[i]!;
+      let k = 0;
+      const f0 = minorFaults();
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      let t = t0;
+      do {
+        const v = call(k);
+        if (isThenable(v)) await v;
+        const t1 = performance.now();
+        single[i]!.push(t1 - t);
+        t = t1;
+        k++;
+      } while (t - t0 < BATCH_MS);
+      const c = process.cpuUsage(c0);
+      faults[i]! += minorFaults() - f0;
+      batches[i]!.push((t - t0) / k);
+      cpu[i]!.push((c.user + c.system) / 1000 / k);
+    }
+  }
+  return calls.map((_, i) => ({ ms: median(batches[i]!), calls: single[i]!.length, callMs: median(single[i]!), faults: faults[i]! / single[i]!.length, cpuMs: median(cpu[i]!) }));
+}

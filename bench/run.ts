@@ -11,7 +11,9 @@
  * GPU: the plan's factor evaluation, uploads, kernels and `sync()`; no readback), as for the
  * peers, after the same warm-up for every library (`warmUp` in rows.ts). On the CPU each map is
  * timed through the public API with a new output each call (what `jacobian()` returns) and with
- * one output reused (`out`), each next to its write floor (first-touch and `fill`, bench/floor.ts);
+ * one output reused (`out`), each next to its write floor (first-touch and `fill`, bench/floor.ts),
+ * as the time per call of a loop (`loopTime` in rows.ts: the median of `--reps` batches of
+ * back-to-back calls, each batch's wall time over its calls);
  * with `--per-call`, also the per-call cost at n = 4 and 8 (bench/percall.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -25,10 +27,10 @@ import { materialize, runJacobian } from '../src/plan/execute.js';
 import type { Method } from '../src/plan/plan.js';
 import { floorRatios, peers, speedups, writeCharts, type OutputKind } from './charts.js';
 import { factorTable, runFactors } from './factors.js';
-import { floorRows } from './floor.js';
+import { floorCall, floorRows } from './floor.js';
 import { runJaxJs } from './peer-jaxjs.js';
 import { runTorch } from './peer-torch.js';
-import { median, table, warmUp, type BenchRow } from './rows.js';
+import { loopTimes, median, table, warmUp, type BenchRow, type LoopTime } from './rows.js';
 
 export const MAPS: Record<string, { expr: string; hessian: boolean }> = {
   'A*X*B': { expr: 'A*X*B', hessian: false },
@@ -48,7 +50,11 @@ export function inputs(n: number): Record<string, Mat> {
 /**
  * Times matjac on the CPU through the public API, as a user calls it (a repeated call, so the
  * plan comes from the plan cache): `new`, a new output each call (`jacobian()` / `hessian()`
- * return a new Mat), or `reused`, one output buffer written in place each call (`out`).
+ * return a new Mat), or `reused`, one output buffer written in place each call (`out`). The time
+ * per call of a loop (`loopTimes`: the median of `reps` batches; `callMs`, the median single call;
+ * `faults`, page faults per call), its batches taking turns with those of its floor (first-touch
+ * for `new`, fill for `reused`: `floorMs`, `floorFaults`), so that both meet the same state of the
+ * allocator.
  */
 export async function timeMatjacCpu(map: string, n: number, method: Method, reps: number, output: OutputKind): Promise<BenchRow> {
   const { expr, hessian: isHessian } = MAPS[map]!;
@@ -59,15 +65,25 @@ export async function timeMatjacCpu(map: string, n: number, method: Method, reps
     const mode = preparePlan(expr, { wrt: 'X', at, method, hessian: isHessian }).plan.method;
     const out = output === 'reused' ? new Float64Array(n ** 4) : undefined;
     const opts = { wrt: 'X', at, backend: 'cpu' as const, method, ...(out && { out }) };
-    const once = async (): Promise<number> => {
-      const t0 = performance.now();
-      await f(expr, opts);
-      return performance.now() - t0;
-    };
+    const once = (): Promise<Mat> => f(expr, opts);
+    const floor = floorCall(output === 'new' ? 'first-touch' : 'fill', n ** 4);
     await warmUp(once);
-    const ts: number[] = [];
-    for (let r = 0; r < reps; r++) ts.push(await once());
-    return { ...base, mode: `${mode}/${output}`, ms: median(ts), outBytes: 8 * n ** 4, device: 'cpu (float64)' };
+    floor(0);
+    const [t, fl] = (await loopTimes([once, floor], reps)) as [LoopTime, LoopTime];
+    return {
+      ...base,
+      mode: `${mode}/${output}`,
+      ms: t.ms,
+      calls: t.calls,
+      callMs: t.callMs,
+      faults: t.faults,
+      cpuMs: t.cpuMs,
+      floorMs: fl.ms,
+      floorFaults: fl.faults,
+      floorCpuMs: fl.cpuMs,
+      outBytes: 8 * n ** 4,
+      device: 'cpu (float64)',
+    };
   } catch (e) {
     return { ...base, mode: `${method}/${output}`, error: e instanceof Error ? `${e.name}: ${e.message}`.slice(0, 200) : String(e) };
   }
@@ -247,7 +263,7 @@ async function main(): Promise<void> {
       continue;
     }
     for (const n of trim(o.sizes ?? [16, 32, 48, 64, 96])) {
-      if (name === 'cpu' && o.floor) for (const r of floorRows(n, reps)) log(r);
+      if (name === 'cpu' && o.floor) for (const r of await floorRows(n, reps)) log(r);
       for (const map of o.maps)
         for (const method of o.methods) {
           // batched forward/reverse modes hold the whole Jacobian twice and cost mn·(n³) work: cap their size

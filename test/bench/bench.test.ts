@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { charts, floorRatios, lineChart, peers, speedups } from '../../bench/charts.js';
 import { benchProgram } from '../../bench/run.js';
-import type { BenchRow } from '../../bench/rows.js';
+import { BATCH_MS, loopTimes, type BenchRow } from '../../bench/rows.js';
+import { floorCall } from '../../bench/floor.js';
 
 const rows: BenchRow[] = [
   { lib: 'floor', map: '*', mode: 'fill', n: 32, ms: 0.5 },
@@ -27,6 +28,41 @@ describe('bench figures', () => {
       ['new', 5 / 4],
       ['reused', 0.6 / 0.5],
     ]);
+  });
+
+  it('a row timed with its own floor (floorMs) is taken over that floor, not the floor row of its n', () => {
+    const own: BenchRow[] = [...rows, { lib: 'matjac(cpu)', map: 'X*X\'', mode: 'structured/new', output: 'new', n: 32, ms: 3, floorMs: 2 }];
+    const fr = floorRatios(own);
+    expect(fr.map((r) => [r.map, r.output, r.refMs, r.value])).toEqual([
+      ['A*X*B', 'new', 4, 5 / 4],
+      ['A*X*B', 'reused', 0.5, 0.6 / 0.5],
+      ["X*X'", 'new', 2, 3 / 2],
+    ]);
+  });
+
+  it('loopTimes: batches take turns, each runs at least BATCH_MS, every call counted (no timing asserted)', async () => {
+    const order: string[] = [];
+    const a = (): void => void order.push('a');
+    const b = async (): Promise<void> => {
+      order.push('b');
+      await new Promise((r) => setTimeout(r, 1));
+    };
+    const [ta, tb] = await loopTimes([a, b], 2);
+    // runs of a, then of b, then of a, then of b
+    const runs = order.join('').match(/a+|b+/g)!;
+    expect(runs.map((r) => r[0])).toEqual(['a', 'b', 'a', 'b']);
+    expect(ta!.calls).toBe(order.filter((x) => x === 'a').length);
+    expect(tb!.calls).toBe(order.filter((x) => x === 'b').length);
+    // a batch of b lasts at least BATCH_MS, at ≥ 1 ms a call: at most BATCH_MS + 1 calls, at least 2
+    expect(runs[1]!.length).toBeLessThanOrEqual(BATCH_MS + 1);
+    expect(tb!.calls).toBeGreaterThanOrEqual(2);
+    for (const t of [ta!, tb!]) for (const v of [t.ms, t.callMs, t.cpuMs, t.faults]) expect(Number.isFinite(v) && v >= 0).toBe(true);
+    // the first-touch floor hands back a new buffer each call, the fill floor writes one
+    const ft = floorCall('first-touch', 8);
+    const x = ft(3) as Float64Array;
+    expect(x).not.toBe(ft(3));
+    expect([...x]).toEqual(new Array(8).fill(3));
+    expect(floorCall('fill', 8)(1)).toBeUndefined();
   });
 
   it("speed-ups over a peer's best mode; errors and floors are not peers", () => {
