@@ -146,8 +146,9 @@ function compilePlan(kind: 'jacobian' | 'hessian', expr: ExprLike, opts: DiffOpt
   if (!at || typeof at !== 'object') throw new InvalidArgumentError("'at' must be an object binding each name to a value");
   // no prototype: a bound `__proto__` is an ordinary entry, and `toString` is not bound unless given
   const env: Record<string, Mat> = Object.create(null) as Record<string, Mat>;
-  for (const k of Object.keys(at)) env[k] = checkValue(k, toMat(k, (at as Bindings)[k]!));
-  const { plan } = cachedPlanFor(expr, kind, opts, env, () => {
+  const names = Object.keys(at);
+  const mats = names.map((k) => (env[k] = checkValue(k, toMat(k, (at as Bindings)[k]!))));
+  const { plan } = cachedPlanFor(expr, kind, opts, names, mats, () => {
     const fn = check(toAst(expr), env);
     checkIntermediates(fn);
     const c: Compiled = { fn, env };

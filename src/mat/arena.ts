@@ -50,11 +50,11 @@ export function newF64(len: number): Float64Array {
   return depth > 0 ? arenaF64(len) : new Float64Array(len);
 }
 
-/** Runs `f` with `newF64` taking from the arena: only for work whose arrays stay inside the library. */
-export function withArena<T>(f: () => T): T {
+/** `f(arg)` with `newF64` taking from the arena: only for work whose arrays stay inside the library. */
+export function withArena<A, T>(f: (arg: A) => T, arg: A): T {
   depth++;
   try {
-    return f();
+    return f(arg);
   } finally {
     depth--;
   }

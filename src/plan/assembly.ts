@@ -182,9 +182,13 @@ export function entryValue(A: Assembly, row: number, col: number): number {
  * below the precision's largest value proves the written result finite without reading it back.
  */
 export function entryBound(A: Assembly): number {
-  if (A.add) return Infinity;
+  return A.add ? Infinity : termsBound(A.terms);
+}
+
+/** `entryBound` of the terms alone (an assembly's `add` tile left out). */
+export function termsBound(terms: readonly TermDescriptor[]): number {
   let sum = 0;
-  for (const t of A.terms) {
+  for (const t of terms) {
     let b = Math.max(1, Math.abs(t.alpha));
     for (const r of t.reads) b *= maxAbsOrOne(r.M.data);
     sum += b;

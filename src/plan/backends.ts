@@ -39,8 +39,16 @@ export async function withBackend<T>(choice: BackendChoice | undefined, work: (b
     return result;
   }
   choice ??= defaultChoice();
-  if (choice !== 'auto') checkBackendName(choice, true);
-  const order: BackendName[] = choice === 'auto' ? [...BACKEND_NAMES] : [choice];
+  if (choice !== 'auto') {
+    // a backend named explicitly runs there or throws
+    checkBackendName(choice, true);
+    const backend = await getBackend(choice);
+    const result = await work(backend);
+    onReport?.({ backend: choice, device: backend.device, skipped: [] });
+    return result;
+  }
+  // 'auto': the registry's order
+  const order: readonly BackendName[] = BACKEND_NAMES;
   const skipped: { backend: BackendName; reason: string }[] = [];
   /** set when a float32 result overflowed: only a float64 backend may run it */
   let needF64 = false;
@@ -58,7 +66,7 @@ export async function withBackend<T>(choice: BackendChoice | undefined, work: (b
       skipped.push({ backend: name, reason: 'float32 (the result overflowed float32)' });
       continue;
     }
-    if (choice === 'auto' && !last) {
+    if (!last) {
       // a backend the caller registered is their choice; a built-in one may decline 'auto'
       const why = isRegistered(name) ? undefined : backend.autoPassOver?.();
       if (why) {
@@ -72,7 +80,7 @@ export async function withBackend<T>(choice: BackendChoice | undefined, work: (b
       return result;
     } catch (e) {
       const overflowF32 = e instanceof NonFiniteError && e.precision === 'f32';
-      if (last || choice !== 'auto' || !(e instanceof DeviceLostError || e instanceof TooLargeError || overflowF32)) throw e;
+      if (last || !(e instanceof DeviceLostError || e instanceof TooLargeError || overflowF32)) throw e;
       if (overflowF32) {
         needF64 = true;
         skipped.push({ backend: name, reason: 'the float32 result had non-finite entries (overflow); re-ran in float64 on the CPU' });

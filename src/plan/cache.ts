@@ -49,13 +49,13 @@ function backendKey(b: unknown): string {
 /** 'd' for float64 data, 's' for float32. */
 const dtypeOf = (M: Mat): string => (M.data instanceof Float64Array ? 'd' : 's');
 
-/** The part of the key besides the expression: the call, its options and the bindings' names, shapes and dtypes. */
-export function planKey(kind: string, opts: KeyOptions, env: Readonly<Record<string, Mat>>): string {
+/**
+ * The part of the key besides the expression: the call, its options and the bindings' names,
+ * shapes and dtypes (`names`: env's names in order, `mats`: their values).
+ */
+export function planKey(kind: string, opts: KeyOptions, names: readonly string[], mats: readonly Mat[]): string {
   let key = `${kind}|${opts.wrt ?? ''}|${opts.layout ?? ''}|${opts.method ?? ''}|${backendKey(opts.backend)}|`;
-  for (const name in env) {
-    const M = env[name]!;
-    key += `${name}:${M.rows}x${M.cols}${dtypeOf(M)};`;
-  }
+  for (let i = 0; i < names.length; i++) key += `${names[i]}:${mats[i]!.rows}x${mats[i]!.cols}${dtypeOf(mats[i]!)};`;
   return key;
 }
 
@@ -65,30 +65,28 @@ export function planKey(kind: string, opts: KeyOptions, env: Readonly<Record<str
  */
 let last: { expr: unknown; kind: string; wrt?: string; layout?: string; method?: string; backend: unknown; names: string[]; shapes: number[]; f64: boolean[]; entry: CachedPlan } | undefined;
 
-function repeatsLast(expr: unknown, kind: string, opts: KeyOptions, env: Readonly<Record<string, Mat>>): CachedPlan | undefined {
+function repeatsLast(expr: unknown, kind: string, opts: KeyOptions, names: readonly string[], mats: readonly Mat[]): CachedPlan | undefined {
   const l = last;
   if (!l || l.expr !== expr || l.kind !== kind || l.wrt !== opts.wrt || l.layout !== opts.layout || l.method !== opts.method || l.backend !== opts.backend) return undefined;
-  let i = 0;
-  for (const name in env) {
-    const M = env[name]!;
-    if (l.names[i] !== name || l.shapes[2 * i] !== M.rows || l.shapes[2 * i + 1] !== M.cols || l.f64[i] !== M.data instanceof Float64Array) return undefined;
-    i++;
+  if (names.length !== l.names.length) return undefined;
+  for (let i = 0; i < names.length; i++) {
+    const M = mats[i]!;
+    if (l.names[i] !== names[i] || l.shapes[2 * i] !== M.rows || l.shapes[2 * i + 1] !== M.cols || l.f64[i] !== M.data instanceof Float64Array) return undefined;
   }
-  return i === l.names.length ? l.entry : undefined;
+  return l.entry;
 }
 
 /**
- * The cached plan of a call (`kind`: what is asked, e.g. 'jacobian'), or `build()`'s, remembered
- * (only when it succeeds); the key is `planKey`'s.
+ * The cached plan of a call (`kind`: what is asked, e.g. 'jacobian'; `names` and `mats`: the
+ * bindings in order), or `build()`'s, remembered (only when it succeeds); the key is `planKey`'s.
  */
-export function cachedPlanFor(expr: unknown, kind: string, opts: KeyOptions, env: Readonly<Record<string, Mat>>, build: () => CachedPlan): CachedPlan {
-  const again = repeatsLast(expr, kind, opts, env);
+export function cachedPlanFor(expr: unknown, kind: string, opts: KeyOptions, names: readonly string[], mats: readonly Mat[], build: () => CachedPlan): CachedPlan {
+  const again = repeatsLast(expr, kind, opts, names, mats);
   if (again) return again;
-  const entry = cachedPlan(expr, planKey(kind, opts, env), build);
+  const entry = cachedPlan(expr, planKey(kind, opts, names, mats), build);
   if (typeof expr === 'string' || (expr !== null && typeof expr === 'object')) {
-    const names = Object.keys(env);
-    const shapes = names.flatMap((k) => [env[k]!.rows, env[k]!.cols]);
-    last = { expr, kind, wrt: opts.wrt, layout: opts.layout, method: opts.method, backend: opts.backend, names, shapes, f64: names.map((k) => env[k]!.data instanceof Float64Array), entry };
+    const shapes = mats.flatMap((M) => [M.rows, M.cols]);
+    last = { expr, kind, wrt: opts.wrt, layout: opts.layout, method: opts.method, backend: opts.backend, names: [...names], shapes, f64: mats.map((M) => M.data instanceof Float64Array), entry };
   }
   return entry;
 }

@@ -4,7 +4,7 @@ import { TooLargeError } from '../errors.js';
 import type { Node } from '../expr/ast.js';
 import { Mat } from '../mat/mat.js';
 import { innerShape, type KronSym, type SymTerm } from '../diff/terms.js';
-import { assembleTerms, describeAssembly, entryBound } from './assembly.js';
+import { assembleTerms, describeAssembly, termsBound, type AssembleOptions } from './assembly.js';
 import { assertFiniteResult, readFinite } from './finite.js';
 import { evalLinear } from './linear.js';
 import { checkIntermediates } from './sizes.js';
@@ -81,6 +81,8 @@ export function runJacobian(plan: JacobianPlan, backend: Backend, primal: Primal
   }
 }
 
+const NO_OPTIONS: AssembleOptions = {};
+
 /**
  * The structured terms, one fused pass per group of terms that share an inner shape (terms of
  * a reshaped result, e.g. vec(A*X*B), index their output by their own p×q: the vec order is
@@ -92,24 +94,25 @@ function structured(plan: JacobianPlan, backend: Backend, primal: Primal, cols?:
   const { m, n } = plan.shape;
   const dense = plan.terms!.find((t) => t.kind === 'dense');
   let acc = dense ? forward(dense.tangent, plan, backend, primal) : undefined;
-  const groups = new Map<string, { shape: JacobianShape; terms: Term[] }>();
+  // groups in order of first appearance
+  const groups: { shape: JacobianShape; terms: Term[] }[] = [];
   for (const t of plan.terms!) {
     if (t.kind === 'dense') continue;
     const [p, q] = t.kind === 'kron' ? innerShape(t, m, n) : [plan.shape.p, plan.shape.q];
-    const key = `${p}x${q}`;
-    if (!groups.has(key)) groups.set(key, { shape: { m, n, p, q }, terms: [] });
-    groups.get(key)!.terms.push(materialize(t, primal, m, n));
+    let g = groups.find((x) => x.shape.p === p && x.shape.q === q);
+    if (!g) groups.push((g = { shape: { m, n, p, q }, terms: [] }));
+    g.terms.push(materialize(t, primal, m, n));
   }
-  if (groups.size === 0) groups.set('', { shape: plan.shape, terms: [] });
+  if (groups.length === 0) groups.push({ shape: plan.shape, terms: [] });
   let sum = dense ? Infinity : 0;
-  for (const { shape, terms } of groups.values()) {
-    const opts = { ...(acc && { add: acc }), ...(cols && { cols }) };
+  for (const { shape, terms } of groups) {
+    const opts: AssembleOptions = acc || cols ? { ...(acc && { add: acc }), ...(cols && { cols }) } : NO_OPTIONS;
     // On the CPU every pass writes into one buffer: the caller's, else the running sum itself
     // (accumulating in place), so a plan of several passes touches one output, not one per pass.
     const target = backend instanceof CpuBackend ? (into ?? (acc as CpuTensor | undefined)) : undefined;
     const A = describeAssembly(terms, shape, plan.layout, opts);
     // the passes add up: each bounds its own terms (the previous passes are its add tile)
-    if (bound) sum += entryBound({ ...A, add: null });
+    if (bound) sum += termsBound(A.terms);
     const out = target ? (backend as CpuBackend).assembleInto(A, target) : backend.assemble(A);
     if (acc && acc !== out) backend.dispose(acc);
     acc = out;

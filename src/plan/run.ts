@@ -46,7 +46,7 @@ export interface RunOptions {
 export function primalOf(env: Readonly<Record<string, Mat>>): Primal {
   const memo = new Map<Node, Mat>();
   const evaluate = (n: Node): Mat => evaluateNode(n, env, memo);
-  return (n) => memo.get(n) ?? withArena(() => evaluate(n));
+  return (n) => memo.get(n) ?? withArena(evaluate, n);
 }
 
 /** The numerator Jacobian J (pq×mn) in the requested layout: J itself, or D = Jᵀ. */

@@ -40,18 +40,18 @@ describe('arena', () => {
 
   it('newF64 takes from the arena only inside withArena, also after a throw', () => {
     expect(inArena(newF64(16))).toBe(false);
-    expect(withArena(() => inArena(newF64(16)))).toBe(true);
-    expect(withArena(() => withArena(() => inArena(newF64(16))))).toBe(true);
+    expect(withArena((len) => inArena(newF64(len)), 16)).toBe(true);
+    expect(withArena(() => withArena(() => inArena(newF64(16)), 0), 0)).toBe(true);
     expect(() =>
       withArena(() => {
         throw new Error('boom');
-      }),
+      }, 0),
     ).toThrow('boom');
     expect(inArena(newF64(16))).toBe(false);
     // a kernel a caller runs gets its own buffer
     const X = point(4, 1).X!;
     for (const M of [inv(X), transpose(X), matmul(X, X)]) expect(inArena(M.data)).toBe(false);
-    for (const M of withArena(() => [inv(X), transpose(X), matmul(X, X)])) expect(inArena(M.data)).toBe(true);
+    for (const M of withArena((Y) => [inv(Y), transpose(Y), matmul(Y, Y)], X)) expect(inArena(M.data)).toBe(true);
   });
 
   it('no result of the public API lives in the arena', async () => {

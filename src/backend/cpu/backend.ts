@@ -15,8 +15,17 @@ import type { Backend, Tensor } from '../backend.js';
 import { writeAssembly } from './assemble.js';
 import { BufferPool } from './pool.js';
 
+/** Pool bookkeeping on a tensor, kept by the CpuBackend of this module (outside the Tensor contract). */
+const owner = Symbol('owner');
+const disposed = Symbol('disposed');
+
 /** A batch of equally shaped column-major matrices; element (b, i, j) at `b·rows·cols + i + j·rows`. */
 export class CpuTensor implements Tensor {
+  /** The backend whose pool takes this buffer on dispose: the one that allocated it, until a read hands it to a Mat. */
+  [owner]: CpuBackend | null = null;
+  /** Disposed: its buffer may already hold another result. */
+  [disposed] = false;
+
   constructor(
     readonly batch: number,
     readonly rows: number,
@@ -67,10 +76,6 @@ export class CpuBackend implements Backend {
   readonly device = 'cpu (float64)';
 
   private readonly pool: BufferPool;
-  /** Tensors whose buffer this backend allocated and may recycle on dispose. */
-  private readonly owned = new WeakSet<CpuTensor>();
-  /** Disposed tensors. */
-  private readonly dead = new WeakSet<CpuTensor>();
 
   constructor(opts: CpuBackendOptions = {}) {
     const maxBytes = opts.poolBytes ?? 2 ** 30;
@@ -102,14 +107,14 @@ export class CpuBackend implements Backend {
   /** Wraps a buffer from `alloc` as a tensor this backend owns. */
   private own(batch: number, rows: number, cols: number, data: Float64Array): CpuTensor {
     const T = new CpuTensor(batch, rows, cols, data);
-    this.owned.add(T);
+    T[owner] = this;
     return T;
   }
 
   /** `asCpu`, and refuses a disposed tensor (its buffer may already hold another result). */
   private live(t: Tensor, what: string): CpuTensor {
     const T = asCpu(t, what);
-    if (this.dead.has(T)) throw new InvalidArgumentError(`${what}: the tensor (${desc(T)}) was disposed`);
+    if (T[disposed]) throw new InvalidArgumentError(`${what}: the tensor (${desc(T)}) was disposed`);
     return T;
   }
 
@@ -268,15 +273,18 @@ export class CpuBackend implements Backend {
       return Promise.reject(e as Error);
     }
     if (T.batch !== 1) return Promise.reject(new ShapeError(`read: expects a batch-1 tensor, got a batch of ${T.batch} ${fmtShape(shp(T))}`));
-    this.owned.delete(T);
+    if (T[owner] === this) T[owner] = null;
     return Promise.resolve(new Mat(T.rows, T.cols, T.data));
   }
 
   /** Gives the tensor's buffer to the pool, unless it was read (or is not this backend's); twice is a no-op. */
   dispose(t: Tensor): void {
-    if (!(t instanceof CpuTensor) || this.dead.has(t)) return;
-    this.dead.add(t);
-    if (this.owned.delete(t)) this.pool.give(t.data);
+    if (!(t instanceof CpuTensor) || t[disposed]) return;
+    t[disposed] = true;
+    if (t[owner] === this) {
+      t[owner] = null;
+      this.pool.give(t.data);
+    }
   }
 
   sync(): Promise<void> {
