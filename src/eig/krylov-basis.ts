@@ -5,6 +5,8 @@
  */
 import { gemmAcc } from '../mat/matmul.js';
 import { innerProducts } from '../mat/inner.js';
+import { Mat } from '../mat/mat.js';
+import { eigvalsh } from './dense.js';
 
 /** Reused scratch: Rᵀ packed (b×N) and Cᵀ (b×p) for `project`; grows, never shrinks. */
 let packed = new Float64Array(0);
@@ -65,6 +67,10 @@ function orthogonalizeAgainst(col: Float64Array, srcs: Float64Array[]): void {
  * O(N·b²) column operations. Declines (returns false) when a column is not clearly independent
  * of the others — a pivot below 1e-6 of its column's length, or below `small` — before changing R
  * in that pass, so R still spans the same columns.
+ * One pass leaves ‖QᵀQ − I‖ ≈ ‖δG‖·κ₂(G) (δG: the rounding of the computed Gram matrix G = RᵀR),
+ * the second ≈ ‖δG‖ again: where κ₂(G) ≤ ONE_PASS_COND the second pass is skipped (it would gain
+ * less than a factor ONE_PASS_COND on the rounding of its own Gram matrix). A Lanczos block is
+ * usually that well conditioned: R is the part of HV_blk orthogonal to the basis.
  */
 function choleskyQR(R: Float64Array, b: number, N: number, small: number, kernel?: BlockKernel, gram0?: Float64Array): boolean {
   const G = new Float64Array(b * b);
@@ -84,6 +90,7 @@ function choleskyQR(R: Float64Array, b: number, N: number, small: number, kernel
         }
       }
     }
+    const last = pass === 1 || b === 1 || conditionOf(G, b) <= ONE_PASS_COND;
     if (kernel) {
       // R ← R U⁻¹ as one product, U⁻¹ by back substitution (upper triangular, b×b)
       const W = new Float64Array(b * b);
@@ -96,6 +103,7 @@ function choleskyQR(R: Float64Array, b: number, N: number, small: number, kernel
         }
       }
       kernel.rightMultiply(b, W);
+      if (last) return true;
       continue;
     }
     // R ← R U⁻¹, column by column: R_c = (R_c − Σ_{i<c} U[i, c] R_i) / U[c, c]
@@ -110,8 +118,20 @@ function choleskyQR(R: Float64Array, b: number, N: number, small: number, kernel
       const inv = 1 / U[c + c * b]!;
       for (let r = 0; r < N; r++) R[col + r] = R[col + r]! * inv;
     }
+    if (last) return true;
   }
   return true;
+}
+
+/** Above this κ₂(RᵀR), CholQR makes its second pass. */
+const ONE_PASS_COND = 10;
+
+/** κ₂(G) = λ_max/λ_min of a symmetric positive definite b×b matrix (Infinity when λ_min ≤ 0). */
+function conditionOf(G: Float64Array, b: number): number {
+  const S = new Float64Array(b * b);
+  for (let c = 0; c < b; c++) for (let i = 0; i < b; i++) S[i + c * b] = 0.5 * (G[i + c * b]! + G[c + i * b]!);
+  const w = eigvalsh(new Mat(b, b, S));
+  return w[0]! > 0 ? w[b - 1]! / w[0]! : Infinity;
 }
 
 /**

@@ -51,6 +51,18 @@ describe('krylov-basis: block orthonormalisation against a basis', () => {
     }
   });
 
+  it('CholQR: a well-conditioned block is orthonormal after one pass, an ill-conditioned one (κ₂(RᵀR) ~ 1e8) after two, both to 1e-14', () => {
+    for (const eps of [0, 1e-4]) {
+      const R = gaussianBlock(N, 6, 8);
+      // eps > 0: column 1 = column 0 + eps·(a random direction): κ₂(RᵀR) about 1/eps²
+      if (eps > 0) for (let r = 0; r < N; r++) R[N + r] = R[r]! + eps * R[N + r]!;
+      project(R, V, N, 0, 12, 6, coef);
+      project(R, V, N, 0, 12, 6, coef);
+      expect(orthonormalizeFast(R, 6, V, N, 12, 0, mulberry32(9))).toBe(6);
+      for (let a = 0; a < 6; a++) for (let c = 0; c < 6; c++) expect(Math.abs(dot(R, a, R, c, N) - (a === c ? 1 : 0))).toBeLessThanOrEqual(1e-14);
+    }
+  });
+
   it('a dependent column declines CholQR2: the Gram–Schmidt path replaces it by a random direction orthogonal to all', () => {
     const R = gaussianBlock(N, 4, 6);
     project(R, V, N, 0, 12, 4, coef);
