@@ -233,6 +233,13 @@ export async function lanczos(apply: (V: Float64Array, b: number) => Promise<Flo
   let verifySteps = 0;
   /** Whether the last Rayleigh–Ritz step found every wanted pair within 1000·tol. */
   let nearly = false;
+  /**
+   * Near convergence, the block step at which to look again: half the steps the largest residual
+   * would need to reach the tolerance at the rate it fell since the previous look (at least one).
+   */
+  let steps = 0;
+  let checkAt = 0;
+  let lastLook: { step: number; worst: number } | null = null;
   /** The first column a new block's product couples to: the previous block, or L after a restart. */
   let localFrom = 0;
   /** Steps since the last full pass, and the period of full passes (see the block step). */
@@ -320,10 +327,13 @@ export async function lanczos(apply: (V: Float64Array, b: number) => Promise<Flo
     nextCols = jn >= N ? 0 : orthonormalizeFast(R, Math.min(bc, N - jn), V, N, jn, 1e-10 * normEst, rand, basis ?? undefined, K.G);
     next = R;
     if (jn < k) continue;
-    // The Rayleigh–Ritz step (a dense eigh of the active block of T) runs when a restart is due, and
-    // every step once the wanted pairs are within a factor 1000 of the tolerance: far from it, the
-    // residuals of the steps in between only serve progress reports.
-    const mustCheck = verifying || nearly || jn === N || nextCols === 0 || jn + nextCols > M || iterations + nextCols > maxIter;
+    // The Rayleigh–Ritz step (a dense eigh of the active block of T) runs when a restart is due, at
+    // the end of the verification cycle, and every step once the wanted pairs are within a factor
+    // 1000 of the tolerance: far from it, the residuals of the steps in between only serve progress
+    // reports (and inside the verification cycle, every wanted pair is locked).
+    steps++;
+    if (verifying) verifySteps++;
+    const mustCheck = (verifying ? false : nearly && steps >= checkAt) || jn === N || nextCols === 0 || jn + nextCols > M || iterations + nextCols > maxIter;
     if (!mustCheck) continue;
 
     // Rayleigh–Ritz on the active (unlocked) columns.
@@ -332,6 +342,13 @@ export async function lanczos(apply: (V: Float64Array, b: number) => Promise<Flo
     const bound = tol * normEst;
     let conv = act.pairs.map((q) => q.residual <= bound);
     nearly = act.pairs.every((q) => q.residual <= 1e3 * bound);
+    const worst = Math.max(0, ...act.pairs.map((q) => q.residual));
+    checkAt = steps + 1;
+    if (nearly && lastLook && worst > bound && worst < lastLook.worst && steps > lastLook.step) {
+      const rate = Math.pow(worst / lastLook.worst, 1 / (steps - lastLook.step));
+      checkAt = steps + Math.max(1, Math.floor(Math.log(bound / worst) / Math.log(rate) / 2));
+    }
+    lastLook = { step: steps, worst };
     const allSmall = conv.every(Boolean);
     opts.onProgress?.({ iterations, maxIter, converged: L + conv.filter(Boolean).length, wanted: k, values: sortedValues([...locked, ...act.pairs]) });
     const exhausted = jn === N || nextCols === 0;
@@ -342,7 +359,6 @@ export async function lanczos(apply: (V: Float64Array, b: number) => Promise<Flo
     }
     if (verifying) {
       // the cycle ends when the basis is full (at least two steps)
-      verifySteps++;
       if (verifySteps >= 2 && jn + nextCols > M) {
         // All k pairs are locked and a cycle from a fresh random block has run: did it find a Ritz value beyond them?
         const probe = wanted(L, kLo > 0 ? 1 : 0, kHi > 0 ? 1 : 0).theta;
