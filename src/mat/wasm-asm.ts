@@ -59,6 +59,7 @@ export const op = {
   i32Load: (offset = 0): number[] => [0x28, ...memarg(2, offset)],
   f64Load: (offset = 0): number[] => [0x2b, ...memarg(3, offset)],
   f64Store: (offset = 0): number[] => [0x39, ...memarg(3, offset)],
+  f64Add: [0xa0],
   f64Mul: [0xa2],
   v128Load: (offset = 0): number[] => [...simd(0x00), ...memarg(4, offset)],
   v128Store: (offset = 0): number[] => [...simd(0x0b), ...memarg(4, offset)],

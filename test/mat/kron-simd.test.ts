@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KronTerm } from '../../src/backend/backend.js';
 import { writeAssembly } from '../../src/backend/cpu/index.js';
-import { kronWrite } from '../../src/mat/columns.js';
+import { blockAdd, kronWrite } from '../../src/mat/columns.js';
 import { Mat } from '../../src/mat/index.js';
 import { kronColumnsSimd } from '../../src/mat/kron-simd.js';
 import { describeAssembly, entryValue } from '../../src/plan/assembly.js';
@@ -37,14 +37,14 @@ function trialColumns(r: () => number, xLen: number, yLen: number, count: number
   const size = o + count * R + 4;
   const out = new Float64Array(size).fill(NaN);
   const chunks: [number, number][] = [];
-  const ran = kronColumnsSimd(out, o, X, Y, xLen, yLen, xo, yo, g, count, (c0, c1) => chunks.push([c0, c1]));
+  const ran = kronColumnsSimd(out, o, X, Y, xLen, yLen, xo, yo, g, count, null, (c0, c1) => chunks.push([c0, c1]));
   return { X, Y, xo, yo, g, R, size, out, chunks, ran };
 }
 
 describe('kronColumnsSimd: out[o + c·R + a·yLen + b] = (g_c · X[xo_c + a]) · Y[yo_c + b]', () => {
   it('runs here (Node has WebAssembly SIMD), so the tests below exercise the kernel', () => {
     const out = new Float64Array(4);
-    expect(kronColumnsSimd(out, 0, Float64Array.of(2, 3), Float64Array.of(5, 7), 2, 2, Int32Array.of(0), Int32Array.of(0), Float64Array.of(-1), 1, () => {})).toBe(true);
+    expect(kronColumnsSimd(out, 0, Float64Array.of(2, 3), Float64Array.of(5, 7), 2, 2, Int32Array.of(0), Int32Array.of(0), Float64Array.of(-1), 1, null, () => {})).toBe(true);
     expect(Array.from(out)).toEqual([-10, -14, -15, -21]);
   });
 
@@ -65,6 +65,36 @@ describe('kronColumnsSimd: out[o + c·R + a·yLen + b] = (g_c · X[xo_c + a]) ·
         for (let a = 0; a < xLen; a++) for (let b = 0; b < yLen; b++) expect(t.out[o + c * t.R + a * yLen + b]).toBe(t.g[c]! * t.X[t.xo[c]! + a]! * t.Y[t.yo[c]! + b]!);
       }
       expect(t.chunks.flat()).toEqual([0, ...t.chunks.slice(1).flatMap(([c0]) => [c0, c0]), count]);
+    }
+  });
+
+  it('with a block term a column: out[o + c·R + p_c·yLen + b] += g2_c · Z[zo_c + b], the values of kronWrite then blockAdd bit for bit; no block where p_c < 0 or p_c ≥ xLen', () => {
+    const r = rng(11);
+    for (let trial = 0; trial < 300; trial++) {
+      const xLen = 1 + Math.floor(r() * 9);
+      const yLen = 1 + (trial % 19);
+      const count = 1 + Math.floor(r() * 7);
+      const o = Math.floor(r() * 4);
+      const X = Float64Array.from({ length: xLen * 2 + 3 }, () => r() * 2 - 1);
+      const Y = Float64Array.from({ length: yLen * 2 + 3 }, () => r() * 2 - 1);
+      const Z = Float64Array.from({ length: yLen * 3 + 2 }, () => r() * 2 - 1);
+      const xo = Int32Array.from({ length: count }, () => Math.floor(r() * (X.length - xLen + 1)));
+      const yo = Int32Array.from({ length: count }, () => Math.floor(r() * (Y.length - yLen + 1)));
+      const g = Float64Array.from({ length: count }, () => r() * 4 - 2);
+      // blocks anywhere in the column, none (negative), past the column (ignored)
+      const p = Int32Array.from({ length: count }, (_, c) => (c === 1 ? -1 : c === 2 ? xLen : Math.floor(r() * xLen)));
+      const zo = Int32Array.from({ length: count }, () => Math.floor(r() * (Z.length - yLen + 1)));
+      const g2 = Float64Array.from({ length: count }, (_, c) => (c === 3 ? 0 : r() * 4 - 2));
+      const R = xLen * yLen;
+      const size = o + count * R + 3;
+      const out = new Float64Array(size).fill(NaN);
+      expect(kronColumnsSimd(out, o, X, Y, xLen, yLen, xo, yo, g, count, { Z, p, zo, g: g2 }, () => {})).toBe(true);
+      const want = new Float64Array(size).fill(NaN);
+      for (let c = 0; c < count; c++) {
+        kronWrite(want, o + c * R, X, xo[c]!, xLen, Y, yo[c]!, yLen, g[c]!);
+        if (p[c]! >= 0 && p[c]! < xLen) blockAdd(want, o + c * R + p[c]! * yLen, Z, zo[c]!, yLen, g2[c]!);
+      }
+      for (let k = 0; k < size; k++) if (!Object.is(out[k], want[k])) expect([trial, k, out[k]]).toEqual([trial, k, want[k]]);
     }
   });
 
@@ -90,8 +120,8 @@ describe('kronColumnsSimd: out[o + c·R + a·yLen + b] = (g_c · X[xo_c + a]) ·
   it('nothing to write (no columns, an empty column): false, the buffer untouched', () => {
     const out = new Float64Array(3).fill(NaN);
     const X = Float64Array.of(1, 2);
-    expect(kronColumnsSimd(out, 0, X, X, 2, 2, new Int32Array(0), new Int32Array(0), new Float64Array(0), 0, () => {})).toBe(false);
-    expect(kronColumnsSimd(out, 0, X, X, 0, 2, Int32Array.of(0), Int32Array.of(0), Float64Array.of(1), 1, () => {})).toBe(false);
+    expect(kronColumnsSimd(out, 0, X, X, 2, 2, new Int32Array(0), new Int32Array(0), new Float64Array(0), 0, null, () => {})).toBe(false);
+    expect(kronColumnsSimd(out, 0, X, X, 0, 2, Int32Array.of(0), Int32Array.of(0), Float64Array.of(1), 1, null, () => {})).toBe(false);
     expect(out.every(Number.isNaN)).toBe(true);
   });
 });
@@ -107,10 +137,15 @@ describe('the writer with the SIMD kernel: the same values as the JavaScript ker
           // C scales the columns of a numerator Jacobian, S those of a denominator one: the lead's g
           const scale = layout === 'numerator' ? { C: rnd(n, n), S: null } : { C: null, S: rnd(n, n) };
           const lead: KronTerm = { kind: 'kron', alpha: -0.75, A: rnd(n, n), B: rnd(n, n), ...scale, transposed };
+          // an identity term adds to one block of each column (x1 pinned), the SIMD kernel's block term;
+          // with a per-column scale holding zeros, where nothing is added
           const ident: KronTerm = { kind: 'kron', alpha: 2, A: rnd(n, n), B: null, C: null, S: null, transposed: false };
+          const zeros = rnd(n, n);
+          zeros.data.forEach((_, k) => k % 3 === 0 && (zeros.data[k] = 0));
+          const scaled: KronTerm = { kind: 'kron', alpha: -0.5, A: rnd(n, n), B: null, ...(layout === 'numerator' ? { C: zeros, S: null } : { C: null, S: zeros }), transposed: false };
           const dense: KronTerm = { kind: 'kron', alpha: 1.25, A: rnd(n, n), B: rnd(n, n), C: null, S: null, transposed: !transposed };
           const shape = { m: n, n, p: n, q: n };
-          for (const terms of [[lead], [lead, ident], [lead, dense, ident]]) {
+          for (const terms of [[lead], [lead, ident], [lead, scaled], [lead, ident, dense, scaled], [lead, dense, ident]]) {
             const whole = describeAssembly(terms, shape, layout);
             for (let trial = 0; trial < 4; trial++) {
               const col0 = trial === 0 ? 0 : Math.floor(r() * whole.totalCols);

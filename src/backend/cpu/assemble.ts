@@ -223,15 +223,26 @@ function leadGroup(out: Float64Array, A: Assembly, T: ColumnTerm, cc: number, u:
   return step;
 }
 
-/** leadSimd's per-column X offsets, Y offsets and scales, reused across calls (grown as needed). */
+/** leadSimd's per-column offsets and scales of the lead and of a block term, reused across calls (grown as needed). */
 let simdXo = new Int32Array(0);
 let simdYo = new Int32Array(0);
 let simdG = new Float64Array(0);
+let blockP = new Int32Array(0);
+let blockZo = new Int32Array(0);
+let blockG = new Float64Array(0);
+
+/**
+ * Whether a term adds g·Y to one block of a column (x1 pinned to a column coordinate by an
+ * identity, Y over x0, no W): what the SIMD kernel adds itself (BlockTerms of mat/kron-simd.ts).
+ */
+const isBlockTerm = (T: ColumnTerm | GenericTerm): T is ColumnTerm => !T.generic && !T.free && T.X === null && T.Y !== null && T.W === null;
 
 /**
  * Writes the whole tile by the SIMD kernel: the lead term (X, Y non-null, no W) column by column,
- * each chunk of columns then receiving the other terms; false, writing nothing, where the kernel
- * does not run (then the JavaScript kernels do).
+ * then the first other term if it is a block term (isBlockTerm), by the kernel too, then each
+ * chunk of columns receiving the rest, in the order of `terms` (so the sums are those of the
+ * JavaScript path, bit for bit). False, writing nothing, where the kernel does not run (then the
+ * JavaScript kernels do).
  */
 function leadSimd(out: Float64Array, A: Assembly, T: ColumnTerm, terms: readonly (ColumnTerm | GenericTerm)[]): boolean {
   const { col0, count, ext } = A;
@@ -242,7 +253,12 @@ function leadSimd(out: Float64Array, A: Assembly, T: ColumnTerm, terms: readonly
     simdXo = new Int32Array(count);
     simdYo = new Int32Array(count);
     simdG = new Float64Array(count);
+    blockP = new Int32Array(count);
+    blockZo = new Int32Array(count);
+    blockG = new Float64Array(count);
   }
+  const B = terms[0] && isBlockTerm(terms[0]) ? terms[0] : null;
+  const rest = B ? terms.slice(1) : terms;
   for (let cc = 0; cc < count; cc++) {
     const col = col0 + cc;
     const u = col % U;
@@ -250,9 +266,17 @@ function leadSimd(out: Float64Array, A: Assembly, T: ColumnTerm, terms: readonly
     simdXo[cc] = (T.xSel === Y0 ? u : v) * xLen;
     simdYo[cc] = (T.ySel === Y0 ? u : v) * yLen;
     simdG[cc] = T.G ? T.alpha * T.G[col]! : T.alpha;
+    if (B) {
+      // as kronColumn: no block where the scale is 0 (nothing added, not even 0·Z)
+      const g = B.G ? B.alpha * B.G[col]! : B.alpha;
+      blockP[cc] = g === 0 ? -1 : B.xSel === Y0 ? u : v;
+      blockZo[cc] = (B.ySel === Y0 ? u : v) * yLen;
+      blockG[cc] = g;
+    }
   }
-  return kronColumnsSimd(out, 0, T.X!, T.Y!, xLen, yLen, simdXo, simdYo, simdG, count, (c0, c1) => {
-    for (let cc = c0; cc < c1; cc++) addTerms(out, A, terms, cc);
+  const blocks = B ? { Z: B.Y!, p: blockP, zo: blockZo, g: blockG } : null;
+  return kronColumnsSimd(out, 0, T.X!, T.Y!, xLen, yLen, simdXo, simdYo, simdG, count, blocks, (c0, c1) => {
+    for (let cc = c0; cc < c1; cc++) addTerms(out, A, rest, cc);
   });
 }
 
