@@ -1,14 +1,20 @@
 /**
  * The SIMD Kronecker column kernel (src/mat/kron-simd.ts) against the JavaScript column kernel
- * kronWrite, bit for bit, and against the entry formula; and the CPU writer with the kernel against
+ * kronWrite, bit for bit, and against the entry formula; the CPU writer with the kernel against
  * the writer without it, against the descriptor's entry formula and against the dense Kronecker
- * product built independently (test/helpers/kron-dense.ts).
+ * product built independently (test/helpers/kron-dense.ts); and the public API with `out` at odd
+ * and small n against the closed forms and finite differences.
  */
 import { describe, expect, it } from 'vitest';
+import { hessian, jacobian } from '../../src/api.js';
 import type { KronTerm } from '../../src/backend/backend.js';
 import { writeAssembly } from '../../src/backend/cpu/index.js';
 import { blockAdd, kronWrite } from '../../src/mat/columns.js';
 import { Mat } from '../../src/mat/index.js';
+import { commutation, kron } from '../../src/mat/kron.js';
+import { inv } from '../../src/mat/lu.js';
+import { matmul } from '../../src/mat/matmul.js';
+import { add, scale, transpose } from '../../src/mat/ops.js';
 import { kronColumnsSimd } from '../../src/mat/kron-simd.js';
 import { describeAssembly, entryValue } from '../../src/plan/assembly.js';
 import { materializeKronDense } from '../helpers/kron-dense.js';
@@ -189,4 +195,37 @@ describe('the writer with the SIMD kernel: the same values as the JavaScript ker
       for (let k = 0; k < got.length; k++) expect(got[k]).toBeCloseTo(ref.data[k]!, 13);
     }
   });
+});
+
+describe('jacobian and hessian with out (the SIMD writer) against closed forms and finite differences', () => {
+  const point = (n: number): Record<string, Mat> => {
+    const X = Mat.random(n, n, { seed: 100 + n });
+    for (let i = 0; i < n; i++) X.data[i + i * n]! += n;
+    return { X, A: Mat.random(n, n, { seed: 200 + n }), B: Mat.random(n, n, { seed: 300 + n }) };
+  };
+  const close = (got: Mat, want: Mat, tol: number): void => {
+    expect([got.rows, got.cols]).toEqual([want.rows, want.cols]);
+    const scaleOf = Math.max(1, ...Array.from(want.data, Math.abs));
+    for (let k = 0; k < want.size; k++) if (Math.abs(got.data[k]! - want.data[k]!) > tol * scaleOf) expect([k, got.data[k]]).toEqual([k, want.data[k]]);
+  };
+  for (const n of [1, 5, 8, 13]) {
+    it(`n = ${n}: A·X·B is Bᵀ⊗A, inv(X) is −X⁻ᵀ⊗X⁻¹, the Hessian of logdet(X) + tr(XᵀAX) is −K(X⁻ᵀ⊗X⁻¹) + I⊗(A + Aᵀ); each also against finite differences`, async () => {
+      const at = point(n);
+      const { X, A, B } = at as { X: Mat; A: Mat; B: Mat };
+      const Xi = inv(X);
+      const buf = (): Mat => new Mat(n * n, n * n, new Float64Array(n ** 4).fill(NaN));
+      const cases: [string, boolean, Mat][] = [
+        ['A*X*B', false, kron(transpose(B), A)],
+        ['inv(X)', false, scale(kron(transpose(Xi), Xi), -1)],
+        ["logdet(X) + tr(X'*A*X)", true, add(scale(matmul(commutation(n, n), kron(transpose(Xi), Xi)), -1), kron(Mat.eye(n), add(A, transpose(A))))],
+      ];
+      for (const [expr, isHessian, closed] of cases) {
+        const opts = { wrt: 'X', at, backend: 'cpu' as const, ...(isHessian ? {} : { layout: 'numerator' as const }) };
+        const got = isHessian ? await hessian(expr, { ...opts, out: buf() }) : await jacobian(expr, { ...opts, out: buf() });
+        close(got, closed, 1e-12);
+        const fd = isHessian ? await hessian(expr, { ...opts, method: 'fd' }) : await jacobian(expr, { ...opts, method: 'fd' });
+        close(got, fd, 1e-5);
+      }
+    });
+  }
 });
