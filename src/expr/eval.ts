@@ -51,6 +51,11 @@ export function evaluateExpr(e: ExprLike, env: Readonly<Record<string, Mat>>): M
  * Pass the same `memo` to several calls to share their common subexpressions.
  */
 export function evaluateNode(node: Node, env: Readonly<Record<string, Mat>>, memo: Map<Node, Mat> = new Map()): Mat {
+  return evaluator(env, memo)(node);
+}
+
+/** `evaluateNode` as a function of the node, for many nodes evaluated with one `memo`. */
+export function evaluator(env: Readonly<Record<string, Mat>>, memo: Map<Node, Mat>): (node: Node) => Mat {
   const vars = new Map<string, Mat>();
   const go = (n: Node): Mat => {
     let r = memo.get(n);
@@ -61,7 +66,7 @@ export function evaluateNode(node: Node, env: Readonly<Record<string, Mat>>, mem
     }
     return r;
   };
-  return go(node);
+  return go;
 }
 
 function assertFiniteResult(n: Node, r: Mat): void {

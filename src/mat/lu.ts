@@ -63,7 +63,7 @@ function scratch(slot: 0 | 1, len: number): Float64Array {
 export function lu(X: Mat, what = 'lu'): LU {
   if (X.rows !== X.cols) throw new NotSquareError(what, X.shape);
   const n = X.rows;
-  const w = factorize(X, what, 0);
+  const w = factorize(X, what, 0, true);
   const a = new Float64Array(n * n);
   if (w.ld === n) a.set(w.a.subarray(0, n * n));
   else for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) a[i + j * n] = w.a[i + j * w.ld]!;
@@ -86,7 +86,12 @@ interface Factors extends Omit<LU, 'lu'> {
   readonly rhs: number;
 }
 
-function factorize(X: Mat, what: string, rhsCols: number): Factors {
+/** The interchanges and row order of factors that never leave the call, reused (exactly n long). */
+let scratchPiv = new Int32Array(0);
+let scratchPerm = new Int32Array(0);
+
+/** `own`: piv and perm of their own (lu hands them out), else reused arrays. */
+function factorize(X: Mat, what: string, rhsCols: number, own = false): Factors {
   if (X.rows !== X.cols) throw new NotSquareError(what, X.shape);
   const n = X.rows;
   let ws: ReturnType<typeof simdWorkspace> = null;
@@ -106,11 +111,15 @@ function factorize(X: Mat, what: string, rhsCols: number): Factors {
   const norm1 = copyNorm1(a, X.data, n, ld);
   if (!Number.isFinite(norm1)) assertFiniteFlat(`${what}: input`, X.data, n);
   if (ld > n) a.fill(0, n * ld, ld * ld);
-  const piv = new Int32Array(n);
+  if (!own && scratchPiv.length !== n) {
+    scratchPiv = new Int32Array(n);
+    scratchPerm = new Int32Array(n);
+  }
+  const piv = own ? new Int32Array(n) : scratchPiv;
   const st: PivotStats = { minPivot: Infinity, exactlySingular: false };
   factorInPlace(a, n, ld, piv, st, simd ?? undefined);
   // perm from the interchanges: row k of P X is row perm[k] of X.
-  const perm = new Int32Array(n);
+  const perm = own ? new Int32Array(n) : scratchPerm;
   for (let i = 0; i < n; i++) perm[i] = i;
   let sign: 1 | -1 = 1;
   for (let k = 0; k < n; k++) {

@@ -15,7 +15,7 @@
  * reads S, A, C, B (a null A or B is the identity: a delta [k = a] or [b = l]), and an outer
  * term J = α·vec(U)vec(V)ᵀ reads U[k,l] and V[i,j] (U, V reshaped to F's and X's shapes).
  */
-import type { Backend, JacobianShape, Layout, Tensor, Term } from '../backend/backend.js';
+import type { Backend, JacobianShape, KronTerm, Layout, Tensor, Term } from '../backend/backend.js';
 import { desc, shp } from '../backend/checks.js';
 import { InvalidArgumentError, ShapeError, fmtShape } from '../errors.js';
 import { arenaF64 } from '../mat/arena.js';
@@ -72,9 +72,7 @@ export interface AssembleOptions {
 /** Resolves and validates an assembly; every error a backend could meet is raised here. */
 export function describeAssembly(terms: readonly Term[], shape: JacobianShape, layout: Layout, opts: AssembleOptions = {}): Assembly {
   const { m, n, p, q } = shape;
-  for (const d of [m, n, p, q]) {
-    if (!Number.isInteger(d) || d < 0) throw new InvalidArgumentError(`assemble: shape must be non-negative integers, got m=${m}, n=${n}, p=${p}, q=${q}`);
-  }
+  if (!isCount(m) || !isCount(n) || !isCount(p) || !isCount(q)) throw new InvalidArgumentError(`assemble: shape must be non-negative integers, got m=${m}, n=${n}, p=${p}, q=${q}`);
   if (layout !== 'numerator' && layout !== 'denominator') throw new InvalidArgumentError(`assemble: unknown layout '${String(layout)}'`);
   const numerator = layout === 'numerator';
   const rows = numerator ? p * q : m * n;
@@ -102,12 +100,13 @@ export function describeAssembly(terms: readonly Term[], shape: JacobianShape, l
     if (term.kind !== 'kron') throw new InvalidArgumentError(`assemble: unknown term kind '${String((term as { kind: unknown }).kind)}'`);
     const t = term.transposed;
     const [a, b]: readonly [Coord, Coord] = t ? [J, I] : [I, J];
-    const [ka, kb] = t ? [n, m] : [m, n];
-    const why = `(F is ${p}×${q}, X is ${m}×${n}${t ? ', transposed' : ''})`;
-    checkFactor('A', term.A, p, ka, p === ka, `p = ${t ? 'n' : 'm'} ${why}`);
-    checkFactor('B', term.B, kb, q, kb === q, `q = ${t ? 'm' : 'n'} ${why}`);
-    checkFactor('C', term.C, ka, kb, true, '');
-    checkFactor('S', term.S, p, q, true, '');
+    const ka = t ? n : m;
+    const kb = t ? m : n;
+    if ((term.A === null && p !== ka) || (term.B === null && kb !== q)) throw missingIdentity(term, shape);
+    checkFactor('A', term.A, p, ka);
+    checkFactor('B', term.B, kb, q);
+    checkFactor('C', term.C, ka, kb);
+    checkFactor('S', term.S, p, q);
     const reads: FactorRead[] = [];
     const deltas: Delta[] = [];
     if (term.S) reads.push({ M: term.S, row: K, col: L });
@@ -220,11 +219,18 @@ function reshaped(M: Mat, rows: number, cols: number): Mat {
 /** Deltas name the output-row coordinate first. */
 const rowFirst = (u: Coord, v: Coord): Delta => (isRowCoord(u) ? { a: u, b: v } : { a: v, b: u });
 
-function checkFactor(what: string, M: Mat | null, rows: number, cols: number, nullOk: boolean, nullWhy: string): void {
-  if (M === null) {
-    if (!nullOk) throw new ShapeError(`assemble: ${what} = I needs ${nullWhy}`);
-    return;
-  }
+const isCount = (d: number): boolean => Number.isInteger(d) && d >= 0;
+
+/** The error of a Kronecker term whose identity factor (A or B null) is not square: A = I needs p = m (n transposed), B = I needs q = n (m). */
+function missingIdentity(term: KronTerm, { m, n, p, q }: JacobianShape): ShapeError {
+  const t = term.transposed;
+  const dims = `(F is ${p}×${q}, X is ${m}×${n}${t ? ', transposed' : ''})`;
+  return term.A === null && p !== (t ? n : m) ? new ShapeError(`assemble: A = I needs p = ${t ? 'n' : 'm'} ${dims}`) : new ShapeError(`assemble: B = I needs q = ${t ? 'm' : 'n'} ${dims}`);
+}
+
+/** A factor (null: an identity, checked by missingIdentity) must be rows×cols. */
+function checkFactor(what: string, M: Mat | null, rows: number, cols: number): void {
+  if (M === null) return;
   if (M.rows !== rows || M.cols !== cols) {
     throw new ShapeError(`assemble: ${what} is ${fmtShape(M.shape)}, expected ${rows}×${cols}`, [M.shape, [rows, cols]]);
   }

@@ -10,7 +10,7 @@ import { assertFiniteResult, readFinite } from './finite.js';
 import { withConditionReport } from './condition.js';
 import { naming } from './derivdomain.js';
 import type { Node } from '../expr/ast.js';
-import { evaluateNode } from '../expr/eval.js';
+import { evaluator } from '../expr/eval.js';
 import { withArena } from '../mat/arena.js';
 import { Mat } from '../mat/mat.js';
 import { maxAbsDiff, relError, transpose } from '../mat/ops.js';
@@ -45,7 +45,7 @@ export interface RunOptions {
  */
 export function primalOf(env: Readonly<Record<string, Mat>>): Primal {
   const memo = new Map<Node, Mat>();
-  const evaluate = (n: Node): Mat => evaluateNode(n, env, memo);
+  const evaluate = evaluator(env, memo);
   return (n) => memo.get(n) ?? withArena(evaluate, n);
 }
 

@@ -185,4 +185,34 @@ describe('inv / solve', () => {
     expect(() => inv(Mat.from([[Infinity]]))).toThrow(/non-finite entry Infinity at \(1, 1\)/);
     expect(() => solve(Mat.eye(2), Mat.col([1, NaN]))).toThrow(NonFiniteError);
   });
+
+  it("lu's interchanges are its own: later inv, solve, det and logdet (which reuse theirs) never change them", () => {
+    const shifted = (n: number, seed: number): Mat => {
+      const M = Mat.random(n, n, { seed });
+      for (let i = 0; i < n; i++) M.data[i + i * n]! += n;
+      return M;
+    };
+    const X = Mat.random(5, 5, { seed: 41 });
+    const F = lu(X);
+    const piv = [...F.piv];
+    const perm = [...F.perm];
+    for (const n of [5, 3, 5, 7]) {
+      const Y = Mat.random(n, n, { seed: 40 + n });
+      const Z = shifted(n, 50 + n);
+      const Yi = inv(Y);
+      expectClose(matmul(Y, Yi), Mat.eye(n), 1e-9);
+      expect(logdet(Z)).toBeCloseTo(Math.log(det(Z)), 10);
+      expectClose(matmul(Y, solve(Y, Z)), Z, 1e-9);
+    }
+    expect([...F.piv]).toEqual(piv);
+    expect([...F.perm]).toEqual(perm);
+    // and they still reproduce X: P X = L U
+    const { n, lu: LU } = F;
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let k = 0; k <= Math.min(i, j); k++) s += (k === i ? 1 : LU.data[i + k * n]!) * LU.data[k + j * n]!;
+        expect(s).toBeCloseTo(X.data[F.perm[i]! + j * n]!, 12);
+      }
+  });
 });
