@@ -19,13 +19,15 @@
 import { I32, Locals, V128, assemble, op } from './wasm-asm.js';
 
 /**
+ * The module's bytes (under 4 KiB, the most a browser compiles synchronously on its main thread;
+ * past it, or without SIMD, the JavaScript kernels run). Its one function,
  * kronCols(count, xb, y8b, y2b, yb, tab, dst): for each of `count` (≥ 1) columns, a 32-byte entry
  * of the table at `tab`: i32 byte address of X_c, i32 byte address of Y_c, f64 g_c, i32 byte offset
  * of the block term's block within the column (negative: none), i32 byte address of Z_c, f64 g2_c.
  * The column's xLen·yLen entries go to `dst` onwards, the columns one after another. xb = 8·xLen
  * (> 0), yb = 8·yLen, y8b and y2b: yb rounded down to 64 and to 16 bytes (eight and two entries).
  */
-function kronColumnsKernel(): Uint8Array<ArrayBuffer> {
+export function kronColumnsModule(): Uint8Array<ArrayBuffer> {
   const L = new Locals(['count', 'xb', 'y8b', 'y2b', 'yb', 'tab', 'dst']);
   L.declare(I32, 'c', 't', 'd', 'xp', 'xe', 'yo', 'yp', 'y8e', 'y2e', 'ye', 'cs', 'q', 'zp', 'z2e', 'ze');
   L.declare(V128, 'g', 'h', 'g2');
@@ -94,7 +96,7 @@ function instance(): typeof state {
   state = null;
   try {
     if (typeof WebAssembly !== 'object') return state;
-    const bytes = kronColumnsKernel();
+    const bytes = kronColumnsModule();
     if (!WebAssembly.validate(bytes)) return state;
     const memory = new WebAssembly.Memory({ initial: 1 });
     const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });

@@ -15,7 +15,7 @@ import { commutation, kron } from '../../src/mat/kron.js';
 import { inv } from '../../src/mat/lu.js';
 import { matmul } from '../../src/mat/matmul.js';
 import { add, scale, transpose } from '../../src/mat/ops.js';
-import { kronColumnsSimd } from '../../src/mat/kron-simd.js';
+import { kronColumnsModule, kronColumnsSimd } from '../../src/mat/kron-simd.js';
 import { describeAssembly, entryValue } from '../../src/plan/assembly.js';
 import { materializeKronDense } from '../helpers/kron-dense.js';
 
@@ -48,6 +48,12 @@ function trialColumns(r: () => number, xLen: number, yLen: number, count: number
 }
 
 describe('kronColumnsSimd: out[o + c·R + a·yLen + b] = (g_c · X[xo_c + a]) · Y[yo_c + b]', () => {
+  it('the module validates and is small enough for a synchronous compile in a browser (< 4 KiB)', () => {
+    const bytes = kronColumnsModule();
+    expect(WebAssembly.validate(bytes)).toBe(true);
+    expect(bytes.length).toBeLessThan(4096);
+  });
+
   it('runs here (Node has WebAssembly SIMD), so the tests below exercise the kernel', () => {
     const out = new Float64Array(4);
     expect(kronColumnsSimd(out, 0, Float64Array.of(2, 3), Float64Array.of(5, 7), 2, 2, Int32Array.of(0), Int32Array.of(0), Float64Array.of(-1), 1, null, () => {})).toBe(true);
