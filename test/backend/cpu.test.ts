@@ -476,6 +476,24 @@ describe('CpuBackend buffer pool: ownership', () => {
     expect(own.every((v) => v === 1)).toBe(true);
   });
 
+  it("a tensor disposed through another CPU backend is dead for both, and enters neither one's pool", async () => {
+    const b1 = new CpuBackend();
+    const b2 = new CpuBackend();
+    const t = b1.upload(Mat.random(30, 30, { seed: 8 }));
+    b2.dispose(t);
+    expect(() => b1.scale(t, 2)).toThrow(/was disposed/);
+    await expect(b1.read(t)).rejects.toThrow(/was disposed/);
+    b1.dispose(t); // already disposed: a no-op
+    expect(b1.poolStats().buffers).toBe(0);
+    expect(b2.poolStats().buffers).toBe(0);
+    // a tensor read into a Mat is no longer its backend's: disposing it frees nothing
+    const u = b1.upload(Mat.random(30, 30, { seed: 9 }));
+    const M = await b1.read(u);
+    b1.dispose(u);
+    expect(b1.poolStats().buffers).toBe(0);
+    expect(b1.upload(Mat.zeros(30, 30)).data).not.toBe(M.data);
+  });
+
   it('the pool respects its caps, evicting the least recently freed buffers, and poolBytes 0 turns it off', () => {
     const b = new CpuBackend({ poolPerSize: 2, poolBytes: 3 * 8000 + 8 });
     const ts = Array.from({ length: 4 }, () => b.upload(Mat.zeros(1000, 1)));

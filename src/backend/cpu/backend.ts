@@ -67,8 +67,9 @@ export interface CpuBackendOptions {
  * Ownership rules of the pool: a tensor made by this backend owns its buffer until it is disposed
  * (the buffer goes to the pool) or read (the buffer becomes the returned Mat's data, forever: that
  * tensor's later dispose frees nothing, so a user's Mat is never overwritten). Disposing twice is a
- * no-op; using or reading a disposed tensor throws. Tensors built directly with `new CpuTensor` never
- * enter the pool.
+ * no-op; using or reading a disposed tensor throws (disposed through any CPU backend: the state is
+ * the tensor's; only the backend that made it takes its buffer). Tensors built directly with
+ * `new CpuTensor` never enter the pool.
  */
 export class CpuBackend implements Backend {
   readonly name = 'cpu' as const;
