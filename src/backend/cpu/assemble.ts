@@ -30,6 +30,13 @@ const TOUCH_BYTES = 16 * 2 ** 20;
  * slower at 20–40 MiB (n = 40–48).
  */
 const SIMD_BYTES = 8 * 2 ** 20;
+/**
+ * ... in columns of at least this many entries: shorter ones cost the kernel more (its table entry
+ * and loops a column) than the JavaScript kernels, and its table would grow with the column count
+ * (a tile of a million one-entry columns). 4096 columns of 1, 4, 8 and 16 entries, side by side:
+ * 86, 94, 102 and 105 µs by the kernel against 74, 84, 99 and 131 µs in JavaScript.
+ */
+const SIMD_MIN_ROWS = 16;
 
 /** A term in the column form above. */
 interface ColumnTerm {
@@ -61,8 +68,8 @@ interface GenericTerm {
  * contribution while the column is in cache.
  * `fresh`: `out` is a new zero-filled buffer never written (its pages not yet faulted in), so
  * nothing is zeroed and nothing read before it is written; otherwise its contents are arbitrary.
- * `simd`: an output of up to SIMD_BYTES has its lead term written by the SIMD kernel (leadSimd)
- * where the engine runs it; false keeps the JavaScript kernels (the same values, bit for
+ * `simd`: an output of up to SIMD_BYTES, in columns of at least SIMD_MIN_ROWS, has its lead term
+ * written by the SIMD kernel (leadSimd) where the engine runs it; false keeps the JavaScript kernels (the same values, bit for
  * bit: the tests compare the two).
  */
 export function writeAssembly(A: Assembly, out: Float64Array, fresh: boolean, add: Float64Array | null, simd = true): Float64Array {
@@ -81,7 +88,7 @@ export function writeAssembly(A: Assembly, out: Float64Array, fresh: boolean, ad
   const touch = !fresh && !inCache;
   // a small output has the lead written by the SIMD kernel (mat/kron-simd.ts), the other terms of
   // each chunk of its columns added right after the chunk
-  if (simd && lead && !lead.W && 8 * R * count <= SIMD_BYTES && leadSimd(out, A, lead, prepared)) return out;
+  if (simd && lead && !lead.W && R >= SIMD_MIN_ROWS && 8 * R * count <= SIMD_BYTES && leadSimd(out, A, lead, prepared)) return out;
   let zeroed = fresh;
   if (!zeroed && !add && !lead && inCache) {
     out.fill(0, 0, R * count);
