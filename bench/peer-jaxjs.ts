@@ -1,10 +1,10 @@
 /**
  * The JavaScript peer, measured in the same run: jax-js (`@jax-js/jax`) Jacobians and Hessians of
  * the benchmark maps through its generic `jacrev`/`jacfwd`/`hessian` on flattened inputs, timed
- * like matjac (median wall time, result ready on the device). jax-js cannot jit inv/slogdet
+ * like matjac (the loop of `loopTimes`: median batch of back-to-back calls, result ready on the device). jax-js cannot jit inv/slogdet
  * (triangular_solve), so those run un-jitted, as in ../shared/gpu/peer-jaxjs.mjs.
  */
-import { warmUp, type BenchRow } from './rows.js';
+import { loopTimes, warmUp, type BenchRow } from './rows.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 /**
@@ -54,24 +54,25 @@ export async function runJaxJs(backend: 'wasm' | 'webgpu', sizes: readonly numbe
       for (const [mode, g0] of modes) {
         const g = /inv|logdet/.test(map) ? g0 : jax.jit(g0);
         try {
-          let J: any;
           await warmUp(async () => {
             const W = g(X.ref);
             await W.blockUntilReady();
             W.dispose?.();
           });
-          const ts: number[] = [];
-          for (let r = 0; r < reps; r++) {
-            const t0 = performance.now();
-            J = g(X.ref);
-            await J.blockUntilReady();
-            ts.push(performance.now() - t0);
-            J.dispose?.();
-          }
-          ts.sort((a, b) => a - b);
-          log({ lib: `jax-js(${backend})`, map, mode, n, ms: ts[ts.length >> 1]!, outBytes: n ** 4 * 4 });
-          if (ts[0]! > maxMs) tooSlow.add(map);
-          if (!last.has(map) || last.get(map)!.n !== n || ts[0]! < last.get(map)!.ms) last.set(map, { n, ms: ts[0]! });
+          // timed as matjac's rows are: a loop's batches of back-to-back calls (loopTimes)
+          const [t] = await loopTimes(
+            [
+              async () => {
+                const J = g(X.ref);
+                await J.blockUntilReady();
+                J.dispose?.();
+              },
+            ],
+            reps,
+          );
+          log({ lib: `jax-js(${backend})`, map, mode, n, ms: t!.ms, callMs: t!.callMs, cpuMs: t!.cpuMs, outBytes: n ** 4 * 4 });
+          if (t!.callMs > maxMs) tooSlow.add(map);
+          if (!last.has(map) || last.get(map)!.n !== n || t!.callMs < last.get(map)!.ms) last.set(map, { n, ms: t!.callMs });
         } catch (e) {
           log({ lib: `jax-js(${backend})`, map, mode, n, error: String(e).slice(0, 160) });
         }
