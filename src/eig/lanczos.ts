@@ -282,8 +282,8 @@ export async function lanczos(apply: (V: Float64Array, b: number) => Promise<Flo
     // which rounding grows fastest) runs every step. A further full pass when a column lost most of
     // its length.
     const jn = j + bc;
-    const orth = (from: number, to: number): Float64Array => {
-      const C = basis ? basis.project(from, to, bc, coef) : project(R, V, N, from, to, bc, coef);
+    /** T[i, col] += C for the coefficients C of rows [from, to) (the SIMD basis's or the JavaScript pass's). */
+    const record = (from: number, to: number, C: Float64Array): void => {
       const p = to - from;
       for (let c = 0; c < bc; c++) {
         const col = j + c;
@@ -295,28 +295,38 @@ export async function lanczos(apply: (V: Float64Array, b: number) => Promise<Flo
           T[col + i * ld] = v;
         }
       }
+    };
+    const orth = (from: number, to: number): Float64Array => {
+      const C = basis ? basis.project(from, to, bc, coef) : project(R, V, N, from, to, bc, coef);
+      record(from, to, C);
       return C;
     };
-    orth(localFrom, jn);
-    const full = localFrom > L && ++sinceFull >= every;
-    const Cfull = full ? orth(0, jn) : null;
-    if (!full && L > 0) orth(0, L);
-    if (localFrom <= L) sinceFull = 0;
     const gramOfR = (): Float64Array => (basis ? basis.gram(bc, new Float64Array(bc * bc)) : innerProducts(new Float64Array(bc * bc), R, 0, R, 0, N, bc, bc));
+    orth(localFrom, jn);
+    if (L > 0 && localFrom > L) orth(0, L);
+    if (localFrom <= L) sinceFull = 0;
     K.G = gramOfR();
-    if (wNorms.some((w0, c) => Math.sqrt(Math.max(0, K.G[c + c * bc]!)) < 1e-3 * w0)) {
-      orth(0, jn);
-      K.G = gramOfR();
-    }
-    if (Cfull) {
-      // the loss found against the columns the local passes left alone
+    if (localFrom > L && ++sinceFull >= every) {
+      // The full pass: its coefficients against all of V measure the loss of orthogonality
+      // (relative to each column's length); applied only when some reach LOSS/100 (below that,
+      // subtracting them changes R by less than the orthogonality kept anyway).
+      const C = basis ? basis.coefficients(0, jn, bc, coef) : project(R, V, N, 0, jn, bc, coef);
       let loss = 0;
       for (let c = 0; c < bc; c++) {
         const rn = Math.sqrt(K.G[c + c * bc]!);
-        for (let i = 0; i < localFrom; i++) loss = Math.max(loss, Math.abs(Cfull[i + c * jn]!) / rn);
+        for (let i = 0; i < jn; i++) loss = Math.max(loss, Math.abs(C[i + c * jn]!) / rn);
+      }
+      if (!basis || loss > 1e-2 * LOSS) {
+        basis?.subtract(0, jn, bc, C);
+        record(0, jn, C);
+        K.G = gramOfR();
       }
       every = loss > LOSS ? 1 : loss <= 1e-2 * LOSS ? Math.min(every + 1, MAX_EVERY) : every;
       sinceFull = 0;
+    }
+    if (wNorms.some((w0, c) => Math.sqrt(Math.max(0, K.G[c + c * bc]!)) < 1e-3 * w0)) {
+      orth(0, jn);
+      K.G = gramOfR();
     }
     localFrom = j;
     // the old remainder now lies in V: only the new block has products outside it

@@ -26,7 +26,11 @@ describe('simdBasis: the Lanczos products in the SIMD kernel’s memory, against
       basis.R.set(R0);
       const V = basis.V.slice();
       const Rjs = R0.slice();
+      // the first half alone leaves R as it was and gives the same coefficients
+      const half = basis.coefficients(from, to, b, new Float64Array(M * b)).slice();
+      for (let i = 0; i < N * b; i++) expect(basis.R[i]).toBe(R0[i]);
       const cs = basis.project(from, to, b, new Float64Array(M * b)).slice();
+      expect(Array.from(half)).toEqual(Array.from(cs));
       const cj = project(Rjs, V, N, from, to, b, new Float64Array(M * b)).slice();
       for (let i = 0; i < cs.length; i++) expect(Math.abs(cs[i]! - cj[i]!)).toBeLessThanOrEqual(1e-12);
       for (let i = 0; i < N * b; i++) expect(Math.abs(basis.R[i]! - Rjs[i]!)).toBeLessThanOrEqual(1e-12);
