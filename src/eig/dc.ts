@@ -11,7 +11,7 @@
  */
 import { gemm } from '../mat/matmul.js';
 import { secularRoots, secularVectors } from './secular.js';
-import { sortAscending, tql } from './tql.js';
+import { hypot, sortAscending, tql } from './tql.js';
 
 /** Below this size a block is solved by implicit QL directly. */
 const LEAF = 32;
@@ -99,7 +99,7 @@ function merge(l1: Float64Array, W1: Float64Array, n1: number, l2: Float64Array,
       // rotate in the plane of columns prev, j when their poles are close
       const c0 = z[j]!;
       const s0 = z[prev]!;
-      const r = Math.hypot(c0, s0);
+      const r = hypot(c0, s0);
       const c = c0 / r;
       const sn = -s0 / r;
       const gap = D[j]! - D[prev]!;
