@@ -51,11 +51,17 @@ export function simdBasis(N: number, M: number, bMax: number): SimdBasis | null 
   const tAt = wAt + q * q;
   const sAt = tAt + N * q;
   const uAt = sAt + cols * cols;
-  const total = uAt + MC * cols;
+  const pAt = uAt + MC * cols;
+  const total = pAt + MC * cols;
   const k = privateKernel(total * 8);
   if (!k) return null;
   const f = k.f64;
   const kernel: Kernel = k.kernel;
+  /** Rows [i0, i0 + mc) of V[:, from : from + width] packed at pAt (column stride mc); its address in bytes. */
+  const panel = (i0: number, mc: number, from: number, width: number): number => {
+    k.copyColumns(pAt * 8, (vAt + from * N + i0) * 8, mc * 8, width, N * 8);
+    return pAt * 8;
+  };
   const V = f.subarray(vAt, vAt + N * M);
   const R = f.subarray(rAt, rAt + N * bMax);
   /** Rᵀ packed q_b×N (rows b..q_b−1 zero) from R's first b columns. */
@@ -96,7 +102,7 @@ export function simdBasis(N: number, M: number, bMax: number): SimdBasis | null 
       for (let i0 = 0; i0 < N; i0 += MC) {
         const mc = Math.min(MC, N - i0);
         f.fill(0, uAt, uAt + mc * cc);
-        kernel(mc, cc, r, (vAt + from * N + i0) * 8, N * 8, sAt * 8, 8, r * 8, uAt * 8, mc * 8);
+        kernel(mc, cc, r, panel(i0, mc, from, r), mc * 8, sAt * 8, 8, r * 8, uAt * 8, mc * 8);
         for (let j = 0; j < c; j++) f.copyWithin(vAt + (from + j) * N + i0, uAt + j * mc, uAt + (j + 1) * mc);
       }
     },
@@ -128,7 +134,7 @@ export function simdBasis(N: number, M: number, bMax: number): SimdBasis | null 
       for (let c = 0; c < b; c++) for (let i = 0; i < p; i++) f[cnAt + i + c * pp] = -C[i + c * p]!;
       for (let i0 = 0; i0 < N; i0 += MC) {
         const mc = Math.min(MC, N - i0);
-        kernel(mc, qb, p, (vAt + from * N + i0) * 8, N * 8, cnAt * 8, 8, pp * 8, (rAt + i0) * 8, N * 8);
+        kernel(mc, qb, p, panel(i0, mc, from, p), mc * 8, cnAt * 8, 8, pp * 8, (rAt + i0) * 8, N * 8);
       }
     },
     project(from, to, b, coef) {

@@ -67,6 +67,8 @@ export const op = {
   load64Splat: (offset = 0): number[] => [...simd(0x0a), ...memarg(3, offset)],
   /** Lane 0 of an f64x2, as an f64. */
   f64x2Lane0: [...simd(0x21), 0],
+  /** memory.copy (bulk memory): dst, src, byte count on the stack; memory 0 to memory 0. */
+  memoryCopy: [0xfc, ...uleb(10), 0x00, 0x00],
   f64x2Add: simd(0xf0),
   f64x2Mul: simd(0xf2),
 };

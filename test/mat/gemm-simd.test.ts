@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gemmSimd, kernelModule, simdAvailable } from '../../src/mat/gemm-simd.js';
+import { gemmSimd, kernelModule, privateKernel, simdAvailable } from '../../src/mat/gemm-simd.js';
 import { Mat } from '../../src/mat/mat.js';
 import { gemm, gemmBatch, matmulNaive } from '../../src/mat/matmul.js';
 import { transpose } from '../../src/mat/ops.js';
@@ -26,6 +26,17 @@ describe('WebAssembly assembler encodings', () => {
     const bytes = kernelModule();
     expect(WebAssembly.validate(bytes)).toBe(true);
     expect(bytes.length).toBeLessThan(4096);
+  });
+
+  it.runIf(simdAvailable())('copyColumns packs columns a stride apart, contiguously, and touches nothing else', () => {
+    const k = privateKernel(4096 * 8)!;
+    const f = k.f64;
+    for (let i = 0; i < 4096; i++) f[i] = i;
+    // 3 columns of 5 entries, 100 entries apart from entry 7 on, to entries 3000… (0 columns: nothing)
+    k.copyColumns(3000 * 8, 7 * 8, 5 * 8, 3, 100 * 8);
+    k.copyColumns(3500 * 8, 0, 8, 0, 8);
+    for (let c = 0; c < 3; c++) for (let r = 0; r < 5; r++) expect(f[3000 + c * 5 + r]).toBe(7 + c * 100 + r);
+    for (let i = 0; i < 4096; i++) if (i < 3000 || i >= 3015) expect(f[i]).toBe(i);
   });
 });
 
