@@ -15,6 +15,7 @@
  */
 import { I32, Locals, V128, assemble, op, type WasmFunction } from './wasm-asm.js';
 import type { MatData } from './mat.js';
+import { instanceWithMemory, replacementBytes } from './wasm-memory.js';
 
 /** C += A·B for m, n multiples of 4 and k ≥ 1; addresses and strides in bytes (A: column stride lda; B(p, j) at b + p·bsp + j·bsj; C: column stride ldc). */
 function kernel4x4(): WasmFunction {
@@ -105,7 +106,7 @@ const MC = 128;
 const MAX_BYTES = 256 * 2 ** 20;
 const PAGE = 65536;
 
-let state: { memory: WebAssembly.Memory; kernel: Kernel; f64: Float64Array } | null | undefined;
+let state: { module: WebAssembly.Module; memory: WebAssembly.Memory; kernel: Kernel; f64: Float64Array } | null | undefined;
 
 /** The compiled kernel, or null where WebAssembly SIMD is unavailable (compiled on first use). */
 function instance(): typeof state {
@@ -115,13 +116,22 @@ function instance(): typeof state {
     if (typeof WebAssembly !== 'object') return state;
     const bytes = kernelModule();
     if (!WebAssembly.validate(bytes)) return state;
-    const memory = new WebAssembly.Memory({ initial: 16 });
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-    state = { memory, kernel: inst.exports.gemm4x4 as Kernel, f64: new Float64Array(memory.buffer) };
+    const module = new WebAssembly.Module(bytes);
+    const { memory, exports } = instanceWithMemory(module, 16 * PAGE);
+    state = { module, memory, kernel: exports.gemm4x4 as Kernel, f64: new Float64Array(memory.buffer) };
   } catch {
     state = null;
   }
   return state;
+}
+
+/** The shared instance with a memory of at least `bytes`: a larger memory and a new instance when it has less (never grown: wasm-memory.ts). */
+function reserve(s: NonNullable<typeof state>, bytes: number): void {
+  if (s.memory.buffer.byteLength >= bytes) return;
+  const { memory, exports } = instanceWithMemory(s.module, replacementBytes(s.memory.buffer.byteLength, bytes, MAX_BYTES));
+  s.memory = memory;
+  s.kernel = exports.gemm4x4 as Kernel;
+  s.f64 = new Float64Array(memory.buffer);
 }
 
 /** Whether this engine runs the SIMD kernel. */
@@ -164,10 +174,7 @@ export function gemmSimd(
   const cAt = bAt + k * nc;
   const bytes = (cAt + mp * nc) * 8;
   if (bytes > MAX_BYTES) return false;
-  if (s.memory.buffer.byteLength < bytes) {
-    s.memory.grow(Math.ceil((bytes - s.memory.buffer.byteLength) / PAGE));
-    s.f64 = new Float64Array(s.memory.buffer);
-  }
+  reserve(s, bytes);
   const f = s.f64;
   if (transA) {
     // A(i, p) = a[aOff + p + i·k], written with leading dimension mp, in 32×32 tiles
@@ -225,7 +232,7 @@ export function gemmSimd(
 }
 
 /**
- * The kernel with its memory grown to at least `bytes`, for a caller that keeps its operands there
+ * The kernel with a memory of at least `bytes`, for a caller that keeps its operands there
  * (the blocked LU, lu-factor.ts): `f64` views the whole memory from address 0. Null where the
  * kernel is unavailable or `bytes` is over its limit. The view and the contents are the caller's
  * only until its next call here or to `gemmSimd` (which uses the same memory).
@@ -233,10 +240,7 @@ export function gemmSimd(
 export function simdWorkspace(bytes: number): { readonly f64: Float64Array; readonly kernel: Kernel } | null {
   const s = instance();
   if (!s || bytes > MAX_BYTES) return null;
-  if (s.memory.buffer.byteLength < bytes) {
-    s.memory.grow(Math.ceil((bytes - s.memory.buffer.byteLength) / PAGE));
-    s.f64 = new Float64Array(s.memory.buffer);
-  }
+  reserve(s, bytes);
   return { f64: s.f64, kernel: s.kernel };
 }
 
@@ -249,11 +253,11 @@ export function simdWorkspace(bytes: number): { readonly f64: Float64Array; read
 export type CopyColumns = (dst: number, src: number, bytes: number, cols: number, stride: number) => void;
 
 export function privateKernel(bytes: number): { readonly f64: Float64Array; readonly kernel: Kernel; readonly copyColumns: CopyColumns } | null {
-  if (!instance() || bytes > MAX_BYTES) return null;
+  const s = instance();
+  if (!s || bytes > MAX_BYTES) return null;
   try {
-    const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / PAGE) });
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(kernelModule()), { env: { memory } });
-    return { f64: new Float64Array(memory.buffer), kernel: inst.exports.gemm4x4 as Kernel, copyColumns: inst.exports.copyColumns as CopyColumns };
+    const { memory, exports } = instanceWithMemory(s.module, bytes);
+    return { f64: new Float64Array(memory.buffer), kernel: exports.gemm4x4 as Kernel, copyColumns: exports.copyColumns as CopyColumns };
   } catch {
     return null;
   }

@@ -16,6 +16,7 @@
  * same order, each an IEEE float64 operation in both. Where the engine lacks WebAssembly SIMD,
  * `kronColumnsSimd` returns false and writes nothing.
  */
+import { instanceWithMemory, replacementBytes } from './wasm-memory.js';
 import { I32, Locals, V128, assemble, op } from './wasm-asm.js';
 
 /**
@@ -88,7 +89,7 @@ const MAX_BYTES = 64 * 2 ** 20;
 const CHUNK_BYTES = 256 * 1024;
 const PAGE = 65536;
 
-let state: { memory: WebAssembly.Memory; kernel: Kernel; f64: Float64Array; i32: Int32Array } | null | undefined;
+let state: { module: WebAssembly.Module; memory: WebAssembly.Memory; kernel: Kernel; f64: Float64Array; i32: Int32Array } | null | undefined;
 
 /** The compiled kernel, or null where WebAssembly SIMD is unavailable (compiled on first use). */
 function instance(): typeof state {
@@ -98,9 +99,9 @@ function instance(): typeof state {
     if (typeof WebAssembly !== 'object') return state;
     const bytes = kronColumnsModule();
     if (!WebAssembly.validate(bytes)) return state;
-    const memory = new WebAssembly.Memory({ initial: 1 });
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-    state = { memory, kernel: inst.exports.kronCols as Kernel, f64: new Float64Array(memory.buffer), i32: new Int32Array(memory.buffer) };
+    const module = new WebAssembly.Module(bytes);
+    const { memory, exports } = instanceWithMemory(module, PAGE);
+    state = { module, memory, kernel: exports.kronCols as Kernel, f64: new Float64Array(memory.buffer), i32: new Int32Array(memory.buffer) };
   } catch {
     state = null;
   }
@@ -152,9 +153,12 @@ export function kronColumnsSimd(
   const bytes = (dAt + chunk * R) * 8;
   if (bytes > MAX_BYTES) return false;
   if (s.memory.buffer.byteLength < bytes) {
-    s.memory.grow(Math.ceil((bytes - s.memory.buffer.byteLength) / PAGE));
-    s.f64 = new Float64Array(s.memory.buffer);
-    s.i32 = new Int32Array(s.memory.buffer);
+    // a larger memory and a new instance, never a grow (wasm-memory.ts)
+    const { memory, exports } = instanceWithMemory(s.module, replacementBytes(s.memory.buffer.byteLength, bytes, MAX_BYTES));
+    s.memory = memory;
+    s.kernel = exports.kronCols as Kernel;
+    s.f64 = new Float64Array(memory.buffer);
+    s.i32 = new Int32Array(memory.buffer);
   }
   const { f64, i32, kernel } = s;
   f64.set(X, xAt);
