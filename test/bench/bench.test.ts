@@ -57,11 +57,13 @@ describe('bench figures', () => {
     expect(runs[1]!.length).toBeLessThanOrEqual(BATCH_MS + 1);
     expect(tb!.calls).toBeGreaterThanOrEqual(2);
     for (const t of [ta!, tb!]) for (const v of [t.ms, t.callMs, t.cpuMs, t.faults]) expect(Number.isFinite(v) && v >= 0).toBe(true);
-    // the first-touch floor hands back a new buffer each call, the fill floor writes one
+    // the first-touch floor hands back a new buffer each call, the fill floor writes one; both
+    // write a non-zero value (r + 1 for call r: never the memset of a fill with 0)
     const ft = floorCall('first-touch', 8);
     const x = ft(3) as Float64Array;
     expect(x).not.toBe(ft(3));
-    expect([...x]).toEqual(new Array(8).fill(3));
+    expect([...x]).toEqual(new Array(8).fill(4));
+    expect([...(ft(0) as Float64Array)]).toEqual(new Array(8).fill(1));
     expect(floorCall('fill', 8)(1)).toBeUndefined();
   });
 
