@@ -4,23 +4,15 @@
  * writer's paths for outputs larger than the caches against the entry formula of the descriptor.
  */
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../src/mat/mat.js';
 import type { KronTerm } from '../../src/backend/backend.js';
 import { writeAssembly } from '../../src/backend/cpu/index.js';
 import { kronWrite, kronWrite4, kronWriteTiled } from '../../src/mat/columns.js';
 import { Mat } from '../../src/mat/index.js';
 import { describeAssembly, entryValue, type Assembly } from '../../src/plan/assembly.js';
 
-/** A small deterministic generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic generator (the library's mulberry32). */
+const rng = mulberry32;
 
 describe('kronWriteTiled: out[o + a·yLen + b] = g · X[xo + a] · Y[yo + b]', () => {
   it('random lengths (every remainder of 4 and 8), offsets, read-ahead on and off, the entries around untouched', () => {

@@ -6,6 +6,7 @@
  * and small n against the closed forms and finite differences.
  */
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../src/mat/mat.js';
 import { hessian, jacobian } from '../../src/api.js';
 import type { KronTerm } from '../../src/backend/backend.js';
 import { writeAssembly } from '../../src/backend/cpu/index.js';
@@ -19,17 +20,8 @@ import { kronColumnsModule, kronColumnsSimd } from '../../src/mat/kron-simd.js';
 import { describeAssembly, entryValue } from '../../src/plan/assembly.js';
 import { materializeKronDense } from '../helpers/kron-dense.js';
 
-/** A small deterministic generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic generator (the library's mulberry32). */
+const rng = mulberry32;
 
 /** Random columns of `count` Kronecker products over X and Y, written by the kernel at offset o of a NaN-filled buffer. */
 function trialColumns(r: () => number, xLen: number, yLen: number, count: number, o: number) {
