@@ -90,4 +90,19 @@ describe('out: the result in the caller’s buffer', () => {
     // functions without out refuse it by name
     expect(await code(grad('tr(X)', { wrt: 'X', at: vals, out: Mat.zeros(3, 3) } as never))).toBe('E_UNKNOWN_OPTION');
   });
+
+  it('an output larger than the caches, with terms that each touch one block of a column (zeroed at once, then added to), over a buffer full of garbage', async () => {
+    // n = 40: 20 MB, past the in-cache size; sigmoid(A*X) = diag(σ′) (I⊗A), n of n² entries a column
+    const n = 40;
+    const vals = at(n, 21);
+    for (const map of ['sigmoid(A*X)', "X*X'"]) {
+      const want = await jacobian(map, { wrt: 'X', at: vals, backend: 'cpu' });
+      const out = new Mat(n * n, n * n, new Float64Array(n ** 4).fill(7));
+      const got = await jacobian(map, { wrt: 'X', at: vals, backend: 'cpu', out });
+      expect(got).toBe(out);
+      let diff = 0;
+      for (let i = 0; i < n ** 4; i++) if (got.data[i] !== want.data[i]) diff++;
+      expect(diff).toBe(0);
+    }
+  });
 });

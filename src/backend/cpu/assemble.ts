@@ -90,7 +90,11 @@ export function writeAssembly(A: Assembly, out: Float64Array, fresh: boolean, ad
   // each chunk of its columns added right after the chunk
   if (simd && lead && !lead.W && R >= SIMD_MIN_ROWS && 8 * R * count <= SIMD_BYTES && leadSimd(out, A, lead, prepared)) return out;
   let zeroed = fresh;
-  if (!zeroed && !add && !lead && inCache) {
+  // an output that fits is zeroed at once; so is a larger one whose terms each touch one block of
+  // a column (sigmoid(A·X): n entries of n²): a fill with 0 is a memset, which beyond the caches
+  // writes without reading the lines first, and the few lines the terms then add to are read once
+  const blockOnly = !prepared.some((T) => T.generic || T.free || T.X !== null);
+  if (!zeroed && !add && !lead && (inCache || blockOnly)) {
     out.fill(0, 0, R * count);
     zeroed = true;
   }
