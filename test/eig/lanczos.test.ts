@@ -164,3 +164,19 @@ describe('hessianEigs: reporting', () => {
     await expect(hessianEigs('logdet(X)', { wrt: 'X', at: { X: Mat.from([[-1, 0], [0, 1]]) }, backend: 'cpu' })).rejects.toMatchObject({ code: 'E_DOMAIN' });
   });
 });
+
+describe("hessianEigs: the demo's default analysis converges within the default product limit", () => {
+  it("logdet(X) + tr(X'*A*X) at n = 32 (H 1024×1024, every eigenvalue a 32-fold cluster), 5 at each end", async () => {
+    const n = 32;
+    const X = Mat.random(n, n, { seed: 1 });
+    for (let i = 0; i < n; i++) X.data[i + i * n] = X.data[i + i * n]! + n;
+    const at = { X, A: Mat.random(n, n, { seed: 2 }) };
+    const r = await hessianEigs("logdet(X) + tr(X'*A*X)", { wrt: 'X', at, k: 10, which: 'both', backend: 'cpu' });
+    expect(r.converged).toBe(true);
+    expect(r.iterations).toBeLessThanOrEqual(1000);
+    const w = eigvalsh(await hessian("logdet(X) + tr(X'*A*X)", { wrt: 'X', at, backend: 'cpu' }));
+    const norm = Math.max(Math.abs(w[0]!), Math.abs(w[w.length - 1]!));
+    const want = [...w.slice(0, 5), ...w.slice(w.length - 5)];
+    for (let i = 0; i < 10; i++) expect(Math.abs(r.values[i]! - want[i]!)).toBeLessThanOrEqual(r.tol * norm);
+  });
+});
