@@ -15,7 +15,7 @@
  */
 import { I32, Locals, V128, assemble, op, type WasmFunction } from './wasm-asm.js';
 import type { MatData } from './mat.js';
-import { instanceWithMemory, replacementBytes } from './wasm-memory.js';
+import { KernelInstance, compileKernel } from './wasm-memory.js';
 
 /** C += A·B for m, n multiples of 4 and k ≥ 1; addresses and strides in bytes (A: column stride lda; B(p, j) at b + p·bsp + j·bsj; C: column stride ldc). */
 function kernel4x4(): WasmFunction {
@@ -106,33 +106,22 @@ const MC = 128;
 const MAX_BYTES = 256 * 2 ** 20;
 const PAGE = 65536;
 
-let state: { module: WebAssembly.Module; memory: WebAssembly.Memory; kernel: Kernel; f64: Float64Array } | null | undefined;
+let state: KernelInstance | null | undefined;
 
-/** The compiled kernel, or null where WebAssembly SIMD is unavailable (compiled on first use). */
-function instance(): typeof state {
-  if (state !== undefined) return state;
-  state = null;
-  try {
-    if (typeof WebAssembly !== 'object') return state;
-    const bytes = kernelModule();
-    if (!WebAssembly.validate(bytes)) return state;
-    const module = new WebAssembly.Module(bytes);
-    const { memory, exports } = instanceWithMemory(module, 16 * PAGE);
-    state = { module, memory, kernel: exports.gemm4x4 as Kernel, f64: new Float64Array(memory.buffer) };
-  } catch {
-    state = null;
+/** The shared instance of the kernel (its memory starts at 1 MiB), or null where WebAssembly SIMD is unavailable (compiled on first use). */
+function instance(): KernelInstance | null {
+  if (state === undefined) {
+    const module = compileKernel(kernelModule());
+    try {
+      state = module && new KernelInstance(module, 16 * PAGE, MAX_BYTES);
+    } catch {
+      state = null;
+    }
   }
   return state;
 }
 
-/** The shared instance with a memory of at least `bytes`: a larger memory and a new instance when it has less (never grown: wasm-memory.ts). */
-function reserve(s: NonNullable<typeof state>, bytes: number): void {
-  if (s.memory.buffer.byteLength >= bytes) return;
-  const { memory, exports } = instanceWithMemory(s.module, replacementBytes(s.memory.buffer.byteLength, bytes, MAX_BYTES));
-  s.memory = memory;
-  s.kernel = exports.gemm4x4 as Kernel;
-  s.f64 = new Float64Array(memory.buffer);
-}
+const gemm4x4 = (s: KernelInstance): Kernel => s.exports.gemm4x4 as Kernel;
 
 /** Whether this engine runs the SIMD kernel. */
 export function simdAvailable(): boolean {
@@ -174,8 +163,9 @@ export function gemmSimd(
   const cAt = bAt + k * nc;
   const bytes = (cAt + mp * nc) * 8;
   if (bytes > MAX_BYTES) return false;
-  reserve(s, bytes);
+  s.reserve(bytes);
   const f = s.f64;
+  const kernel = gemm4x4(s);
   if (transA) {
     // A(i, p) = a[aOff + p + i·k], written with leading dimension mp, in 32×32 tiles
     for (let i0 = 0; i0 < m; i0 += 32) {
@@ -221,7 +211,7 @@ export function gemmSimd(
       const kc = Math.min(KC, k - p0);
       for (let i0 = 0; i0 < mp; i0 += MC) {
         const mc = Math.min(MC, mp - i0);
-        s.kernel(mc, wp, kc, (aAt + i0 + p0 * mp) * 8, mp * 8, (bAt + p0 * bsp) * 8, bsp * 8, bsj * 8, (cAt + i0) * 8, mp * 8);
+        kernel(mc, wp, kc, (aAt + i0 + p0 * mp) * 8, mp * 8, (bAt + p0 * bsp) * 8, bsp * 8, bsj * 8, (cAt + i0) * 8, mp * 8);
       }
     }
     const o = oOff + j0 * m;
@@ -240,24 +230,24 @@ export function gemmSimd(
 export function simdWorkspace(bytes: number): { readonly f64: Float64Array; readonly kernel: Kernel } | null {
   const s = instance();
   if (!s || bytes > MAX_BYTES) return null;
-  reserve(s, bytes);
-  return { f64: s.f64, kernel: s.kernel };
+  s.reserve(bytes);
+  return { f64: s.f64, kernel: gemm4x4(s) };
 }
+
+/** `copyColumns` of the module (addresses, sizes and stride in bytes). */
+export type CopyColumns = (dst: number, src: number, bytes: number, cols: number, stride: number) => void;
 
 /**
  * A kernel with a memory of its own of at least `bytes` (never grown, so `f64` stays valid), for a
  * caller that keeps large operands resident there across many products (the Lanczos basis,
  * eig/simd-basis.ts). Null where the kernel is unavailable or `bytes` is over its limit.
  */
-/** `copyColumns` of the module (addresses, sizes and stride in bytes). */
-export type CopyColumns = (dst: number, src: number, bytes: number, cols: number, stride: number) => void;
-
 export function privateKernel(bytes: number): { readonly f64: Float64Array; readonly kernel: Kernel; readonly copyColumns: CopyColumns } | null {
   const s = instance();
   if (!s || bytes > MAX_BYTES) return null;
   try {
-    const { memory, exports } = instanceWithMemory(s.module, bytes);
-    return { f64: new Float64Array(memory.buffer), kernel: exports.gemm4x4 as Kernel, copyColumns: exports.copyColumns as CopyColumns };
+    const k = new KernelInstance(s.module, bytes, bytes);
+    return { f64: k.f64, kernel: gemm4x4(k), copyColumns: k.exports.copyColumns as CopyColumns };
   } catch {
     return null;
   }

@@ -16,7 +16,7 @@
  * same order, each an IEEE float64 operation in both. Where the engine lacks WebAssembly SIMD,
  * `kronColumnsSimd` returns false and writes nothing.
  */
-import { instanceWithMemory, replacementBytes } from './wasm-memory.js';
+import { KernelInstance, compileKernel } from './wasm-memory.js';
 import { I32, Locals, V128, assemble, op } from './wasm-asm.js';
 
 /**
@@ -89,21 +89,17 @@ const MAX_BYTES = 64 * 2 ** 20;
 const CHUNK_BYTES = 256 * 1024;
 const PAGE = 65536;
 
-let state: { module: WebAssembly.Module; memory: WebAssembly.Memory; kernel: Kernel; f64: Float64Array; i32: Int32Array } | null | undefined;
+let state: KernelInstance | null | undefined;
 
-/** The compiled kernel, or null where WebAssembly SIMD is unavailable (compiled on first use). */
-function instance(): typeof state {
-  if (state !== undefined) return state;
-  state = null;
-  try {
-    if (typeof WebAssembly !== 'object') return state;
-    const bytes = kronColumnsModule();
-    if (!WebAssembly.validate(bytes)) return state;
-    const module = new WebAssembly.Module(bytes);
-    const { memory, exports } = instanceWithMemory(module, PAGE);
-    state = { module, memory, kernel: exports.kronCols as Kernel, f64: new Float64Array(memory.buffer), i32: new Int32Array(memory.buffer) };
-  } catch {
-    state = null;
+/** The compiled kernel's instance, or null where WebAssembly SIMD is unavailable (compiled on first use). */
+function instance(): KernelInstance | null {
+  if (state === undefined) {
+    const module = compileKernel(kronColumnsModule());
+    try {
+      state = module && new KernelInstance(module, PAGE, MAX_BYTES);
+    } catch {
+      state = null;
+    }
   }
   return state;
 }
@@ -152,15 +148,9 @@ export function kronColumnsSimd(
   const dAt = tabAt + 4 * count;
   const bytes = (dAt + chunk * R) * 8;
   if (bytes > MAX_BYTES) return false;
-  if (s.memory.buffer.byteLength < bytes) {
-    // a larger memory and a new instance, never a grow (wasm-memory.ts)
-    const { memory, exports } = instanceWithMemory(s.module, replacementBytes(s.memory.buffer.byteLength, bytes, MAX_BYTES));
-    s.memory = memory;
-    s.kernel = exports.kronCols as Kernel;
-    s.f64 = new Float64Array(memory.buffer);
-    s.i32 = new Int32Array(memory.buffer);
-  }
-  const { f64, i32, kernel } = s;
+  s.reserve(bytes);
+  const { f64, i32 } = s;
+  const kernel = s.exports.kronCols as Kernel;
   f64.set(X, xAt);
   f64.set(Y, yAt);
   if (blocks) f64.set(blocks.Z, zAt);
