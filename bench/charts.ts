@@ -5,7 +5,7 @@
  *   - floor-ratio.svg: matjac's time over the write floor measured in the same run, per map and n
  *     (a reused output against `fill`, a new output each call against first-touch);
  *   - speedup-<peer>.svg: matjac's speed-up over each peer (the peer's best mode), per map and n,
- *     for a reused and for a new output.
+ *     for each kind of output.
  *
  *   node dist/bench/charts.js bench/results/cpu-2026-11-29/bench.jsonl [--out DIR]
  */
@@ -15,8 +15,13 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { BenchRow } from './rows.js';
 
-/** How a matjac row's output was provided. */
-export type OutputKind = 'new' | 'reused';
+/**
+ * How a matjac row's output was provided: `new`, a new Mat each call (as `jacobian()` returns);
+ * `reused`, one Float64Array passed as `out` every call; `wasm`, one `Mat.wasm` passed as `out`
+ * (a buffer in WebAssembly memory, which the writer's SIMD kernel stores into in place).
+ */
+export type OutputKind = 'new' | 'reused' | 'wasm';
+export const OUTPUT_KINDS: readonly OutputKind[] = ['new', 'reused', 'wasm'];
 
 /** One derived figure: matjac at (map, n, output) against a reference time. */
 export interface Ratio {
@@ -30,7 +35,7 @@ export interface Ratio {
 }
 
 const ok = (r: BenchRow): boolean => typeof r.ms === 'number' && !r.error;
-const matjacCpu = (rows: readonly BenchRow[]): BenchRow[] => rows.filter((r) => ok(r) && r.lib === 'matjac(cpu)' && (r.output === 'new' || r.output === 'reused'));
+const matjacCpu = (rows: readonly BenchRow[]): BenchRow[] => rows.filter((r) => ok(r) && r.lib === 'matjac(cpu)' && OUTPUT_KINDS.includes(r.output as OutputKind));
 
 /**
  * matjac's time over the floor of the same n: reused vs `fill`, new vs `first-touch`; the floor
@@ -73,7 +78,8 @@ export function speedups(rows: readonly BenchRow[], peer: string): Ratio[] {
 interface Series {
   readonly name: string;
   readonly color: string;
-  readonly dashed: boolean;
+  /** SVG stroke-dasharray, or null for a solid line. */
+  readonly dash: string | null;
   readonly points: readonly (readonly [number, number])[];
 }
 
@@ -138,24 +144,28 @@ export function lineChart(spec: ChartSpec): string {
     const pts = [...s.points].sort((a, b) => spec.xs.indexOf(a[0]) - spec.xs.indexOf(b[0]));
     if (pts.length === 0) return;
     const d = pts.map(([n, v], k) => `${k === 0 ? 'M' : 'L'}${X(n).toFixed(1)} ${Y(v).toFixed(1)}`).join(' ');
-    parts.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
+    parts.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`);
     for (const [n, v] of pts) parts.push(`<circle cx="${X(n).toFixed(1)}" cy="${Y(v).toFixed(1)}" r="3" fill="${s.color}"><title>${esc(`${s.name}, n=${n}: ${fmt(v)}×`)}</title></circle>`);
     const ly = T + 8 + i * 18;
-    parts.push(`<line x1="${W - R + 12}" x2="${W - R + 40}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
+    parts.push(`<line x1="${W - R + 12}" x2="${W - R + 40}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`);
     parts.push(`<text x="${W - R + 46}" y="${ly + 4}">${esc(s.name)}</text>`);
   });
   parts.push('</svg>');
   return parts.join('\n') + '\n';
 }
 
-/** Series per (map, output): solid for a reused output, dashed for a new one. */
+/** Line styles: solid for an output in `Mat.wasm`, dotted for a Float64Array `out`, dashed for a new output. */
+const DASH: Record<OutputKind, string | null> = { wasm: null, reused: '2 3', new: '6 4' };
+const STYLE_NOTE = 'solid: out = Mat.wasm, dotted: out = Float64Array, dashed: new output';
+
+/** Series per (map, output), styled by DASH. */
 function seriesOf(ratios: readonly Ratio[]): Series[] {
   const maps = [...new Set(ratios.map((r) => r.map))];
   const out: Series[] = [];
-  for (const output of ['reused', 'new'] as const)
+  for (const output of ['wasm', 'reused', 'new'] as const)
     maps.forEach((map, i) => {
       const pts = ratios.filter((r) => r.map === map && r.output === output).map((r) => [r.n, r.value] as const);
-      if (pts.length) out.push({ name: `${map} (${output})`, color: COLORS[i % COLORS.length]!, dashed: output === 'new', points: pts });
+      if (pts.length) out.push({ name: `${map} (${output})`, color: COLORS[i % COLORS.length]!, dash: DASH[output], points: pts });
     });
   return out;
 }
@@ -170,7 +180,7 @@ export function charts(rows: readonly BenchRow[], when: string): Map<string, str
       'floor-ratio.svg',
       lineChart({
         title: 'matjac (CPU, float64): time over the write floor',
-        subtitle: `${when}; solid: reused output vs fill, dashed: new output vs first-touch; lower is better`,
+        subtitle: `${when}; ${STYLE_NOTE}; reused vs fill, new vs first-touch; lower is better`,
         yLabel: 'time / write floor',
         xs: xsOf(fr),
         series: seriesOf(fr),
@@ -189,7 +199,7 @@ export function charts(rows: readonly BenchRow[], when: string): Map<string, str
       `speedup-${slug}.svg`,
       lineChart({
         title: `matjac (CPU) speed-up over ${peer}`,
-        subtitle: `${when}; the peer's best mode; solid: reused output, dashed: new output; higher is better`,
+        subtitle: `${when}; the peer's best mode; ${STYLE_NOTE}; higher is better`,
         yLabel: `${peer} time / matjac time`,
         xs: xsOf(sp),
         series: seriesOf(sp),

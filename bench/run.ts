@@ -25,7 +25,7 @@ import { Mat } from '../src/mat/mat.js';
 import { getBackend } from '../src/plan/backends.js';
 import { materialize, runJacobian } from '../src/plan/execute.js';
 import type { Method } from '../src/plan/plan.js';
-import { floorRatios, peers, speedups, writeCharts, type OutputKind } from './charts.js';
+import { OUTPUT_KINDS, floorRatios, peers, speedups, writeCharts, type OutputKind } from './charts.js';
 import { factorTable, runFactors } from './factors.js';
 import { floorCall, floorRows } from './floor.js';
 import { runJaxJs } from './peer-jaxjs.js';
@@ -50,23 +50,26 @@ export function inputs(n: number): Record<string, Mat> {
 /**
  * Times matjac on the CPU through the public API, as a user calls it (a repeated call, so the
  * plan comes from the plan cache): `new`, a new output each call (`jacobian()` / `hessian()`
- * return a new Mat), or `reused`, one output buffer written in place each call (`out`). The time
+ * return a new Mat), `reused`, one Float64Array written in place each call (`out`), or `wasm`, one
+ * `Mat.wasm` as `out` (stored into in place by the SIMD kernel). The time
  * per call of a loop (`loopTimes`: the median of `reps` batches; `callMs`, the median single call;
  * `faults`, page faults per call), its batches taking turns with those of its floor (first-touch
- * for `new`, fill for `reused`: `floorMs`, `floorFaults`), so that both meet the same state of the
- * allocator.
+ * for `new`, fill of the very same `out` otherwise: `floorMs`, `floorFaults`), so that both meet
+ * the same state of the allocator and the same physical pages. `outs`: the reused outputs by kind,
+ * shared by the rows of one n (a buffer of the wrong length is replaced).
  */
-export async function timeMatjacCpu(map: string, n: number, method: Method, reps: number, output: OutputKind): Promise<BenchRow> {
+export async function timeMatjacCpu(map: string, n: number, method: Method, reps: number, output: OutputKind, outs = new Map<OutputKind, Float64Array>()): Promise<BenchRow> {
   const { expr, hessian: isHessian } = MAPS[map]!;
   const at = inputs(n);
   const f = isHessian ? hessian : jacobian;
   const base = { lib: 'matjac(cpu)', map, output, n };
   try {
     const mode = preparePlan(expr, { wrt: 'X', at, method, hessian: isHessian }).plan.method;
-    const out = output === 'reused' ? new Float64Array(n ** 4) : undefined;
+    if (output !== 'new' && outs.get(output)?.length !== n ** 4) outs.set(output, output === 'reused' ? new Float64Array(n ** 4) : (Mat.wasm(n * n, n * n).data as Float64Array));
+    const out = output === 'new' ? undefined : outs.get(output);
     const opts = { wrt: 'X', at, backend: 'cpu' as const, method, ...(out && { out }) };
     const once = (): Promise<Mat> => f(expr, opts);
-    const floor = floorCall(output === 'new' ? 'first-touch' : 'fill', n ** 4);
+    const floor = floorCall(output === 'new' ? 'first-touch' : 'fill', n ** 4, out);
     await warmUp(once);
     floor(0);
     const [t, fl] = (await loopTimes([once, floor], reps)) as [LoopTime, LoopTime];
@@ -211,7 +214,7 @@ export function benchProgram(): Command {
     .option('--peer-sizes <list>', 'n of the peer runs (default: jax-js wasm 16,32,48; PyTorch 16,32,64; jax-js webgpu 16…96)', sizeList)
     .addOption(listOption('--maps <list>', 'maps to time', oneOf(Object.keys(MAPS)), Object.keys(MAPS)))
     .addOption(listOption('--methods <list>', 'assembly methods: auto, structured, forward, reverse', oneOf<Method>(['auto', 'structured', 'forward', 'reverse']), ['structured', 'forward', 'reverse']))
-    .addOption(listOption('--outputs <list>', 'CPU outputs: new (a new Mat each call, as jacobian() returns) and/or reused (the buffer reused)', oneOf<OutputKind>(['new', 'reused']), ['new', 'reused']))
+    .addOption(listOption('--outputs <list>', 'CPU outputs: new (a new Mat each call, as jacobian() returns), reused (one Float64Array as out), wasm (one Mat.wasm as out)', oneOf<OutputKind>(OUTPUT_KINDS), [...OUTPUT_KINDS]))
     .option('--reps <k>', 'timed repetitions after warm-up (median reported)', positiveInt, 5)
     .addOption(listOption('--peers <list>', 'peers: wasm and webgpu (jax-js), torch (PyTorch CPU via /usr/bin/python3), none', oneOf(['wasm', 'webgpu', 'torch', 'none']), ['wasm', 'torch']))
     .option('--out <file>', 'JSON lines of every row', 'bench/out/bench.jsonl')
@@ -264,11 +267,14 @@ async function main(): Promise<void> {
     }
     for (const n of trim(o.sizes ?? [16, 32, 48, 64, 96])) {
       if (name === 'cpu' && o.floor) for (const r of await floorRows(n, reps)) log(r);
+      // one reused output of each kind for every map of this n (all have n⁴ entries), as a caller
+      // reusing a buffer has it: no row pays for freeing the previous row's 679 MB (n = 96) while it is timed
+      const outs = new Map<OutputKind, Float64Array>();
       for (const map of o.maps)
         for (const method of o.methods) {
           // batched forward/reverse modes hold the whole Jacobian twice and cost mn·(n³) work: cap their size
           if (method !== 'structured' && method !== 'auto' && n > o.maxDenseN) continue;
-          if (name === 'cpu') for (const output of o.outputs) log(await timeMatjacCpu(map, n, method, reps, output));
+          if (name === 'cpu') for (const output of o.outputs) log(await timeMatjacCpu(map, n, method, reps, output, outs));
           else log(await timeMatjac(b, map, n, method, reps));
         }
     }
@@ -317,7 +323,7 @@ function printRatios(rows: readonly BenchRow[]): void {
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (c: string[]): string => c.map((x, i) => x.padEnd(w[i]!)).join('  ');
   lines.push(line(head), w.map((x) => '-'.repeat(x)).join('  '), ...body.map(line));
-  console.log(`\nmatjac (cpu) over the write floor (new: first-touch, reused: fill) and speed-up over the peers:\n${lines.join('\n')}`);
+  console.log(`\nmatjac (cpu) over the write floor (new: first-touch, reused and wasm: fill) and speed-up over the peers:\n${lines.join('\n')}`);
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/.*\/dist\//, 'dist/'))) await main();

@@ -1,14 +1,20 @@
 /**
  * Columns of scaled Kronecker products by a WebAssembly SIMD kernel (f64x2: two float64 lanes per
- * instruction) in a memory of its own, copied out a chunk of columns at a time:
+ * instruction):
  *   out[o + c·R + a·yLen + b] = (g_c · X[xo_c + a]) · Y[yo_c + b],   R = xLen·yLen,  c < count,
  * column c being vec(g_c · Y_c X_cᵀ) for the vectors X_c = X[xo_c …], Y_c = Y[yo_c …].
  *
- * For an output that stays in the caches: there the JavaScript column kernels (columns.ts) are
- * bound by their instructions (a bounds check, an index and a multiply per store, eight-byte
- * stores), while this kernel stores 16 bytes an instruction with no checks, and the copy out is a
- * memcpy. Above the caches the copy costs more than the kernel saves (the copy's stores wait on
- * memory as the JavaScript ones do), so callers keep the JavaScript kernels there.
+ * Two ways to reach `out`:
+ *   - in place, where `out` lies in a kernel area (a WebAssembly memory made for it, `Mat.wasm`):
+ *     16-byte stores straight into the output. Beyond the caches this is the one way to get near
+ *     the write floor: A·X·B at n = 96 (679 MB), side by side in one process on the 2-core
+ *     machine, 35 ms against 40 ms for the JavaScript kernels and 33 ms for `fill`;
+ *   - copied out a chunk of columns at a time from the kernel's own memory, for any other `out`
+ *     that stays in the caches: there the JavaScript column kernels (columns.ts) are bound by
+ *     their instructions (a bounds check, an index and a multiply per store, eight-byte stores),
+ *     while this kernel stores 16 bytes an instruction with no checks, and the copy out is a
+ *     memcpy. Above the caches the copy costs more than the kernel saves (the copy's stores wait
+ *     on memory as the JavaScript ones do), so callers keep the JavaScript kernels there.
  * Optionally each column then receives one block term, a scaled vector added to one of its blocks:
  *   out[o + c·R + p_c·yLen + b] += g2_c · Z[zo_c + b],   b < yLen   (none unless 0 ≤ p_c < xLen),
  * as an identity factor pins x1 to a column's coordinate (the block kernel blockAdd of columns.ts).
@@ -16,12 +22,12 @@
  * same order, each an IEEE float64 operation in both. Where the engine lacks WebAssembly SIMD,
  * `kronColumnsSimd` returns false and writes nothing.
  */
-import { KernelInstance, compileKernel } from './wasm-memory.js';
-import { I32, Locals, V128, assemble, op } from './wasm-asm.js';
+import { KernelInstance, compileKernel, kernelArray, kernelAreaOf } from './wasm-memory.js';
+import { I32, Locals, V128, assemble, op, type WasmFunction } from './wasm-asm.js';
 
 /**
  * The module's bytes (under 4 KiB, the most a browser compiles synchronously on its main thread;
- * past it, or without SIMD, the JavaScript kernels run). Its one function,
+ * past it, or without SIMD, the JavaScript kernels run). Its functions: kronCols4 (below), and
  * kronCols(count, xb, y8b, y2b, yb, tab, dst): for each of `count` (≥ 1) columns, a 32-byte entry
  * of the table at `tab`: i32 byte address of X_c, i32 byte address of Y_c, f64 g_c, i32 byte offset
  * of the block term's block within the column (negative: none), i32 byte address of Z_c, f64 g2_c.
@@ -29,18 +35,53 @@ import { I32, Locals, V128, assemble, op } from './wasm-asm.js';
  * (> 0), yb = 8·yLen, y8b and y2b: yb rounded down to 64 and to 16 bytes (eight and two entries).
  */
 export function kronColumnsModule(): Uint8Array<ArrayBuffer> {
+  return assemble([kronCols(), kronCols4()]);
+}
+
+/** Instruction builders over one function's locals. */
+function builders(L: Locals) {
+  const get = (n: string): number[] => op.get(L.at(n));
+  const set = (n: string): number[] => op.set(L.at(n));
+  return {
+    get,
+    set,
+    bump: (n: string, by: number | string): number[] => [...get(n), ...(typeof by === 'number' ? op.i32(by) : get(by)), ...op.add, ...set(n)],
+    /** `block … end` left at once when `n >= end` (byte addresses: unsigned). */
+    unless: (n: string, end: string, body: number[]): number[] => [...op.block, ...get(n), ...get(end), ...op.geU, ...op.brIf(0), ...body, ...op.end],
+  };
+}
+
+/**
+ * The block term of the column starting at byte `cs` whose table entry is at `t`: Z_c scaled by
+ * g2_c added to the block at byte offset cs + t[16] (none where t[16] < 0). Uses the locals q, zp,
+ * z2e, ze (i32) and g2 (v128), and the parameters y2b and yb.
+ */
+function blockTerm(L: Locals, t: string, cs: string): number[] {
+  const { get, set, bump, unless } = builders(L);
+  /** q[k] += g2 · zp[k] for the pair at byte offset 0. */
+  const pairAdd = [...get('q'), ...get('q'), ...op.v128Load(0), ...get('g2'), ...get('zp'), ...op.v128Load(0), ...op.f64x2Mul, ...op.f64x2Add, ...op.v128Store(0)];
+  return [
+    ...op.block,
+    ...get(t), ...op.i32Load(16), ...op.tee(L.at('q')), ...op.i32(0), ...op.ltS, ...op.brIf(0),
+    ...get(cs), ...get('q'), ...op.add, ...set('q'),
+    ...get(t), ...op.i32Load(20), ...set('zp'),
+    ...get(t), ...op.load64Splat(24), ...set('g2'),
+    ...get('zp'), ...get('y2b'), ...op.add, ...set('z2e'),
+    ...get('zp'), ...get('yb'), ...op.add, ...set('ze'),
+    ...unless('zp', 'z2e', [...op.loop, ...pairAdd, ...bump('q', 16), ...bump('zp', 16), ...get('zp'), ...get('z2e'), ...op.ltU, ...op.brIf(0), ...op.end]),
+    ...unless('zp', 'ze', [...get('q'), ...get('q'), ...op.f64Load(0), ...get('g2'), ...op.f64x2Lane0, ...get('zp'), ...op.f64Load(0), ...op.f64Mul, ...op.f64Add, ...op.f64Store(0)]),
+    ...op.end,
+  ];
+}
+
+/** kronCols(count, xb, y8b, y2b, yb, tab, dst): the columns one at a time, each with its block term. */
+function kronCols(): WasmFunction {
   const L = new Locals(['count', 'xb', 'y8b', 'y2b', 'yb', 'tab', 'dst']);
   L.declare(I32, 'c', 't', 'd', 'xp', 'xe', 'yo', 'yp', 'y8e', 'y2e', 'ye', 'cs', 'q', 'zp', 'z2e', 'ze');
   L.declare(V128, 'g', 'h', 'g2');
-  const get = (n: string): number[] => op.get(L.at(n));
-  const set = (n: string): number[] => op.set(L.at(n));
-  const bump = (n: string, by: number): number[] => [...get(n), ...op.i32(by), ...op.add, ...set(n)];
+  const { get, set, bump, unless } = builders(L);
   /** d[k] = h · yp[k] for the pair at byte offset 16k. */
   const pair = (k: number): number[] => [...get('d'), ...get('h'), ...get('yp'), ...op.v128Load(16 * k), ...op.f64x2Mul, ...op.v128Store(16 * k)];
-  /** `block … end` left at once when `n >= end`. */
-  const unless = (n: string, end: string, body: number[]): number[] => [...op.block, ...get(n), ...get(end), ...op.geS, ...op.brIf(0), ...body, ...op.end];
-  /** q[k] += g2 · zp[k] for the pair at byte offset 0. */
-  const pairAdd = [...get('q'), ...get('q'), ...op.v128Load(0), ...get('g2'), ...get('zp'), ...op.v128Load(0), ...op.f64x2Mul, ...op.f64x2Add, ...op.v128Store(0)];
   const body = [
     ...get('tab'), ...set('t'),
     ...get('dst'), ...set('d'),
@@ -57,44 +98,107 @@ export function kronColumnsModule(): Uint8Array<ArrayBuffer> {
     ...op.loop, // over the blocks a: h = g·X[a] in both lanes, then the block h·Y
     ...get('g'), ...get('xp'), ...op.load64Splat(0), ...op.f64x2Mul, ...set('h'),
     ...get('yo'), ...set('yp'),
-    ...unless('yp', 'y8e', [...op.loop, ...pair(0), ...pair(1), ...pair(2), ...pair(3), ...bump('d', 64), ...bump('yp', 64), ...get('yp'), ...get('y8e'), ...op.ltS, ...op.brIf(0), ...op.end]),
-    ...unless('yp', 'y2e', [...op.loop, ...pair(0), ...bump('d', 16), ...bump('yp', 16), ...get('yp'), ...get('y2e'), ...op.ltS, ...op.brIf(0), ...op.end]),
+    ...unless('yp', 'y8e', [...op.loop, ...pair(0), ...pair(1), ...pair(2), ...pair(3), ...bump('d', 64), ...bump('yp', 64), ...get('yp'), ...get('y8e'), ...op.ltU, ...op.brIf(0), ...op.end]),
+    ...unless('yp', 'y2e', [...op.loop, ...pair(0), ...bump('d', 16), ...bump('yp', 16), ...get('yp'), ...get('y2e'), ...op.ltU, ...op.brIf(0), ...op.end]),
     ...unless('yp', 'ye', [...get('d'), ...get('h'), ...op.f64x2Lane0, ...get('yp'), ...op.f64Load(0), ...op.f64Mul, ...op.f64Store(0), ...bump('d', 8)]),
     ...bump('xp', 8),
-    ...get('xp'), ...get('xe'), ...op.ltS, ...op.brIf(0),
+    ...get('xp'), ...get('xe'), ...op.ltU, ...op.brIf(0),
     ...op.end,
-    // the block term: Z_c scaled by g2_c added to the block at byte offset cs + t[16]
-    ...op.block,
-    ...get('t'), ...op.i32Load(16), ...op.tee(L.at('q')), ...op.i32(0), ...op.ltS, ...op.brIf(0),
-    ...get('cs'), ...get('q'), ...op.add, ...set('q'),
-    ...get('t'), ...op.i32Load(20), ...set('zp'),
-    ...get('t'), ...op.load64Splat(24), ...set('g2'),
-    ...get('zp'), ...get('y2b'), ...op.add, ...set('z2e'),
-    ...get('zp'), ...get('yb'), ...op.add, ...set('ze'),
-    ...unless('zp', 'z2e', [...op.loop, ...pairAdd, ...bump('q', 16), ...bump('zp', 16), ...get('zp'), ...get('z2e'), ...op.ltS, ...op.brIf(0), ...op.end]),
-    ...unless('zp', 'ze', [...get('q'), ...get('q'), ...op.f64Load(0), ...get('g2'), ...op.f64x2Lane0, ...get('zp'), ...op.f64Load(0), ...op.f64Mul, ...op.f64Add, ...op.f64Store(0)]),
-    ...op.end,
+    ...blockTerm(L, 't', 'cs'),
     ...bump('t', 32),
     ...get('c'), ...op.i32(1), ...op.sub, ...op.tee(L.at('c')), ...op.brIf(0),
     ...op.end,
   ];
-  return assemble([{ name: 'kronCols', locals: L, body }]);
+  return { name: 'kronCols', locals: L, body };
+}
+
+/**
+ * kronCols4(groups, xb, y8b, y2b, yb, tab, dst, cb): the columns four at a time (groups ≥ 1 of
+ * four table entries; cb = 8·R, the bytes of a column), block by block, the four columns'
+ * stores interleaved: four output streams at once, which memory serves faster than one (into a
+ * 679 MB output, 4 streams 32.5 ms, one 38.7 ms, `fill` 32.3 ms, side by side). Then the block
+ * terms of the four, in column order. The same values as kronCols.
+ */
+function kronCols4(): WasmFunction {
+  const L = new Locals(['groups', 'xb', 'y8b', 'y2b', 'yb', 'tab', 'dst', 'cb']);
+  const J = [0, 1, 2, 3];
+  const e = J.map((j) => `e${j}`);
+  const x = J.map((j) => `x${j}`);
+  const p = J.map((j) => `p${j}`);
+  const y = J.map((j) => `y${j}`);
+  const g = J.map((j) => `g${j}`);
+  const h = J.map((j) => `h${j}`);
+  L.declare(I32, 'n', 't', 'd', ...e, ...x, ...y, ...p, 'xe', 'y8e', 'y2e', 'ye', 'j', 'bt', 'cs', 'q', 'zp', 'z2e', 'ze');
+  L.declare(V128, ...g, ...h, 'g2');
+  const { get, set, bump, unless } = builders(L);
+  const each = (f: (j: number) => number[]): number[] => J.flatMap(f);
+  /** e_j[k] = h_j · p_j[k] for the pair at byte offset 16k, the four columns in turn. */
+  const pairs = (k: number): number[] => each((j) => [...get(e[j]!), ...get(h[j]!), ...get(p[j]!), ...op.v128Load(16 * k), ...op.f64x2Mul, ...op.v128Store(16 * k)]);
+  const bumpAll = (by: number): number[] => [...each((j) => bump(e[j]!, by)), ...each((j) => bump(p[j]!, by))];
+  const body = [
+    ...get('tab'), ...set('t'),
+    ...get('dst'), ...set('d'),
+    ...get('groups'), ...set('n'),
+    ...op.loop, // over the groups of four columns
+    ...each((j) => [...get('t'), ...op.i32Load(32 * j), ...set(x[j]!), ...get('t'), ...op.i32Load(32 * j + 4), ...set(y[j]!), ...get('t'), ...op.load64Splat(32 * j + 8), ...set(g[j]!)]),
+    ...get('d'), ...set('e0'),
+    ...get('e0'), ...get('cb'), ...op.add, ...set('e1'),
+    ...get('e1'), ...get('cb'), ...op.add, ...set('e2'),
+    ...get('e2'), ...get('cb'), ...op.add, ...set('e3'),
+    ...get('x0'), ...get('xb'), ...op.add, ...set('xe'),
+    ...op.loop, // over the blocks a: h_j = g_j·X_j[a], then the four blocks h_j·Y_j
+    ...each((j) => [...get(g[j]!), ...get(x[j]!), ...op.load64Splat(0), ...op.f64x2Mul, ...set(h[j]!), ...get(y[j]!), ...set(p[j]!)]),
+    ...get('p0'), ...get('y8b'), ...op.add, ...set('y8e'),
+    ...get('p0'), ...get('y2b'), ...op.add, ...set('y2e'),
+    ...get('p0'), ...get('yb'), ...op.add, ...set('ye'),
+    ...unless('p0', 'y8e', [...op.loop, ...pairs(0), ...pairs(1), ...pairs(2), ...pairs(3), ...bumpAll(64), ...get('p0'), ...get('y8e'), ...op.ltU, ...op.brIf(0), ...op.end]),
+    ...unless('p0', 'y2e', [...op.loop, ...pairs(0), ...bumpAll(16), ...get('p0'), ...get('y2e'), ...op.ltU, ...op.brIf(0), ...op.end]),
+    ...unless('p0', 'ye', [...each((j) => [...get(e[j]!), ...get(h[j]!), ...op.f64x2Lane0, ...get(p[j]!), ...op.f64Load(0), ...op.f64Mul, ...op.f64Store(0), ...bump(e[j]!, 8)])]),
+    ...each((j) => bump(x[j]!, 8)),
+    ...get('x0'), ...get('xe'), ...op.ltU, ...op.brIf(0),
+    ...op.end,
+    // the block terms of the four columns, in column order
+    ...get('t'), ...set('bt'),
+    ...get('d'), ...set('cs'),
+    ...op.i32(4), ...set('j'),
+    ...op.loop,
+    ...blockTerm(L, 'bt', 'cs'),
+    ...bump('bt', 32),
+    ...bump('cs', 'cb'),
+    ...get('j'), ...op.i32(1), ...op.sub, ...op.tee(L.at('j')), ...op.brIf(0),
+    ...op.end,
+    ...bump('t', 128),
+    ...get('e3'), ...set('d'), // the fourth column's end: the next group's start
+    ...get('n'), ...op.i32(1), ...op.sub, ...op.tee(L.at('n')), ...op.brIf(0),
+    ...op.end,
+  ];
+  return { name: 'kronCols4', locals: L, body };
 }
 
 type Kernel = (count: number, xb: number, y8b: number, y2b: number, yb: number, tab: number, dst: number) => void;
+type Kernel4 = (groups: number, xb: number, y8b: number, y2b: number, yb: number, tab: number, dst: number, cb: number) => void;
 
-/** The most bytes the kernel's memory may grow to (factors, table and one chunk). */
+/** The most bytes the copy-out kernel's memory may grow to (factors, table and one chunk). */
 const MAX_BYTES = 64 * 2 ** 20;
-/** Bytes of one chunk of columns: it stays in the L2 cache between the kernel and the copy. */
+/** Bytes of one chunk of columns: it stays in the L2 cache between the kernel and the copy (or the terms added after it). */
 const CHUNK_BYTES = 256 * 1024;
+/** The most columns of one chunk: the table holds theirs, 32 bytes each. */
+const TABLE_COLS = 2048;
 const PAGE = 65536;
 
+let compiled: WebAssembly.Module | null | undefined;
 let state: KernelInstance | null | undefined;
 
-/** The compiled kernel's instance, or null where WebAssembly SIMD is unavailable (compiled on first use). */
+/** The compiled module, or null where WebAssembly SIMD is unavailable (compiled on first use). */
+function kronModule(): WebAssembly.Module | null {
+  if (compiled === undefined) compiled = compileKernel(kronColumnsModule());
+  return compiled;
+}
+
+/** The copy-out kernel's instance on a memory of its own, or null (made on first use). */
 function instance(): KernelInstance | null {
   if (state === undefined) {
-    const module = compileKernel(kronColumnsModule());
+    const module = kronModule();
     try {
       state = module && new KernelInstance(module, PAGE, MAX_BYTES);
     } catch {
@@ -102,6 +206,17 @@ function instance(): KernelInstance | null {
     }
   }
   return state;
+}
+
+/**
+ * A zero-filled Float64Array of rows·cols entries the kernel writes in place (a kernel area of
+ * wasm-memory.ts), or null where the kernel does not run here or the area cannot be made. Its head
+ * holds 4·(rows + cols) float64 entries of factors (a Jacobian of an n×n map at n = 96: three
+ * n×n factors of 9,216 entries against 73,728) and one table; a call whose factors need more
+ * writes by the JavaScript kernels.
+ */
+export function kronArray(rows: number, cols: number): Float64Array | null {
+  return kronModule() ? kernelArray(rows * cols, 8 * 4 * (rows + cols) + 32 * TABLE_COLS) : null;
 }
 
 /** The optional block term of each column (see the file's header), over the vector store Z. */
@@ -118,8 +233,12 @@ export interface BlockTerms {
  * Writes `count` columns (see the file's header) into out[o …], X_c at X[xo[c] …] and Y_c at
  * Y[yo[c] …] (each whole vector within X and Y), each then receiving its block term (`blocks`, if
  * given), and after each chunk of columns [c0, c1) is in `out` calls `then(c0, c1)`, while those
- * columns are still in cache. Returns false, writing nothing, where the kernel is unavailable,
- * there is nothing to write, or the vectors and a chunk are over its memory limit.
+ * columns are still in cache.
+ * Where `out` lies in a kernel area (kernelArray of wasm-memory.ts) the kernel stores into it in
+ * place, the factors and the table in the area's head; any other `out` receives each chunk by a
+ * copy from the kernel's own memory, up to MAX_BYTES of factors and chunk. Returns false, writing
+ * nothing, where the kernel is unavailable, there is nothing to write, or the inputs exceed the
+ * head (or the copy-out memory).
  */
 export function kronColumnsSimd(
   out: Float64Array,
@@ -136,40 +255,71 @@ export function kronColumnsSimd(
   then: (c0: number, c1: number) => void,
 ): boolean {
   const R = xLen * yLen;
-  if (count <= 0 || R === 0) return false;
-  const s = instance();
-  if (!s) return false;
-  const chunk = Math.min(count, Math.max(1, Math.floor(CHUNK_BYTES / (8 * R))));
-  // layout in float64 units: X, Y, Z, the table (four units a column), one chunk of columns
-  const xAt = 0;
-  const yAt = X.length;
+  // a block term's offset within a column is a signed 32-bit entry of the table
+  if (count <= 0 || R === 0 || 8 * R >= 2 ** 31) return false;
+  const module = kronModule();
+  if (!module) return false;
+  // at least four columns a chunk, for kronCols4
+  const chunk = Math.min(count, TABLE_COLS, Math.max(4, Math.floor(CHUNK_BYTES / (8 * R))));
+  const zLen = blocks ? blocks.Z.length : 0;
+  // inputs in float64 units from `at`: X, Y, Z, the table of one chunk (four units a column)
+  const inputs = X.length + Y.length + zLen + 4 * chunk;
+  const area = kernelAreaOf(out);
+  let f64: Float64Array;
+  let i32: Int32Array;
+  let exports: WebAssembly.Exports;
+  let at: number;
+  if (area) {
+    // the head lies past the array: a view of `out` reaching into it would be overwritten
+    if (8 * inputs > area.headBytes || out.byteOffset + 8 * (o + count * R) > area.head) return false;
+    ({ f64, i32 } = area);
+    exports = area.exportsOf(module);
+    at = area.head / 8;
+  } else {
+    const bytes = (inputs + chunk * R) * 8;
+    const s = bytes <= MAX_BYTES ? instance() : null;
+    if (!s) return false;
+    s.reserve(bytes);
+    ({ f64, i32 } = s);
+    exports = s.exports;
+    at = 0;
+  }
+  const xAt = at;
+  const yAt = xAt + X.length;
   const zAt = yAt + Y.length;
-  const tabAt = zAt + (blocks ? blocks.Z.length : 0);
-  const dAt = tabAt + 4 * count;
-  const bytes = (dAt + chunk * R) * 8;
-  if (bytes > MAX_BYTES) return false;
-  s.reserve(bytes);
-  const { f64, i32 } = s;
-  const kernel = s.exports.kronCols as Kernel;
+  const tabAt = zAt + zLen;
+  const dAt = tabAt + 4 * chunk;
   f64.set(X, xAt);
   f64.set(Y, yAt);
   if (blocks) f64.set(blocks.Z, zAt);
-  for (let c = 0; c < count; c++) {
-    const e = tabAt + 4 * c;
-    i32[2 * e] = (xAt + xo[c]!) * 8;
-    i32[2 * e + 1] = (yAt + yo[c]!) * 8;
-    f64[e + 1] = g[c]!;
-    const b = blocks ? blocks.p[c]! : -1;
-    const p = b < xLen ? b : -1;
-    i32[2 * e + 4] = p < 0 ? -1 : p * yLen * 8;
-    i32[2 * e + 5] = p < 0 ? 0 : (zAt + blocks!.zo[c]!) * 8;
-    f64[e + 3] = p < 0 ? 0 : blocks!.g[c]!;
-  }
   const yb = 8 * yLen;
+  const one = exports.kronCols as Kernel;
+  const four = exports.kronCols4 as Kernel4;
+  /** The k columns of the table at tabAt into byte dst on: groups of four, then the rest one at a time. */
+  const columns = (k: number, dst: number): void => {
+    const groups = k >> 2;
+    if (groups > 0) four(groups, 8 * xLen, yb & ~63, yb & ~15, yb, tabAt * 8, dst, 8 * R);
+    if (k & 3) one(k & 3, 8 * xLen, yb & ~63, yb & ~15, yb, (tabAt + 16 * groups) * 8, dst + 32 * R * groups);
+  };
   for (let c0 = 0; c0 < count; c0 += chunk) {
     const k = Math.min(chunk, count - c0);
-    kernel(k, 8 * xLen, yb & ~63, yb & ~15, yb, (tabAt + 4 * c0) * 8, dAt * 8);
-    out.set(f64.subarray(dAt, dAt + k * R), o + c0 * R);
+    for (let j = 0; j < k; j++) {
+      const c = c0 + j;
+      const e = tabAt + 4 * j;
+      i32[2 * e] = (xAt + xo[c]!) * 8;
+      i32[2 * e + 1] = (yAt + yo[c]!) * 8;
+      f64[e + 1] = g[c]!;
+      const b = blocks ? blocks.p[c]! : -1;
+      const p = b < xLen ? b : -1;
+      i32[2 * e + 4] = p < 0 ? -1 : p * yLen * 8;
+      i32[2 * e + 5] = p < 0 ? 0 : (zAt + blocks!.zo[c]!) * 8;
+      f64[e + 3] = p < 0 ? 0 : blocks!.g[c]!;
+    }
+    if (area) columns(k, out.byteOffset + 8 * (o + c0 * R));
+    else {
+      columns(k, dAt * 8);
+      out.set(f64.subarray(dAt, dAt + k * R), o + c0 * R);
+    }
     then(c0, c0 + k);
   }
   return true;

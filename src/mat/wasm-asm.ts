@@ -50,6 +50,9 @@ export const op = {
   ltS: [0x48],
   gtS: [0x4a],
   geS: [0x4e],
+  /** Unsigned comparisons: of byte addresses, which in a memory of more than 2 GiB pass 2³¹. */
+  ltU: [0x49],
+  geU: [0x4f],
   /** `block` / `loop` with no result, `end`, branches by label depth. */
   block: [0x02, 0x40],
   loop: [0x03, 0x40],

@@ -10,6 +10,7 @@ import type { Backend } from '../backend/backend.js';
 import { CpuBackend, CpuTensor } from '../backend/cpu/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import { Mat } from '../mat/mat.js';
+import { kronArray } from '../mat/kron-simd.js';
 import { runJacobian, type ColumnRange, type Primal, type ResultBound } from './execute.js';
 import { assertFiniteResult, readFinite } from './finite.js';
 import type { JacobianPlan } from './plan.js';
@@ -68,7 +69,8 @@ export async function* runTiles(
   const total = tiles.reduce((s, t) => s + t.count, 0);
   const { rows } = layoutSize(plan);
   const widest = tiles.reduce((w, t) => Math.max(w, t.count), 0);
-  const shared = reuse ? (backend.precision === 'f64' ? new Float64Array(rows * widest) : new Float32Array(rows * widest)) : null;
+  // float64 tiles in a kernel area: the CPU writer's SIMD kernel stores into them in place (Mat.wasm)
+  const shared = reuse ? (backend.precision === 'f64' ? (kronArray(rows, widest) ?? new Float64Array(rows * widest)) : new Float32Array(rows * widest)) : null;
   let done = 0;
   onProgress?.({ done, total, unit: 'columns' });
   for (const r of tiles) {

@@ -65,6 +65,10 @@ describe('bench figures', () => {
     expect([...x]).toEqual(new Array(8).fill(4));
     expect([...(ft(0) as Float64Array)]).toEqual(new Array(8).fill(1));
     expect(floorCall('fill', 8)(1)).toBeUndefined();
+    // the fill floor of a reused output writes that output's own buffer (its first len entries)
+    const own = new Float64Array(10);
+    floorCall('fill', 8, own)(6);
+    expect([...own]).toEqual([...new Array(8).fill(7), 0, 0]);
   });
 
   it("speed-ups over a peer's best mode; errors and floors are not peers", () => {
@@ -84,7 +88,7 @@ describe('bench figures', () => {
     expect(svg.trim().endsWith('</svg>')).toBe(true);
     expect(svg).toContain('target 10×');
     expect(svg).toContain('A*X*B (reused)');
-    const tricky = lineChart({ title: "X*X' <&>", subtitle: '', yLabel: 'y', xs: [1], series: [{ name: 'a<b', color: '#000', dashed: false, points: [[1, 3]] }], refs: [] });
+    const tricky = lineChart({ title: "X*X' <&>", subtitle: '', yLabel: 'y', xs: [1], series: [{ name: 'a<b', color: '#000', dash: null, points: [[1, 3]] }], refs: [] });
     expect(tricky).toContain('X*X&#39; &lt;&amp;&gt;');
     expect(tricky).toContain('a&lt;b');
     expect(tricky).not.toContain('a<b');

@@ -102,21 +102,21 @@ describe('kronColumnsSimd: out[o + c·R + a·yLen + b] = (g_c · X[xo_c + a]) ·
     }
   });
 
-  it('columns larger than a chunk (one column a chunk, odd lengths): every chunk handed over, the values of kronWrite', () => {
+  it('columns larger than a chunk (odd lengths): four columns a chunk, the least the four-column kernel takes; every chunk handed over, the values of kronWrite', () => {
     const r = rng(8);
     for (const [xLen, yLen] of [
       [181, 181],
       [256, 129],
     ] as const) {
-      const t = trialColumns(r, xLen, yLen, 3, 1);
+      const t = trialColumns(r, xLen, yLen, 9, 1);
       expect(t.ran).toBe(true);
       expect(t.chunks).toEqual([
-        [0, 1],
-        [1, 2],
-        [2, 3],
+        [0, 4],
+        [4, 8],
+        [8, 9],
       ]);
       const want = new Float64Array(t.size).fill(NaN);
-      for (let c = 0; c < 3; c++) kronWrite(want, 1 + c * t.R, t.X, t.xo[c]!, xLen, t.Y, t.yo[c]!, yLen, t.g[c]!);
+      for (let c = 0; c < 9; c++) kronWrite(want, 1 + c * t.R, t.X, t.xo[c]!, xLen, t.Y, t.yo[c]!, yLen, t.g[c]!);
       expect(t.out.every((v, k) => Object.is(v, want[k]))).toBe(true);
     }
   });

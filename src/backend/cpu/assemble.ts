@@ -13,6 +13,7 @@
  */
 import { axpy, blockAdd, blockAddW, kronAdd, kronAddW, kronWrite4, kronWriteTiled, kronWriteW, stridedAdd } from '../../mat/columns.js';
 import { kronColumnsSimd } from '../../mat/kron-simd.js';
+import { kernelAreaOf } from '../../mat/wasm-memory.js';
 import { f64 } from '../../mat/ops.js';
 import { X0, X1, Y0, Y1, isRowCoord, packed, type Assembly, type Coord, type FactorRead, type TermDescriptor } from '../../plan/assembly.js';
 
@@ -86,9 +87,10 @@ export function writeAssembly(A: Assembly, out: Float64Array, fresh: boolean, ad
   // zeroed column by column; one that fits is zeroed at once (one call, not one a column)
   const inCache = 8 * R * count <= TOUCH_BYTES;
   const touch = !fresh && !inCache;
-  // a small output has the lead written by the SIMD kernel (mat/kron-simd.ts), the other terms of
-  // each chunk of its columns added right after the chunk
-  if (simd && lead && !lead.W && R >= SIMD_MIN_ROWS && 8 * R * count <= SIMD_BYTES && leadSimd(out, A, lead, prepared)) return out;
+  // a small output, or one in a kernel area (`Mat.wasm`: stored into in place), has the lead
+  // written by the SIMD kernel (mat/kron-simd.ts), the other terms of each chunk of its columns
+  // added right after the chunk
+  if (simd && lead && !lead.W && R >= SIMD_MIN_ROWS && (8 * R * count <= SIMD_BYTES || kernelAreaOf(out)) && leadSimd(out, A, lead, prepared)) return out;
   let zeroed = fresh;
   // an output that fits is zeroed at once; so is a larger one whose terms each touch one block of
   // a column (sigmoid(A·X): n entries of n²): a fill with 0 is a memset, which beyond the caches
