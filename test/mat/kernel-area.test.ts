@@ -74,6 +74,40 @@ describe('kernel areas', () => {
     }
   });
 
+  it('columns over 32 KiB (written four at a time, the rest one at a time), with block terms, every count 1–9, in place and copied out: the values of kronWrite and blockAdd bit for bit', () => {
+    const r = mulberry32(33);
+    for (const [xLen, yLen] of [
+      [3, 1501],
+      [7, 611],
+      [2, 2053],
+    ] as const) {
+      const R = xLen * yLen;
+      expect(8 * R).toBeGreaterThan(32 * 1024);
+      for (let count = 1; count <= 9; count++) {
+        const X = rand(r, 4 * xLen);
+        const Y = rand(r, 3 * yLen);
+        const Z = rand(r, 2 * yLen);
+        const xo = Int32Array.from({ length: count }, () => Math.floor(r() * (X.length - xLen + 1)));
+        const yo = Int32Array.from({ length: count }, () => Math.floor(r() * (Y.length - yLen + 1)));
+        const g = Float64Array.from({ length: count }, () => r() * 6 - 3);
+        const p = Int32Array.from({ length: count }, (_, c) => (c % 3 === 2 ? -1 : Math.floor(r() * xLen)));
+        const zo = Int32Array.from({ length: count }, () => Math.floor(r() * (Z.length - yLen + 1)));
+        const g2 = Float64Array.from({ length: count }, () => r() * 4 - 2);
+        const o = 1 + (count % 3);
+        const size = o + count * R + 2;
+        const want = new Float64Array(size).fill(NaN);
+        for (let c = 0; c < count; c++) {
+          kronWrite(want, o + c * R, X, xo[c]!, xLen, Y, yo[c]!, yLen, g[c]!);
+          if (p[c]! >= 0) blockAdd(want, o + c * R + p[c]! * yLen, Z, zo[c]!, yLen, g2[c]!);
+        }
+        for (const out of [kronArray(size, 8)!.fill(NaN), new Float64Array(size).fill(NaN)]) {
+          expect(kronColumnsSimd(out, o, X, Y, xLen, yLen, xo, yo, g, count, { Z, p, zo, g: g2 }, () => {})).toBe(true);
+          for (let k = 0; k < size; k++) if (!Object.is(out[k], want[k])) expect([xLen, count, k, out[k]]).toEqual([xLen, count, k, want[k]]);
+        }
+      }
+    }
+  });
+
   it('refuses (false, nothing written: the writer then takes the JavaScript kernels) a view reaching into the head, and factors larger than the head', () => {
     const a = kronArray(64, 4)!;
     const area = kernelAreaOf(a)!;
