@@ -103,7 +103,8 @@ export function lineChart(spec: ChartSpec): string {
   const H = 420;
   const L = 70;
   const R = 250;
-  const T = 56;
+  const sub = spec.subtitle.split('\n');
+  const T = 56 + 14 * (sub.length - 1);
   const B = 50;
   const ys = [...spec.series.flatMap((s) => s.points.map((p) => p[1])), ...spec.refs.map((r) => r.y)].filter((v) => v > 0 && Number.isFinite(v));
   const lo10 = Math.min(0, Math.floor(Math.log10(Math.min(...ys)) - 0.02));
@@ -114,7 +115,7 @@ export function lineChart(spec: ChartSpec): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
     `<rect width="${W}" height="${H}" fill="#fff"/>`,
     `<text x="${L}" y="22" font-size="15" font-weight="bold">${esc(spec.title)}</text>`,
-    `<text x="${L}" y="40" fill="#555">${esc(spec.subtitle)}</text>`,
+    ...sub.map((line, i) => `<text x="${L}" y="${40 + 14 * i}" fill="#555">${esc(line)}</text>`),
   ];
   // grid: decades and 2×, 5× within them
   for (let d = lo10; d <= hi10; d++) {
@@ -156,7 +157,9 @@ export function lineChart(spec: ChartSpec): string {
 
 /** Line styles: solid for an output in `Mat.wasm`, dotted for a Float64Array `out`, dashed for a new output. */
 const DASH: Record<OutputKind, string | null> = { wasm: null, reused: '2 3', new: '6 4' };
-const STYLE_NOTE = 'solid: out = Mat.wasm, dotted: out = Float64Array, dashed: new output';
+/** Legend names of the outputs. */
+const LABEL: Record<OutputKind, string> = { wasm: 'Mat.wasm', reused: 'array', new: 'new' };
+const STYLE_NOTE = 'solid: out = Mat.wasm, dotted: out = Float64Array ("array"), dashed: new output';
 
 /** Series per (map, output), styled by DASH. */
 function seriesOf(ratios: readonly Ratio[]): Series[] {
@@ -165,7 +168,7 @@ function seriesOf(ratios: readonly Ratio[]): Series[] {
   for (const output of ['wasm', 'reused', 'new'] as const)
     maps.forEach((map, i) => {
       const pts = ratios.filter((r) => r.map === map && r.output === output).map((r) => [r.n, r.value] as const);
-      if (pts.length) out.push({ name: `${map} (${output})`, color: COLORS[i % COLORS.length]!, dash: DASH[output], points: pts });
+      if (pts.length) out.push({ name: `${map} (${LABEL[output]})`, color: COLORS[i % COLORS.length]!, dash: DASH[output], points: pts });
     });
   return out;
 }
@@ -180,12 +183,12 @@ export function charts(rows: readonly BenchRow[], when: string): Map<string, str
       'floor-ratio.svg',
       lineChart({
         title: 'matjac (CPU, float64): time over the write floor',
-        subtitle: `${when}; ${STYLE_NOTE}; reused vs fill, new vs first-touch; lower is better`,
+        subtitle: `${when}; lower is better; out over fill, new over first-touch\n${STYLE_NOTE}`,
         yLabel: 'time / write floor',
         xs: xsOf(fr),
         series: seriesOf(fr),
         refs: [
-          { y: 1.3, label: 'target 1.3× (reused)' },
+          { y: 1.3, label: 'target 1.3× (out)' },
           { y: 1.5, label: 'target 1.5× (new)' },
         ],
       }),
@@ -199,7 +202,7 @@ export function charts(rows: readonly BenchRow[], when: string): Map<string, str
       `speedup-${slug}.svg`,
       lineChart({
         title: `matjac (CPU) speed-up over ${peer}`,
-        subtitle: `${when}; the peer's best mode; ${STYLE_NOTE}; higher is better`,
+        subtitle: `${when}; the peer's best mode; higher is better\n${STYLE_NOTE}`,
         yLabel: `${peer} time / matjac time`,
         xs: xsOf(sp),
         series: seriesOf(sp),

@@ -87,7 +87,7 @@ describe('bench figures', () => {
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg.trim().endsWith('</svg>')).toBe(true);
     expect(svg).toContain('target 10×');
-    expect(svg).toContain('A*X*B (reused)');
+    expect(svg).toContain('A*X*B (array)');
     const tricky = lineChart({ title: "X*X' <&>", subtitle: '', yLabel: 'y', xs: [1], series: [{ name: 'a<b', color: '#000', dash: null, points: [[1, 3]] }], refs: [] });
     expect(tricky).toContain('X*X&#39; &lt;&amp;&gt;');
     expect(tricky).toContain('a&lt;b');
