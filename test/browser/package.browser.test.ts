@@ -6,11 +6,16 @@
  * Needs `npm run build` first (npm test does it).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PkgResult } from './entries/package-entry.js';
+import type { PkgResult, WasmOutResult } from './entries/package-entry.js';
 import { BrowserSession, requireChromium } from './harness.js';
 
 requireChromium();
-type Win = { __pkg: { run: (a: { expr: string; n: number; hessian?: boolean; layout?: string; method?: string; backend?: string }) => Promise<PkgResult> } };
+type Win = {
+  __pkg: {
+    run: (a: { expr: string; n: number; hessian?: boolean; layout?: string; method?: string; backend?: string }) => Promise<PkgResult>;
+    wasmOut: (a: { expr: string; n: number; hessian?: boolean }) => Promise<WasmOutResult>;
+  };
+};
 
 describe.each([
   ['webgpu', 'webgpu', /software rasteriser \(google \/ swiftshader\)/],
@@ -42,6 +47,16 @@ describe.each([
     expect(r.report.backend).toBe(gpu);
     expect([r.rows, r.cols]).toEqual([9, 9]);
     expect(r.relError).toBeLessThanOrEqual(1e-4);
+  });
+
+  it.each([
+    ['A*X*B', false],
+    ['inv(X)', false],
+    ["logdet(X) + tr(X'*A*X)", true],
+  ] as const)('%s into out = Mat.wasm on the CPU: written in place by the SIMD kernel, the same bits as into a Float64Array; the buffer cannot be transferred', async (expr, isHessian) => {
+    const r = await s.evaluate((a) => (window as unknown as Win).__pkg.wasmOut(a), { expr, n: 9, hessian: isHessian });
+    expect(r).toMatchObject({ inPlace: true, same: true, wholeMemory: true });
+    expect(r.transfer).toMatch(/^TypeError: /);
   });
 
   it("'auto' passes the software WebGPU adapter and WebGL renderer over for the CPU, saying why", async () => {

@@ -41,4 +41,35 @@ async function run(args: {
   return { rows: J.rows, cols: J.cols, f32: J.data instanceof Float32Array, relError: Math.sqrt(d) / Math.sqrt(s), report: report! };
 }
 
-(window as unknown as { __pkg: { run: typeof run } }).__pkg = { run };
+export interface WasmOutResult {
+  /** The result is the `Mat.wasm` given as `out` (written in place). */
+  readonly inPlace: boolean;
+  /** Its entries equal, bit for bit, those written into a `Float64Array` `out`. */
+  readonly same: boolean;
+  /** The `.buffer` is the memory's, larger than the matrix. */
+  readonly wholeMemory: boolean;
+  /** What transferring the buffer (structuredClone with a transfer list) did: 'transferred', or the error's name and message. */
+  readonly transfer: string;
+}
+
+/** A Jacobian or Hessian on the CPU into a `Mat.wasm` (the SIMD kernel in place) against a `Float64Array` `out`. */
+async function wasmOut(args: { expr: string; n: number; hessian?: boolean }): Promise<WasmOutResult> {
+  const at = inputs(args.n);
+  const f = args.hessian ? hessian : jacobian;
+  const N = args.n * args.n;
+  const W = Mat.wasm(N, N);
+  W.data.fill(NaN);
+  const J = await f(args.expr, { wrt: 'X', at, backend: 'cpu', out: W });
+  const ref = await f(args.expr, { wrt: 'X', at, backend: 'cpu', out: new Float64Array(N * N) });
+  let same = true;
+  for (let k = 0; k < ref.data.length; k++) if (!Object.is(J.data[k], ref.data[k])) same = false;
+  let transfer = 'transferred';
+  try {
+    structuredClone(W.data.buffer, { transfer: [W.data.buffer as ArrayBuffer] });
+  } catch (e) {
+    transfer = `${(e as Error).name}: ${(e as Error).message}`;
+  }
+  return { inPlace: J.data === W.data, same, wholeMemory: W.data.buffer.byteLength > W.data.byteLength, transfer };
+}
+
+(window as unknown as { __pkg: { run: typeof run; wasmOut: typeof wasmOut } }).__pkg = { run, wasmOut };
