@@ -8,7 +8,8 @@
  *   - in place, where `out` lies in a kernel area (a WebAssembly memory made for it, `Mat.wasm`):
  *     16-byte stores straight into the output. Beyond the caches this is the one way to get near
  *     the write floor: A·X·B at n = 96 (679 MB), side by side in one process on the 2-core
- *     machine, 35 ms against 40 ms for the JavaScript kernels and 33 ms for `fill`;
+ *     machine, 34–35 ms against 33–34 ms for `fill` of the same buffer (the JavaScript kernels:
+ *     about 40 ms);
  *   - copied out a chunk of columns at a time from the kernel's own memory, for any other `out`
  *     that stays in the caches: there the JavaScript column kernels (columns.ts) are bound by
  *     their instructions (a bounds check, an index and a multiply per store, eight-byte stores),

@@ -91,7 +91,7 @@ export class Mat {
    * A zero m×n matrix to pass as `out` to the CPU path, its entries in a WebAssembly memory of
    * its own: the Jacobian writer's SIMD kernel stores into it in place, 16 bytes at a time (into
    * any other array the writer's JavaScript kernels store 8), which for outputs beyond the caches
-   * is about 10 % faster (A·X·B at n = 96: 35 against 40 ms, README "Performance"). Its `data`
+   * is up to 20 % faster (A·X·B at n = 96: 32 against 39 ms, README "Benchmarks"). Its `data`
    * is an ordinary Float64Array in every other respect, but its `.buffer` is the memory's: larger
    * than the matrix, and not detachable (a browser refuses to transfer it to a worker; send a copy).
    * Where the engine lacks WebAssembly SIMD, or past 4 GiB, it is `Mat.zeros(m, n)`.
