@@ -105,4 +105,20 @@ describe('out: the result in the caller’s buffer', () => {
       expect(diff).toBe(0);
     }
   });
+
+  it("an output of more than 256 MiB whose terms touch one entry a block (X*X' at n = 80, 328 MB: zeroed by one memset, then added to), over garbage: the new output's values bit for bit", async () => {
+    const n = 80;
+    const vals = at(n, 22);
+    const want = await jacobian("X*X'", { wrt: 'X', at: vals, backend: 'cpu' });
+    const out = new Float64Array(n ** 4).fill(-3);
+    const got = await jacobian("X*X'", { wrt: 'X', at: vals, backend: 'cpu', out });
+    expect(got.data).toBe(out);
+    let diff = 0;
+    for (let i = 0; i < n ** 4; i++) if (!Object.is(got.data[i], want.data[i])) diff++;
+    expect(diff).toBe(0);
+    // the two entries of column (k, l) of D (denominator layout): ∂(XXᵀ)_kl/∂X_ij = δ_ik X_lj + δ_il X_kj
+    const X = vals.X!;
+    const col = 3 + 7 * n;
+    for (let j = 0; j < n; j++) expect(got.data[col * n * n + 3 + j * n]).toBeCloseTo(X.get(7, j), 14);
+  });
 });
