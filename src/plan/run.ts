@@ -14,6 +14,7 @@ import { evaluator } from '../expr/eval.js';
 import { withArena } from '../mat/arena.js';
 import { Mat } from '../mat/mat.js';
 import { maxAbsDiff, relError, transpose } from '../mat/ops.js';
+import { kernelAreaOf } from '../mat/wasm-memory.js';
 import { withBackend, type BackendChoice, type RunReport } from './backends.js';
 import { checkSize, executeJacobian, type Primal } from './execute.js';
 import { fdJacobian } from './fd.js';
@@ -114,10 +115,12 @@ export function checkOut(plan: JacobianPlan, out: unknown, env: Readonly<Record<
     throw new InvalidArgumentError(`out must be a Mat, a Float64Array or a Float32Array (the backend's dtype), got ${kind}`);
   }
   if (data.length !== rows * cols) throw new ShapeError(`out has ${data.length} entries, but ${what()} has ${rows * cols}`, [[data.length, 1], [rows, cols]]);
+  // an out in a kernel area (Mat.wasm) shares its whole memory: the writer keeps its inputs past the matrix
+  const area = data instanceof Float64Array && kernelAreaOf(data) !== null;
   for (const name of Object.keys(env)) {
     const d = env[name]!.data;
-    if (d.buffer === data.buffer && d.byteOffset < data.byteOffset + data.byteLength && data.byteOffset < d.byteOffset + d.byteLength) {
-      throw new InvalidArgumentError(`out shares memory with the value of '${name}'; give a separate buffer`);
+    if (d.buffer === data.buffer && (area || (d.byteOffset < data.byteOffset + data.byteLength && data.byteOffset < d.byteOffset + d.byteLength))) {
+      throw new InvalidArgumentError(`out shares memory with the value of '${name}'${area ? " (out is a Mat.wasm, and the writer uses its whole WebAssembly memory)" : ''}; give a separate buffer`);
     }
   }
   return { data, mat: out instanceof Mat ? out : new Mat(rows, cols, data) };

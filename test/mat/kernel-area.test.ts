@@ -187,6 +187,14 @@ describe('Mat.wasm as out', () => {
     }
   });
 
+  it('an input anywhere in the memory of a Mat.wasm out (the writer keeps its factors past the matrix) is refused by name', async () => {
+    const W = Mat.wasm(n * n, n * n);
+    const inHead = new Mat(n, n, new Float64Array(W.data.buffer, W.data.byteLength + 64 * 1024, n * n));
+    inHead.data.set(X.data);
+    await expect(jacobian('A*X*B', { wrt: 'X', at: { ...at, X: inHead }, backend: 'cpu', out: W })).rejects.toThrow(/out shares memory with the value of 'X' \(out is a Mat.wasm/);
+    expect(Array.from(inHead.data)).toEqual(Array.from(X.data));
+  });
+
   it('against the closed forms: A*X*B → Bᵀ⊗A (numerator), inv(X) → −X⁻ᵀ⊗X⁻¹ (numerator)', async () => {
     const W = Mat.wasm(n * n, n * n);
     const J = await jacobian('A*X*B', { wrt: 'X', at, backend: 'cpu', layout: 'numerator', out: W });
