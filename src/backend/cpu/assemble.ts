@@ -102,9 +102,10 @@ export function writeAssembly(A: Assembly, out: Float64Array, fresh: boolean, ad
   // ... and one of SPARSE_ZERO_BYTES or more whose terms touch one block, or one entry a block of
   // at least SPARSE_MIN_BLOCK (X*X': two entries a block): a memset of the whole output beats
   // zeroing it in pieces of any size up to 16 MiB (at n = 96: 17 ms against 33 ms; fill 32 ms),
-  // and the terms then read a sixth of its lines again. X*X' into a reused output at n = 96,
-  // three runs each way: 0.86–1.04× `fill` against 1.08–1.18× column by column; at n = 64
-  // (134 MB, a quarter of the lines read again) 1.18–1.40× against 1.13–1.31×, so not there
+  // and the terms then read a sixth of its lines again. X*X' into a reused output at n = 96
+  // (bench rows, both kinds of out): 0.86–1.04× `fill` in four runs against 1.08–1.18× column by
+  // column in two; at n = 64 (134 MB, a quarter of the lines read again) 1.18–1.40× against
+  // 1.13–1.31×, so not there
   const sparse = prepared.every((T) => !T.generic && !T.free && (T.X === null || (T.Y === null && ext[X0] >= SPARSE_MIN_BLOCK)));
   if (!zeroed && !add && !lead && (inCache || blockOnly || (sparse && 8 * R * count >= SPARSE_ZERO_BYTES))) {
     out.fill(0, 0, R * count);
