@@ -22,44 +22,42 @@ function kernel4x4(): WasmFunction {
   const L = new Locals(['m', 'n', 'k', 'a', 'lda', 'b', 'bsp', 'bsj', 'c', 'ldc']);
   L.declare(I32, 'j', 'i', 'p', 'bj', 'cj', 'c0', 'c1', 'c2', 'c3', 'ap', 'bp', 'bsj2', 'bsj3');
   L.declare(V128, 'x0', 'x1', 'y', 'r00', 'r01', 'r10', 'r11', 'r20', 'r21', 'r30', 'r31');
-  const get = (n: string): number[] => op.get(L.at(n));
-  const set = (n: string): number[] => op.set(L.at(n));
   const cols = [0, 1, 2, 3];
   const colAddr = ['c0', 'c1', 'c2', 'c3'];
-  const bOff: number[][] = [get('bp'), [...get('bp'), ...get('bsj'), ...op.add], [...get('bp'), ...get('bsj2'), ...op.add], [...get('bp'), ...get('bsj3'), ...op.add]];
+  const bOff: number[][] = [L.get('bp'), [...L.get('bp'), ...L.get('bsj'), ...op.add], [...L.get('bp'), ...L.get('bsj2'), ...op.add], [...L.get('bp'), ...L.get('bsj3'), ...op.add]];
   const body = [
-    ...get('bsj'), ...get('bsj'), ...op.add, ...set('bsj2'),
-    ...get('bsj2'), ...get('bsj'), ...op.add, ...set('bsj3'),
-    ...op.i32(0), ...set('j'),
+    ...L.get('bsj'), ...L.get('bsj'), ...op.add, ...L.set('bsj2'),
+    ...L.get('bsj2'), ...L.get('bsj'), ...op.add, ...L.set('bsj3'),
+    ...op.i32(0), ...L.set('j'),
     ...op.loop, // over column blocks j
-    ...get('b'), ...get('j'), ...get('bsj'), ...op.mul, ...op.add, ...set('bj'),
-    ...get('c'), ...get('j'), ...get('ldc'), ...op.mul, ...op.add, ...set('cj'),
-    ...op.i32(0), ...set('i'),
+    ...L.get('b'), ...L.get('j'), ...L.get('bsj'), ...op.mul, ...op.add, ...L.set('bj'),
+    ...L.get('c'), ...L.get('j'), ...L.get('ldc'), ...op.mul, ...op.add, ...L.set('cj'),
+    ...op.i32(0), ...L.set('i'),
     ...op.loop, // over row blocks i
-    ...get('cj'), ...get('i'), ...op.i32(8), ...op.mul, ...op.add, ...set('c0'),
-    ...get('c0'), ...get('ldc'), ...op.add, ...set('c1'),
-    ...get('c1'), ...get('ldc'), ...op.add, ...set('c2'),
-    ...get('c2'), ...get('ldc'), ...op.add, ...set('c3'),
-    ...cols.flatMap((c) => [...get(colAddr[c]!), ...op.v128Load(0), ...set(`r${c}0`), ...get(colAddr[c]!), ...op.v128Load(16), ...set(`r${c}1`)]),
-    ...get('a'), ...get('i'), ...op.i32(8), ...op.mul, ...op.add, ...set('ap'),
-    ...get('bj'), ...set('bp'),
-    ...get('k'), ...set('p'),
+    ...L.get('cj'), ...L.get('i'), ...op.i32(8), ...op.mul, ...op.add, ...L.set('c0'),
+    ...L.get('c0'), ...L.get('ldc'), ...op.add, ...L.set('c1'),
+    ...L.get('c1'), ...L.get('ldc'), ...op.add, ...L.set('c2'),
+    ...L.get('c2'), ...L.get('ldc'), ...op.add, ...L.set('c3'),
+    ...cols.flatMap((c) => [...L.get(colAddr[c]!), ...op.v128Load(0), ...L.set(`r${c}0`), ...L.get(colAddr[c]!), ...op.v128Load(16), ...L.set(`r${c}1`)]),
+    ...L.get('a'), ...L.get('i'), ...op.i32(8), ...op.mul, ...op.add, ...L.set('ap'),
+    ...L.get('bj'), ...L.set('bp'),
+    ...L.get('k'), ...L.set('p'),
     ...op.loop, // down the inner dimension p
-    ...get('ap'), ...op.v128Load(0), ...set('x0'),
-    ...get('ap'), ...op.v128Load(16), ...set('x1'),
+    ...L.get('ap'), ...op.v128Load(0), ...L.set('x0'),
+    ...L.get('ap'), ...op.v128Load(16), ...L.set('x1'),
     ...cols.flatMap((c) => [
-      ...bOff[c]!, ...op.load64Splat(0), ...set('y'),
-      ...get(`r${c}0`), ...get('x0'), ...get('y'), ...op.f64x2Mul, ...op.f64x2Add, ...set(`r${c}0`),
-      ...get(`r${c}1`), ...get('x1'), ...get('y'), ...op.f64x2Mul, ...op.f64x2Add, ...set(`r${c}1`),
+      ...bOff[c]!, ...op.load64Splat(0), ...L.set('y'),
+      ...L.get(`r${c}0`), ...L.get('x0'), ...L.get('y'), ...op.f64x2Mul, ...op.f64x2Add, ...L.set(`r${c}0`),
+      ...L.get(`r${c}1`), ...L.get('x1'), ...L.get('y'), ...op.f64x2Mul, ...op.f64x2Add, ...L.set(`r${c}1`),
     ]),
-    ...get('ap'), ...get('lda'), ...op.add, ...set('ap'),
-    ...get('bp'), ...get('bsp'), ...op.add, ...set('bp'),
-    ...get('p'), ...op.i32(1), ...op.sub, ...op.tee(L.at('p')), ...op.brIf(0),
+    ...L.get('ap'), ...L.get('lda'), ...op.add, ...L.set('ap'),
+    ...L.get('bp'), ...L.get('bsp'), ...op.add, ...L.set('bp'),
+    ...L.get('p'), ...op.i32(1), ...op.sub, ...L.tee('p'), ...op.brIf(0),
     ...op.end,
-    ...cols.flatMap((c) => [...get(colAddr[c]!), ...get(`r${c}0`), ...op.v128Store(0), ...get(colAddr[c]!), ...get(`r${c}1`), ...op.v128Store(16)]),
-    ...get('i'), ...op.i32(4), ...op.add, ...op.tee(L.at('i')), ...get('m'), ...op.ltS, ...op.brIf(0),
+    ...cols.flatMap((c) => [...L.get(colAddr[c]!), ...L.get(`r${c}0`), ...op.v128Store(0), ...L.get(colAddr[c]!), ...L.get(`r${c}1`), ...op.v128Store(16)]),
+    ...L.get('i'), ...op.i32(4), ...op.add, ...L.tee('i'), ...L.get('m'), ...op.ltS, ...op.brIf(0),
     ...op.end,
-    ...get('j'), ...op.i32(4), ...op.add, ...op.tee(L.at('j')), ...get('n'), ...op.ltS, ...op.brIf(0),
+    ...L.get('j'), ...op.i32(4), ...op.add, ...L.tee('j'), ...L.get('n'), ...op.ltS, ...op.brIf(0),
     ...op.end,
   ];
   return { name: 'gemm4x4', locals: L, body };
@@ -72,16 +70,14 @@ function kernel4x4(): WasmFunction {
  */
 function copyColumns(): WasmFunction {
   const L = new Locals(['dst', 'src', 'bytes', 'cols', 'stride']);
-  const get = (n: string): number[] => op.get(L.at(n));
-  const set = (n: string): number[] => op.set(L.at(n));
   const body = [
     ...op.block,
-    ...get('cols'), ...op.i32(1), ...op.ltS, ...op.brIf(0),
+    ...L.get('cols'), ...op.i32(1), ...op.ltS, ...op.brIf(0),
     ...op.loop,
-    ...get('dst'), ...get('src'), ...get('bytes'), ...op.memoryCopy,
-    ...get('dst'), ...get('bytes'), ...op.add, ...set('dst'),
-    ...get('src'), ...get('stride'), ...op.add, ...set('src'),
-    ...get('cols'), ...op.i32(1), ...op.sub, ...op.tee(L.at('cols')), ...op.brIf(0),
+    ...L.get('dst'), ...L.get('src'), ...L.get('bytes'), ...op.memoryCopy,
+    ...L.get('dst'), ...L.get('bytes'), ...op.add, ...L.set('dst'),
+    ...L.get('src'), ...L.get('stride'), ...op.add, ...L.set('src'),
+    ...L.get('cols'), ...op.i32(1), ...op.sub, ...L.tee('cols'), ...op.brIf(0),
     ...op.end,
     ...op.end,
   ];

@@ -39,18 +39,8 @@ export function kronColumnsModule(): Uint8Array<ArrayBuffer> {
   return assemble([kronCols(), kronCols4()]);
 }
 
-/** Instruction builders over one function's locals. */
-function builders(L: Locals) {
-  const get = (n: string): number[] => op.get(L.at(n));
-  const set = (n: string): number[] => op.set(L.at(n));
-  return {
-    get,
-    set,
-    bump: (n: string, by: number | string): number[] => [...get(n), ...(typeof by === 'number' ? op.i32(by) : get(by)), ...op.add, ...set(n)],
-    /** `block … end` left at once when `n >= end` (byte addresses: unsigned). */
-    unless: (n: string, end: string, body: number[]): number[] => [...op.block, ...get(n), ...get(end), ...op.geU, ...op.brIf(0), ...body, ...op.end],
-  };
-}
+/** `block … end` left at once when local n ≥ local end (byte addresses: unsigned). */
+const unless = (L: Locals, n: string, end: string, body: number[]): number[] => [...op.block, ...L.get(n), ...L.get(end), ...op.geU, ...op.brIf(0), ...body, ...op.end];
 
 /**
  * The block term of the column starting at byte `cs` whose table entry is at `t`: Z_c scaled by
@@ -58,19 +48,18 @@ function builders(L: Locals) {
  * z2e, ze (i32) and g2 (v128), and the parameters y2b and yb.
  */
 function blockTerm(L: Locals, t: string, cs: string): number[] {
-  const { get, set, bump, unless } = builders(L);
   /** q[k] += g2 · zp[k] for the pair at byte offset 0. */
-  const pairAdd = [...get('q'), ...get('q'), ...op.v128Load(0), ...get('g2'), ...get('zp'), ...op.v128Load(0), ...op.f64x2Mul, ...op.f64x2Add, ...op.v128Store(0)];
+  const pairAdd = [...L.get('q'), ...L.get('q'), ...op.v128Load(0), ...L.get('g2'), ...L.get('zp'), ...op.v128Load(0), ...op.f64x2Mul, ...op.f64x2Add, ...op.v128Store(0)];
   return [
     ...op.block,
-    ...get(t), ...op.i32Load(16), ...op.tee(L.at('q')), ...op.i32(0), ...op.ltS, ...op.brIf(0),
-    ...get(cs), ...get('q'), ...op.add, ...set('q'),
-    ...get(t), ...op.i32Load(20), ...set('zp'),
-    ...get(t), ...op.load64Splat(24), ...set('g2'),
-    ...get('zp'), ...get('y2b'), ...op.add, ...set('z2e'),
-    ...get('zp'), ...get('yb'), ...op.add, ...set('ze'),
-    ...unless('zp', 'z2e', [...op.loop, ...pairAdd, ...bump('q', 16), ...bump('zp', 16), ...get('zp'), ...get('z2e'), ...op.ltU, ...op.brIf(0), ...op.end]),
-    ...unless('zp', 'ze', [...get('q'), ...get('q'), ...op.f64Load(0), ...get('g2'), ...op.f64x2Lane0, ...get('zp'), ...op.f64Load(0), ...op.f64Mul, ...op.f64Add, ...op.f64Store(0)]),
+    ...L.get(t), ...op.i32Load(16), ...L.tee('q'), ...op.i32(0), ...op.ltS, ...op.brIf(0),
+    ...L.get(cs), ...L.get('q'), ...op.add, ...L.set('q'),
+    ...L.get(t), ...op.i32Load(20), ...L.set('zp'),
+    ...L.get(t), ...op.load64Splat(24), ...L.set('g2'),
+    ...L.get('zp'), ...L.get('y2b'), ...op.add, ...L.set('z2e'),
+    ...L.get('zp'), ...L.get('yb'), ...op.add, ...L.set('ze'),
+    ...unless(L, 'zp', 'z2e', [...op.loop, ...pairAdd, ...L.bump('q', 16), ...L.bump('zp', 16), ...L.get('zp'), ...L.get('z2e'), ...op.ltU, ...op.brIf(0), ...op.end]),
+    ...unless(L, 'zp', 'ze', [...L.get('q'), ...L.get('q'), ...op.f64Load(0), ...L.get('g2'), ...op.f64x2Lane0, ...L.get('zp'), ...op.f64Load(0), ...op.f64Mul, ...op.f64Add, ...op.f64Store(0)]),
     ...op.end,
   ];
 }
@@ -80,34 +69,33 @@ function kronCols(): WasmFunction {
   const L = new Locals(['count', 'xb', 'y8b', 'y2b', 'yb', 'tab', 'dst']);
   L.declare(I32, 'c', 't', 'd', 'xp', 'xe', 'yo', 'yp', 'y8e', 'y2e', 'ye', 'cs', 'q', 'zp', 'z2e', 'ze');
   L.declare(V128, 'g', 'h', 'g2');
-  const { get, set, bump, unless } = builders(L);
   /** d[k] = h · yp[k] for the pair at byte offset 16k. */
-  const pair = (k: number): number[] => [...get('d'), ...get('h'), ...get('yp'), ...op.v128Load(16 * k), ...op.f64x2Mul, ...op.v128Store(16 * k)];
+  const pair = (k: number): number[] => [...L.get('d'), ...L.get('h'), ...L.get('yp'), ...op.v128Load(16 * k), ...op.f64x2Mul, ...op.v128Store(16 * k)];
   const body = [
-    ...get('tab'), ...set('t'),
-    ...get('dst'), ...set('d'),
-    ...get('count'), ...set('c'),
+    ...L.get('tab'), ...L.set('t'),
+    ...L.get('dst'), ...L.set('d'),
+    ...L.get('count'), ...L.set('c'),
     ...op.loop, // over the columns
-    ...get('t'), ...op.load64Splat(8), ...set('g'),
-    ...get('t'), ...op.i32Load(0), ...set('xp'),
-    ...get('xp'), ...get('xb'), ...op.add, ...set('xe'),
-    ...get('t'), ...op.i32Load(4), ...set('yo'),
-    ...get('yo'), ...get('y8b'), ...op.add, ...set('y8e'),
-    ...get('yo'), ...get('y2b'), ...op.add, ...set('y2e'),
-    ...get('yo'), ...get('yb'), ...op.add, ...set('ye'),
-    ...get('d'), ...set('cs'),
+    ...L.get('t'), ...op.load64Splat(8), ...L.set('g'),
+    ...L.get('t'), ...op.i32Load(0), ...L.set('xp'),
+    ...L.get('xp'), ...L.get('xb'), ...op.add, ...L.set('xe'),
+    ...L.get('t'), ...op.i32Load(4), ...L.set('yo'),
+    ...L.get('yo'), ...L.get('y8b'), ...op.add, ...L.set('y8e'),
+    ...L.get('yo'), ...L.get('y2b'), ...op.add, ...L.set('y2e'),
+    ...L.get('yo'), ...L.get('yb'), ...op.add, ...L.set('ye'),
+    ...L.get('d'), ...L.set('cs'),
     ...op.loop, // over the blocks a: h = g·X[a] in both lanes, then the block h·Y
-    ...get('g'), ...get('xp'), ...op.load64Splat(0), ...op.f64x2Mul, ...set('h'),
-    ...get('yo'), ...set('yp'),
-    ...unless('yp', 'y8e', [...op.loop, ...pair(0), ...pair(1), ...pair(2), ...pair(3), ...bump('d', 64), ...bump('yp', 64), ...get('yp'), ...get('y8e'), ...op.ltU, ...op.brIf(0), ...op.end]),
-    ...unless('yp', 'y2e', [...op.loop, ...pair(0), ...bump('d', 16), ...bump('yp', 16), ...get('yp'), ...get('y2e'), ...op.ltU, ...op.brIf(0), ...op.end]),
-    ...unless('yp', 'ye', [...get('d'), ...get('h'), ...op.f64x2Lane0, ...get('yp'), ...op.f64Load(0), ...op.f64Mul, ...op.f64Store(0), ...bump('d', 8)]),
-    ...bump('xp', 8),
-    ...get('xp'), ...get('xe'), ...op.ltU, ...op.brIf(0),
+    ...L.get('g'), ...L.get('xp'), ...op.load64Splat(0), ...op.f64x2Mul, ...L.set('h'),
+    ...L.get('yo'), ...L.set('yp'),
+    ...unless(L, 'yp', 'y8e', [...op.loop, ...pair(0), ...pair(1), ...pair(2), ...pair(3), ...L.bump('d', 64), ...L.bump('yp', 64), ...L.get('yp'), ...L.get('y8e'), ...op.ltU, ...op.brIf(0), ...op.end]),
+    ...unless(L, 'yp', 'y2e', [...op.loop, ...pair(0), ...L.bump('d', 16), ...L.bump('yp', 16), ...L.get('yp'), ...L.get('y2e'), ...op.ltU, ...op.brIf(0), ...op.end]),
+    ...unless(L, 'yp', 'ye', [...L.get('d'), ...L.get('h'), ...op.f64x2Lane0, ...L.get('yp'), ...op.f64Load(0), ...op.f64Mul, ...op.f64Store(0), ...L.bump('d', 8)]),
+    ...L.bump('xp', 8),
+    ...L.get('xp'), ...L.get('xe'), ...op.ltU, ...op.brIf(0),
     ...op.end,
     ...blockTerm(L, 't', 'cs'),
-    ...bump('t', 32),
-    ...get('c'), ...op.i32(1), ...op.sub, ...op.tee(L.at('c')), ...op.brIf(0),
+    ...L.bump('t', 32),
+    ...L.get('c'), ...op.i32(1), ...op.sub, ...L.tee('c'), ...op.brIf(0),
     ...op.end,
   ];
   return { name: 'kronCols', locals: L, body };
@@ -131,46 +119,45 @@ function kronCols4(): WasmFunction {
   const h = J.map((j) => `h${j}`);
   L.declare(I32, 'n', 't', 'd', ...e, ...x, ...y, ...p, 'xe', 'y8e', 'y2e', 'ye', 'j', 'bt', 'cs', 'q', 'zp', 'z2e', 'ze');
   L.declare(V128, ...g, ...h, 'g2');
-  const { get, set, bump, unless } = builders(L);
   const each = (f: (j: number) => number[]): number[] => J.flatMap(f);
   /** e_j[k] = h_j · p_j[k] for the pair at byte offset 16k, the four columns in turn. */
-  const pairs = (k: number): number[] => each((j) => [...get(e[j]!), ...get(h[j]!), ...get(p[j]!), ...op.v128Load(16 * k), ...op.f64x2Mul, ...op.v128Store(16 * k)]);
-  const bumpAll = (by: number): number[] => [...each((j) => bump(e[j]!, by)), ...each((j) => bump(p[j]!, by))];
+  const pairs = (k: number): number[] => each((j) => [...L.get(e[j]!), ...L.get(h[j]!), ...L.get(p[j]!), ...op.v128Load(16 * k), ...op.f64x2Mul, ...op.v128Store(16 * k)]);
+  const bumpAll = (by: number): number[] => [...each((j) => L.bump(e[j]!, by)), ...each((j) => L.bump(p[j]!, by))];
   const body = [
-    ...get('tab'), ...set('t'),
-    ...get('dst'), ...set('d'),
-    ...get('groups'), ...set('n'),
+    ...L.get('tab'), ...L.set('t'),
+    ...L.get('dst'), ...L.set('d'),
+    ...L.get('groups'), ...L.set('n'),
     ...op.loop, // over the groups of four columns
-    ...each((j) => [...get('t'), ...op.i32Load(32 * j), ...set(x[j]!), ...get('t'), ...op.i32Load(32 * j + 4), ...set(y[j]!), ...get('t'), ...op.load64Splat(32 * j + 8), ...set(g[j]!)]),
-    ...get('d'), ...set('e0'),
-    ...get('e0'), ...get('cb'), ...op.add, ...set('e1'),
-    ...get('e1'), ...get('cb'), ...op.add, ...set('e2'),
-    ...get('e2'), ...get('cb'), ...op.add, ...set('e3'),
-    ...get('x0'), ...get('xb'), ...op.add, ...set('xe'),
+    ...each((j) => [...L.get('t'), ...op.i32Load(32 * j), ...L.set(x[j]!), ...L.get('t'), ...op.i32Load(32 * j + 4), ...L.set(y[j]!), ...L.get('t'), ...op.load64Splat(32 * j + 8), ...L.set(g[j]!)]),
+    ...L.get('d'), ...L.set('e0'),
+    ...L.get('e0'), ...L.get('cb'), ...op.add, ...L.set('e1'),
+    ...L.get('e1'), ...L.get('cb'), ...op.add, ...L.set('e2'),
+    ...L.get('e2'), ...L.get('cb'), ...op.add, ...L.set('e3'),
+    ...L.get('x0'), ...L.get('xb'), ...op.add, ...L.set('xe'),
     ...op.loop, // over the blocks a: h_j = g_j·X_j[a], then the four blocks h_j·Y_j
-    ...each((j) => [...get(g[j]!), ...get(x[j]!), ...op.load64Splat(0), ...op.f64x2Mul, ...set(h[j]!), ...get(y[j]!), ...set(p[j]!)]),
-    ...get('p0'), ...get('y8b'), ...op.add, ...set('y8e'),
-    ...get('p0'), ...get('y2b'), ...op.add, ...set('y2e'),
-    ...get('p0'), ...get('yb'), ...op.add, ...set('ye'),
-    ...unless('p0', 'y8e', [...op.loop, ...pairs(0), ...pairs(1), ...pairs(2), ...pairs(3), ...bumpAll(64), ...get('p0'), ...get('y8e'), ...op.ltU, ...op.brIf(0), ...op.end]),
-    ...unless('p0', 'y2e', [...op.loop, ...pairs(0), ...bumpAll(16), ...get('p0'), ...get('y2e'), ...op.ltU, ...op.brIf(0), ...op.end]),
-    ...unless('p0', 'ye', [...each((j) => [...get(e[j]!), ...get(h[j]!), ...op.f64x2Lane0, ...get(p[j]!), ...op.f64Load(0), ...op.f64Mul, ...op.f64Store(0), ...bump(e[j]!, 8)])]),
-    ...each((j) => bump(x[j]!, 8)),
-    ...get('x0'), ...get('xe'), ...op.ltU, ...op.brIf(0),
+    ...each((j) => [...L.get(g[j]!), ...L.get(x[j]!), ...op.load64Splat(0), ...op.f64x2Mul, ...L.set(h[j]!), ...L.get(y[j]!), ...L.set(p[j]!)]),
+    ...L.get('p0'), ...L.get('y8b'), ...op.add, ...L.set('y8e'),
+    ...L.get('p0'), ...L.get('y2b'), ...op.add, ...L.set('y2e'),
+    ...L.get('p0'), ...L.get('yb'), ...op.add, ...L.set('ye'),
+    ...unless(L, 'p0', 'y8e', [...op.loop, ...pairs(0), ...pairs(1), ...pairs(2), ...pairs(3), ...bumpAll(64), ...L.get('p0'), ...L.get('y8e'), ...op.ltU, ...op.brIf(0), ...op.end]),
+    ...unless(L, 'p0', 'y2e', [...op.loop, ...pairs(0), ...bumpAll(16), ...L.get('p0'), ...L.get('y2e'), ...op.ltU, ...op.brIf(0), ...op.end]),
+    ...unless(L, 'p0', 'ye', [...each((j) => [...L.get(e[j]!), ...L.get(h[j]!), ...op.f64x2Lane0, ...L.get(p[j]!), ...op.f64Load(0), ...op.f64Mul, ...op.f64Store(0), ...L.bump(e[j]!, 8)])]),
+    ...each((j) => L.bump(x[j]!, 8)),
+    ...L.get('x0'), ...L.get('xe'), ...op.ltU, ...op.brIf(0),
     ...op.end,
     // the block terms of the four columns, in column order
-    ...get('t'), ...set('bt'),
-    ...get('d'), ...set('cs'),
-    ...op.i32(4), ...set('j'),
+    ...L.get('t'), ...L.set('bt'),
+    ...L.get('d'), ...L.set('cs'),
+    ...op.i32(4), ...L.set('j'),
     ...op.loop,
     ...blockTerm(L, 'bt', 'cs'),
-    ...bump('bt', 32),
-    ...bump('cs', 'cb'),
-    ...get('j'), ...op.i32(1), ...op.sub, ...op.tee(L.at('j')), ...op.brIf(0),
+    ...L.bump('bt', 32),
+    ...L.bump('cs', 'cb'),
+    ...L.get('j'), ...op.i32(1), ...op.sub, ...L.tee('j'), ...op.brIf(0),
     ...op.end,
-    ...bump('t', 128),
-    ...get('e3'), ...set('d'), // the fourth column's end: the next group's start
-    ...get('n'), ...op.i32(1), ...op.sub, ...op.tee(L.at('n')), ...op.brIf(0),
+    ...L.bump('t', 128),
+    ...L.get('e3'), ...L.set('d'), // the fourth column's end: the next group's start
+    ...L.get('n'), ...op.i32(1), ...op.sub, ...L.tee('n'), ...op.brIf(0),
     ...op.end,
   ];
   return { name: 'kronCols4', locals: L, body };

@@ -95,6 +95,20 @@ export class Locals {
     if (i === undefined) throw new Error(`internal: no local '${name}'`);
     return i;
   }
+  /** local.get, local.set and local.tee of a local by name. */
+  get(name: string): number[] {
+    return op.get(this.at(name));
+  }
+  set(name: string): number[] {
+    return op.set(this.at(name));
+  }
+  tee(name: string): number[] {
+    return op.tee(this.at(name));
+  }
+  /** name += by, an i32 constant or another local. */
+  bump(name: string, by: number | string): number[] {
+    return [...this.get(name), ...(typeof by === 'number' ? op.i32(by) : this.get(by)), ...op.add, ...this.set(name)];
+  }
 }
 
 function section(id: number, body: number[]): number[] {

@@ -72,9 +72,10 @@ interface GenericTerm {
  * contribution while the column is in cache.
  * `fresh`: `out` is a new zero-filled buffer never written (its pages not yet faulted in), so
  * nothing is zeroed and nothing read before it is written; otherwise its contents are arbitrary.
- * `simd`: an output of up to SIMD_BYTES, in columns of at least SIMD_MIN_ROWS, has its lead term
- * written by the SIMD kernel (leadSimd) where the engine runs it; false keeps the JavaScript kernels (the same values, bit for
- * bit: the tests compare the two).
+ * `simd`: an output of up to SIMD_BYTES, or one in a kernel area (`Mat.wasm`, reused tiles), in
+ * columns of at least SIMD_MIN_ROWS, has its lead term written by the SIMD kernel (leadSimd) where
+ * the engine runs it; false keeps the JavaScript kernels (the same values, bit for bit: the tests
+ * compare the two).
  */
 export function writeAssembly(A: Assembly, out: Float64Array, fresh: boolean, add: Float64Array | null, simd = true): Float64Array {
   const { rows: R, col0, count, ext } = A;
