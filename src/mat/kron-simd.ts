@@ -105,7 +105,8 @@ function kronCols(): WasmFunction {
  * kronCols4(groups, xb, y8b, y2b, yb, tab, dst, cb): the columns four at a time (groups ≥ 1 of
  * four table entries; cb = 8·R, the bytes of a column), block by block, the four columns'
  * stores interleaved: four output streams at once, which memory serves faster than one (into a
- * 679 MB output, 4 streams 32.5 ms, one 38.7 ms, `fill` 32.3 ms, side by side). Then the block
+ * 679 MB output, side by side, a test kernel of this inner loop with 4 streams 32.5 ms, with one
+ * 38.7 ms, `fill` 32.3 ms). Then the block
  * terms of the four, in column order. The same values as kronCols.
  */
 function kronCols4(): WasmFunction {
@@ -173,7 +174,7 @@ const CHUNK_BYTES = 256 * 1024;
 /**
  * Columns longer than this many bytes are written four at a time (kronCols4), shorter ones one
  * at a time. Into a reused output beyond the caches, side by side in one process on the 2-core
- * machine, against `fill` of the same buffer (ms): n = 48 (18 KiB columns) one 2.0, four 2.7,
+ * machine, test kernels of the two inner loops (shared X) against `fill` of the same buffer (ms): n = 48 (18 KiB columns) one 2.0, four 2.7,
  * fill 1.9; n = 64 (32 KiB) 6.8, 7.3, 6.5; n = 72 (40.5 KiB) 11.3, 10.2, 9.0; n = 88 31.8, 25.0,
  * 23.4; n = 96 39.2, 31.4, 31.7: four streams pay once a column outgrows the 32 KiB L1 cache.
  */
